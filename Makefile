@@ -1,0 +1,30 @@
+# The two commands of the README. Both install what is missing first (scripts/setup.sh).
+.PHONY: run test setup setup-test dev fmt lint schema
+
+run: setup
+	./scripts/run.sh
+
+test: setup-test
+	./scripts/test.sh
+
+setup:
+	./scripts/setup.sh
+
+setup-test:
+	./scripts/setup.sh --test
+
+# Development: rebuilds and reloads on every change.
+dev: setup
+	cargo leptos watch
+
+fmt:
+	cargo fmt
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets --features ssr -- -D warnings
+	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# Regenerates src/schema.rs from the migrations (needs diesel_cli and a running database).
+schema:
+	diesel print-schema > src/schema.rs

@@ -1,0 +1,20 @@
+import type { FullConfig } from "@playwright/test";
+
+// Waits up to two minutes for the portal to answer /healthz (the first start initialises
+// its embedded PostgreSQL).
+export default async function globalSetup(config: FullConfig) {
+  const baseURL = config.projects[0].use.baseURL as string;
+  const deadline = Date.now() + 120_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${baseURL}/healthz`);
+      if (response.ok) return;
+      last = `status ${response.status}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`The portal at ${baseURL} did not become healthy (${last}). Start it with \`cargo leptos watch\`.`);
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what building and running the portal needs (and, with --test, what testing it
+# needs). Everything already present is left alone: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for_tests=false
+[[ "${1:-}" == "--test" ]] && for_tests=true
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+has_pg_server() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null
+}
+
+# --- Debian packages ----------------------------------------------------------------
+packages=()
+command -v cc >/dev/null || packages+=(build-essential)
+command -v wasm-opt >/dev/null || packages+=(binaryen)
+has_pg_server || packages+=(postgresql)
+if $for_tests; then
+  [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
+if ((${#packages[@]})); then
+  echo "==> installing Debian packages: ${packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
+fi
+
+# --- Rust tools -------------------------------------------------------------------------
+command -v cargo >/dev/null || { echo "error: cargo is missing: install Rust with rustup first" >&2; exit 1; }
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "==> adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+if [[ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos 0.3.10" ]]; then
+  # no_downloads: use the tools on the PATH instead of fetching them (about 17 minutes).
+  echo "==> installing cargo-leptos 0.3.10"
+  cargo install cargo-leptos --locked --version 0.3.10 --features no_downloads
+fi
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly. Not --locked: its own
+# lock file pins a crate version the registry no longer serves.
+wasm_bindgen=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen" ]]; then
+  echo "==> installing wasm-bindgen-cli $wasm_bindgen"
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen"
+fi
+
+# --- Playwright -------------------------------------------------------------------------
+if $for_tests; then
+  stamp=end2end/node_modules/.installed-lock
+  if ! cmp -s end2end/package-lock.json "$stamp"; then
+    echo "==> installing the end2end npm packages"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp end2end/package-lock.json "$stamp"
+  fi
+fi

@@ -1,0 +1,176 @@
+//! `AppError`: the one error type of the portal, in both builds.
+//!
+//! Which variant to use:
+//! - `Unauthorized`: no live session (or a bad token); the client should sign in.
+//! - `Forbidden`: signed in, but this is not for your role or origin.
+//! - `NotFound`: the thing does not exist, or it is someone else's (never say which).
+//! - `Validation`: the input is wrong; `fields` maps each field to what is wrong with it.
+//! - `Conflict`: the input is fine but clashes with existing data (a taken email).
+//! - `RateLimited`: too many attempts; try again after `retry_after` seconds.
+//! - `Unavailable`: the database (or another dependency) cannot be reached right now.
+//! - `Internal`: a bug or an unexpected failure; the details are logged, never shown.
+
+use std::collections::BTreeMap;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// Per-field messages, keyed by the form field's name.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{message}")]
+    Validation { message: String, fields: FieldErrors },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many attempts. Try again in {retry_after} seconds.")]
+    RateLimited { retry_after: u64 },
+    #[error("The service is temporarily unavailable. Please try again shortly.")]
+    Unavailable,
+    #[error("Something went wrong on our side.")]
+    Internal,
+    /// Reaching the server failed or its answer could not be read (browser side).
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// A validation error about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Validation {
+            fields: FieldErrors::from([(field.to_owned(), message.clone())]),
+            message,
+        }
+    }
+
+    /// A validation error from several field messages; `None` when there are none.
+    pub fn from_fields(fields: FieldErrors) -> Option<Self> {
+        if fields.is_empty() {
+            return None;
+        }
+        let message = if fields.len() == 1 {
+            fields.values().next().cloned().unwrap_or_default()
+        } else {
+            "Please correct the highlighted fields.".to_owned()
+        };
+        Some(Self::Validation { message, fields })
+    }
+
+    /// The message for one field, if this error has one.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation { fields, .. } => fields.get(field).cloned(),
+            _ => None,
+        }
+    }
+
+    /// A stable machine-readable code for the JSON API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Validation { .. } => "validation_failed",
+            Self::Conflict(_) => "conflict",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+            Self::Transport(_) => "transport",
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => Self::Transport(e),
+            ServerFnErrorErr::Args(e) | ServerFnErrorErr::Deserialization(e) => Self::Validation {
+                message: format!("The request could not be read: {e}"),
+                fields: FieldErrors::new(),
+            },
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::AppError;
+
+    impl AppError {
+        pub fn status(&self) -> StatusCode {
+            match self {
+                Self::Unauthorized => StatusCode::UNAUTHORIZED,
+                Self::Forbidden => StatusCode::FORBIDDEN,
+                Self::NotFound => StatusCode::NOT_FOUND,
+                Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                Self::Conflict(_) => StatusCode::CONFLICT,
+                Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+
+        /// Logs an unexpected failure and hides its details from the client.
+        pub fn internal(context: &str, error: impl std::fmt::Display) -> Self {
+            tracing::error!(%error, "{context}");
+            Self::Internal
+        }
+    }
+
+    impl From<DieselError> for AppError {
+        fn from(error: DieselError) -> Self {
+            match error {
+                DieselError::NotFound => Self::NotFound,
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    Self::Conflict("That already exists.".to_owned())
+                }
+                DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                    tracing::warn!("database connection closed");
+                    Self::Unavailable
+                }
+                other => Self::internal("database error", other),
+            }
+        }
+    }
+
+    impl<E: std::error::Error + 'static> From<bb8::RunError<E>> for AppError {
+        fn from(error: bb8::RunError<E>) -> Self {
+            tracing::warn!(%error, "no database connection");
+            Self::Unavailable
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+            if let Self::Validation { fields, .. } = &self
+                && !fields.is_empty()
+            {
+                error["fields"] = serde_json::json!(fields);
+            }
+            let mut response = (self.status(), axum::Json(serde_json::json!({ "error": error }))).into_response();
+            if let Self::RateLimited { retry_after } = self {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            response
+        }
+    }
+}

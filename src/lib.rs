@@ -1,0 +1,23 @@
+//! RagSites Portal: one crate, built as the SSR server (`ssr`) and the hydrating client (`hydrate`).
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod landing;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod schema;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    // Lets tests (and CSS) tell a hydrated page from a server-rendered one.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

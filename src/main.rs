@@ -1,0 +1,58 @@
+//! The server binary: `serve` (default) and the maintenance commands.
+
+use clap::{Parser, Subcommand};
+use ragsites_portal::server::config::Config;
+use ragsites_portal::server::{self, Database, app_state, seed, state_dir};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(version, about = "RagSites Portal: the client portal for AI services")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the demo account and its data (running it again changes nothing).
+    Seed,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    match run(Cli::parse().command.unwrap_or(Command::Serve)).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let config = Config::from_env(state_dir())?;
+    match command {
+        Command::Serve => server::serve(config).await,
+        Command::Migrate => {
+            let database = Database::open(&config).await?;
+            println!("The database is up to date.");
+            database.close().await;
+            Ok(())
+        }
+        Command::Seed => {
+            let database = Database::open(&config).await?;
+            let state = app_state(config, &database)?;
+            let result = seed::seed(&state).await;
+            drop(state);
+            database.close().await;
+            Ok(result?)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    activity_logs (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        service_id -> Nullable<Uuid>,
+        action -> Text,
+        detail -> Jsonb,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    metrics (service_id, bucket) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        requests -> Int8,
+        errors -> Int8,
+        latency_ms_sum -> Int8,
+        tokens_in -> Int8,
+        tokens_out -> Int8,
+        cost_micros -> Int8,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        status -> Text,
+        config -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_preferences (user_id) {
+        user_id -> Uuid,
+        email_notifications -> Bool,
+        weekly_report -> Bool,
+        alert_error_rate_pct -> Float8,
+        alert_p95_latency_ms -> Int4,
+        timezone -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        company -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(activity_logs -> services (service_id));
+diesel::joinable!(activity_logs -> users (user_id));
+diesel::joinable!(metrics -> services (service_id));
+diesel::joinable!(services -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_preferences -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(activity_logs, metrics, services, sessions, user_preferences, users,);

@@ -1,0 +1,90 @@
+//! The axum router: pages, server functions, static files and the middleware around them.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use diesel_async::RunQueryDsl;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use tower_http::LatencyUnit;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use super::state::AppState;
+use crate::app::{App, shell};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Forms and JSON bodies of the portal are small; larger uploads get their own limit.
+const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let app_state = state.clone();
+    Router::new()
+        .route("/healthz", get(health))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(app_state.leptos_options.clone()),
+        )
+        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(cache_headers))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    let id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // The path only: query strings may hold tokens or personal data.
+                    tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().latency_unit(LatencyUnit::Micros)),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Hashed files under /pkg never change: cache them for a year. Pages are per user: never
+/// store them in shared caches.
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let hashed = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let ok = response.status() == StatusCode::OK;
+    let headers = response.headers_mut();
+    if hashed && ok {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    } else if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    }
+    response
+}
+
+/// 200 when the database answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let check = async {
+        let mut conn = state.pool.get().await.ok()?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await.ok()
+    };
+    match tokio::time::timeout(Duration::from_secs(3), check).await {
+        Ok(Some(_)) => (StatusCode::OK, "ok"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}

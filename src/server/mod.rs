@@ -1,0 +1,133 @@
+//! Everything that only the server build has: configuration, database, HTTP.
+
+pub mod config;
+pub mod db;
+pub mod embedded_pg;
+pub mod http;
+pub mod seed;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use leptos::prelude::get_configuration;
+
+use self::config::Config;
+use self::db::{BoxError, DbPool};
+use self::embedded_pg::EmbeddedPostgres;
+use self::state::AppState;
+
+/// The embedded cluster's database for the portal.
+const EMBEDDED_DB_NAME: &str = "ragsites";
+
+/// A connected, migrated database; holds the embedded cluster (if any) so it stops last.
+pub struct Database {
+    pub pool: DbPool,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or starts the embedded cluster, then applies migrations.
+    pub async fn open(config: &Config) -> Result<Self, BoxError> {
+        let (url, embedded) = match &config.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let dir = config.embedded_pg_dir.clone();
+                let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir, &[])).await??;
+                tracing::info!(port = cluster.port(), dir = %cluster.data_dir().display(), "embedded PostgreSQL started");
+                db::create_database(&cluster.url("postgres"), EMBEDDED_DB_NAME, None).await?;
+                (cluster.url(EMBEDDED_DB_NAME), Some(cluster))
+            }
+        };
+        let pool = db::connect(&url, config.db_pool_size).await?;
+        let applied = wait_for_migrations(&pool).await?;
+        if applied > 0 {
+            tracing::info!(applied, "migrations applied");
+        }
+        Ok(Self { pool, embedded })
+    }
+
+    /// Closes the pool, then stops the embedded cluster.
+    pub async fn close(self) {
+        let Self { pool, embedded } = self;
+        drop(pool);
+        if let Some(mut cluster) = embedded {
+            match tokio::task::spawn_blocking(move || cluster.stop()).await {
+                Ok(Ok(())) => tracing::info!("embedded PostgreSQL stopped"),
+                Ok(Err(error)) => tracing::error!(%error, "stopping embedded PostgreSQL"),
+                Err(error) => tracing::error!(%error, "stopping embedded PostgreSQL"),
+            }
+        }
+    }
+}
+
+/// An external database may still be starting: retry for up to 30 seconds.
+async fn wait_for_migrations(pool: &DbPool) -> Result<usize, BoxError> {
+    let mut attempt = 0;
+    loop {
+        match db::run_migrations(pool).await {
+            Ok(applied) => return Ok(applied),
+            Err(error) if attempt < 10 => {
+                attempt += 1;
+                tracing::warn!(%error, attempt, "database not ready, retrying");
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Builds the state the router needs from an open database.
+pub fn app_state(config: Config, database: &Database) -> Result<AppState, BoxError> {
+    let leptos_options = get_configuration(None)?.leptos_options;
+    Ok(AppState {
+        leptos_options,
+        pool: database.pool.clone(),
+        config: Arc::new(config),
+    })
+}
+
+/// Serves the portal until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(config: Config) -> Result<(), BoxError> {
+    let database = Database::open(&config).await?;
+    let state = app_state(config, &database)?;
+    let addr: SocketAddr = state.leptos_options.site_addr;
+    // Without TCP_NODELAY, Nagle's algorithm holds back the last chunk of each streamed page.
+    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!("listening on http://{addr}");
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    tracing::info!("shutting down");
+    database.close().await;
+    Ok(served?)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+/// Where the server keeps local state (the embedded database, the development secret).
+pub fn state_dir() -> &'static Path {
+    Path::new("target")
+}

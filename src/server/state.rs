@@ -1,0 +1,29 @@
+//! `AppState`: what every handler and server function can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use super::config::Config;
+use super::db::{DbConn, DbPool};
+use crate::error::AppError;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// A pooled connection, or `Unavailable` while the database is away.
+    pub async fn conn(&self) -> Result<DbConn<'_>, AppError> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// The state inside a server function (provided as context by the router).
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| AppError::internal("context", "AppState is missing"))
+}

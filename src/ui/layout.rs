@@ -1,0 +1,22 @@
+//! The page frame: navbar, main content inside an error boundary, footer.
+
+use leptos::prelude::*;
+
+use super::navbar::Navbar;
+use super::states::ErrorState;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Navbar />
+        <main id="main" class="main">
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorState errors /> }
+            }>{children()}</ErrorBoundary>
+        </main>
+        <footer class="footer">
+            <p>"© RagSites · AI services, measured."</p>
+        </footer>
+    }
+}

@@ -1,0 +1,5 @@
+//! Components shared by every feature.
+
+pub mod layout;
+pub mod navbar;
+pub mod states;

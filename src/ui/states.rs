@@ -1,0 +1,69 @@
+//! Loading, empty, error and not-found states, the same everywhere.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// A shimmering placeholder shown while data loads.
+#[component]
+pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
+    view! {
+        <div class="loading" role="status" aria-live="polite">
+            <span class="loading__bar"></span>
+            <span class="loading__bar"></span>
+            <span class="loading__bar"></span>
+            <span class="visually-hidden">{label}</span>
+        </div>
+    }
+}
+
+/// What a list or chart shows when there is nothing yet, and what to do about it.
+#[component]
+pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <section class="empty-state">
+            <div class="empty-state__icon" aria-hidden="true">"✦"</div>
+            <h2>{title}</h2>
+            <div class="empty-state__body">{children()}</div>
+        </section>
+    }
+}
+
+/// The error boundary's fallback: what went wrong, and a way to try again.
+#[component]
+pub fn ErrorState(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let messages = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, e)| view! { <li>{e.to_string()}</li> })
+            .collect_view()
+    };
+    view! {
+        <section class="error-state" role="alert">
+            <h2>"Something went wrong"</h2>
+            <ul>{messages}</ul>
+            <a class="button" href="">
+                "Try again"
+            </a>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found" />
+        <section class="not-found">
+            <p class="not-found__code">"404"</p>
+            <h1>"This page does not exist"</h1>
+            <p>"The link may be broken, or the page may have moved."</p>
+            <a class="button button--primary" href="/">
+                "Back to the home page"
+            </a>
+        </section>
+    }
+}

@@ -1,0 +1,253 @@
+//! The skeleton: migrations, the embedded cluster, rendering, health, seed, caching.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use ragsites_portal::server::db;
+use ragsites_portal::server::embedded_pg::EmbeddedPostgres;
+use ragsites_portal::server::http::router;
+use ragsites_portal::server::seed;
+use ragsites_portal::server::state::AppState;
+
+use crate::support::{self, FAST_SETTINGS, TestApp};
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Count>(conn).await.expect(sql).n
+}
+
+pub async fn migrations_apply_on_an_empty_database_once() {
+    let name = support::unique_db_name("empty");
+    db::create_database(support::admin_url(), &name, None).await.unwrap();
+    let pool = db::connect(&support::database_url(&name), 2).await.unwrap();
+    let applied = db::run_migrations(&pool).await.unwrap();
+    assert!(applied >= 1, "the migrations ran");
+    assert_eq!(
+        db::run_migrations(&pool).await.unwrap(),
+        0,
+        "a second run applies nothing"
+    );
+
+    let mut conn = pool.get().await.unwrap();
+    #[derive(QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+    }
+    let tables: Vec<String> = diesel::sql_query(
+        "SELECT table_name::text AS table_name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations' ORDER BY 1",
+    )
+    .load::<Table>(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|t| t.table_name)
+    .collect();
+    for table in [
+        "activity_logs",
+        "metrics",
+        "services",
+        "sessions",
+        "user_preferences",
+        "users",
+    ] {
+        assert!(tables.iter().any(|t| t == table), "{table} exists in {tables:?}");
+    }
+    // The constraints hold: a role outside the list is refused by the database itself.
+    let refused = diesel::sql_query(
+        "INSERT INTO users (email, name, password_hash, role) VALUES ('a@b.co', 'A', '$2b$04$x', 'root')",
+    )
+    .execute(&mut conn)
+    .await;
+    assert!(refused.is_err(), "an unknown role violates the CHECK constraint");
+}
+
+pub async fn embedded_cluster_starts_restarts_on_existing_data_and_stops() {
+    let dir = support::shared_temp_dir();
+    let data = dir.path().join("cluster");
+    let start = |data: std::path::PathBuf| async move {
+        tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data, &FAST_SETTINGS))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    let mut first = start(data.clone()).await;
+    let mut conn = AsyncPgConnection::establish(&first.url("postgres")).await.unwrap();
+    diesel::sql_query("CREATE TABLE kept (v bigint)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("INSERT INTO kept VALUES (42)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let first_url = first.url("postgres");
+    tokio::task::spawn_blocking(move || first.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        AsyncPgConnection::establish(&first_url).await.is_err(),
+        "a stopped cluster refuses connections"
+    );
+
+    let second = start(data).await;
+    let mut conn = AsyncPgConnection::establish(&second.url("postgres")).await.unwrap();
+    assert_eq!(
+        count(&mut conn, "SELECT sum(v)::bigint AS n FROM kept").await,
+        42,
+        "the data survived the restart"
+    );
+    drop(conn);
+    let second_url = second.url("postgres");
+    tokio::task::spawn_blocking(move || drop(second)).await.unwrap();
+    assert!(
+        AsyncPgConnection::establish(&second_url).await.is_err(),
+        "dropping the handle stops the cluster"
+    );
+}
+
+pub async fn landing_page_renders_on_the_server() {
+    let app = TestApp::new().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("measured and in your hands"),
+        "the hero is in the HTML"
+    );
+    assert!(
+        page.body.contains(r#"href="/auth/register""#),
+        "the call to action links to registration"
+    );
+    assert!(
+        page.body.contains("<title>RagSites Portal</title>"),
+        "the title is set on the server"
+    );
+    assert!(
+        page.headers.contains_key("x-request-id"),
+        "every answer carries a request id"
+    );
+}
+
+pub async fn unknown_page_is_a_404_page() {
+    let app = TestApp::new().await;
+    let page = app.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("This page does not exist"));
+    assert!(page.body.contains("Back to the home page"));
+}
+
+pub async fn health_follows_the_database_and_recovers() {
+    // A cluster of its own, on a fixed port, so it can be stopped and started under the app.
+    let dir = support::shared_temp_dir();
+    let data = dir.path().join("cluster");
+    let start = |port| {
+        let data = data.clone();
+        async move {
+            tokio::task::spawn_blocking(move || EmbeddedPostgres::start_on(&data, port, &FAST_SETTINGS))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let mut cluster = start(None).await;
+    let port = cluster.port();
+    let pool = db::connect(&cluster.url("postgres"), 2).await.unwrap();
+    let app = TestApp::with_pool(pool, "postgres".into());
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/").await.status,
+        StatusCode::OK,
+        "pages without data still render"
+    );
+
+    let _cluster = start(Some(port)).await;
+    let mut healthy = false;
+    for _ in 0..20 {
+        if app.get("/healthz").await.status == StatusCode::OK {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(healthy, "the pool reconnects by itself once the database is back");
+}
+
+pub async fn seed_is_idempotent() {
+    let app = TestApp::new().await;
+    seed::seed(&app.state).await.unwrap();
+    let mut conn = app.state.pool.get().await.unwrap();
+    let snapshot = async |conn: &mut AsyncPgConnection| {
+        (
+            count(conn, "SELECT count(*) AS n FROM users").await,
+            count(conn, "SELECT count(*) AS n FROM services").await,
+            count(conn, "SELECT count(*) AS n FROM user_preferences").await,
+        )
+    };
+    let first = snapshot(&mut conn).await;
+    assert_eq!(first.0, 1, "the demo user");
+    assert_eq!(first.1, 3, "three demo services");
+    seed::seed(&app.state).await.unwrap();
+    assert_eq!(snapshot(&mut conn).await, first, "a second seed changes nothing");
+    let demo = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM users WHERE email = 'demo@ragsites.com'",
+    )
+    .await;
+    assert_eq!(demo, 1);
+}
+
+pub async fn static_files_are_cached_and_pages_are_private() {
+    let site = support::shared_temp_dir();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(
+        site.path().join("pkg/app.0123abcd.css"),
+        "body { color: red }".repeat(100),
+    )
+    .unwrap();
+    let base = TestApp::new().await;
+    let mut options = support::leptos_options();
+    options.site_root = Arc::from(site.path().to_str().unwrap());
+    let state = AppState {
+        leptos_options: options,
+        ..base.state.clone()
+    };
+    let app = TestApp {
+        router: router(state.clone()),
+        state,
+        db_name: base.db_name,
+    };
+
+    let file = app.get("/pkg/app.0123abcd.css").await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.headers["cache-control"], "public, max-age=31536000, immutable");
+    let page = app.get("/").await;
+    assert_eq!(page.headers["cache-control"], "private, no-cache");
+
+    let request = axum::http::Request::get("/pkg/app.0123abcd.css")
+        .header("accept-encoding", "br")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let compressed = app.send(request).await;
+    assert_eq!(
+        compressed.headers["content-encoding"], "br",
+        "static files are compressed"
+    );
+}
