@@ -2,9 +2,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::StaticSegment;
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{StaticSegment, path};
 
+use crate::auth::pages::{RegisterPage, SignInPage};
+use crate::dashboard::pages::DashboardPage;
 use crate::landing::LandingPage;
 use crate::ui::layout::Layout;
 use crate::ui::states::NotFound;
@@ -41,6 +43,9 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=StaticSegment("") view=LandingPage />
+                    <Route path=path!("/auth/signin") view=SignInPage />
+                    <Route path=path!("/auth/register") view=RegisterPage />
+                    <Route path=path!("/dashboard") view=DashboardPage />
                 </Routes>
             </Layout>
         </Router>

@@ -2,8 +2,11 @@
 //!
 //! Which variant to use:
 //! - `Unauthorized`: no live session (or a bad token); the client should sign in.
+//! - `InvalidCredentials`: a sign-in with a wrong email or password (never says which).
 //! - `Forbidden`: signed in, but this is not for your role or origin.
 //! - `NotFound`: the thing does not exist, or it is someone else's (never say which).
+//! - `BadRequest`: the request cannot be read at all (malformed JSON, a bad query string).
+//! - `PayloadTooLarge` / `UnsupportedMediaType`: the body is too big, or not JSON where JSON is due.
 //! - `Validation`: the input is wrong; `fields` maps each field to what is wrong with it.
 //! - `Conflict`: the input is fine but clashes with existing data (a taken email).
 //! - `RateLimited`: too many attempts; try again after `retry_after` seconds.
@@ -23,10 +26,18 @@ pub type FieldErrors = BTreeMap<String, String>;
 pub enum AppError {
     #[error("Please sign in to continue.")]
     Unauthorized,
+    #[error("Invalid email or password.")]
+    InvalidCredentials,
     #[error("You are not allowed to do that.")]
     Forbidden,
     #[error("Not found.")]
     NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The request body is too large.")]
+    PayloadTooLarge,
+    #[error("Expected a JSON body with Content-Type: application/json.")]
+    UnsupportedMediaType,
     #[error("{message}")]
     Validation { message: String, fields: FieldErrors },
     #[error("{0}")]
@@ -77,8 +88,12 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",
             Self::Conflict(_) => "conflict",
             Self::RateLimited { .. } => "rate_limited",
@@ -115,9 +130,12 @@ mod server {
     impl AppError {
         pub fn status(&self) -> StatusCode {
             match self {
-                Self::Unauthorized => StatusCode::UNAUTHORIZED,
+                Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
                 Self::Forbidden => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
+                Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+                Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Self::Conflict(_) => StatusCode::CONFLICT,
                 Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -153,6 +171,20 @@ mod server {
         fn from(error: bb8::RunError<E>) -> Self {
             tracing::warn!(%error, "no database connection");
             Self::Unavailable
+        }
+    }
+
+    impl From<axum::extract::rejection::JsonRejection> for AppError {
+        fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+            match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
+                StatusCode::UNPROCESSABLE_ENTITY => Self::Validation {
+                    message: rejection.body_text(),
+                    fields: super::FieldErrors::new(),
+                },
+                _ => Self::BadRequest(format!("Malformed JSON: {}", rejection.body_text())),
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! RagSites Portal: one crate, built as the SSR server (`ssr`) and the hydrating client (`hydrate`).
 
+pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod landing;
 pub mod ui;

@@ -1,6 +1,7 @@
 //! The server binary: `serve` (default) and the maintenance commands.
 
 use clap::{Parser, Subcommand};
+use ragsites_portal::auth::backend::cleanup_sessions;
 use ragsites_portal::server::config::Config;
 use ragsites_portal::server::{self, Database, app_state, seed, state_dir};
 use tracing_subscriber::EnvFilter;
@@ -20,6 +21,11 @@ enum Command {
     Migrate,
     /// Create the demo account and its data (running it again changes nothing).
     Seed,
+    /// Delete sessions that expired or were revoked more than N days ago.
+    CleanupSessions {
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
+        older_than_days: u32,
+    },
 }
 
 #[tokio::main]
@@ -46,13 +52,26 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error + Send + 
             database.close().await;
             Ok(())
         }
+        Command::CleanupSessions { older_than_days } => {
+            let database = Database::open(&config).await?;
+            let result = async {
+                let mut conn = database.pool.get().await?;
+                let deleted = cleanup_sessions(&mut conn, older_than_days).await?;
+                println!("Deleted {deleted} sessions expired or revoked more than {older_than_days} days ago.");
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            }
+            .await;
+            database.close().await;
+            result
+        }
         Command::Seed => {
             let database = Database::open(&config).await?;
             let state = app_state(config, &database)?;
             let result = seed::seed(&state).await;
             drop(state);
             database.close().await;
-            Ok(result?)
+            println!("{}", result?);
+            Ok(())
         }
     }
 }

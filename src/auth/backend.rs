@@ -1,12 +1,23 @@
-//! Server-side account operations: password hashing and user rows.
+//! Server-side account operations: registration, sign-in, sessions, the audit trail.
 
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use super::Role;
+use super::token;
+use super::{RegisterForm, Role, User, validate_email};
 use crate::error::AppError;
-use crate::schema::users;
+use crate::schema::{activity_logs, sessions, user_preferences, users};
+use crate::server::state::AppState;
+
+pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
+/// Longest password accepted at sign-in before hashing: bounds the work an attacker can cause.
+const SIGN_IN_PASSWORD_MAX_BYTES: usize = 1024;
+/// `last_seen_at` is refreshed at most this often, so most requests only read.
+const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(5);
 
 /// A bcrypt hash. Deliberately neither `Serialize` nor `Debug`-printable.
 pub struct PasswordHash(String);
@@ -17,6 +28,27 @@ impl std::fmt::Debug for PasswordHash {
     }
 }
 
+/// Where a request came from, for sessions and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A live session and its user, as checked by [`authenticate`].
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub session_id: Uuid,
+}
+
+/// The result of a successful registration or sign-in.
+pub struct SignedIn {
+    pub user: User,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Hashes on the blocking pool: bcrypt at cost 12 takes a few hundred milliseconds of CPU.
 pub async fn hash_password(password: String, cost: u32) -> Result<PasswordHash, AppError> {
     tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
@@ -24,6 +56,21 @@ pub async fn hash_password(password: String, cost: u32) -> Result<PasswordHash, 
         .map_err(|e| AppError::internal("hashing task", e))?
         .map(PasswordHash)
         .map_err(|e| AppError::internal("bcrypt hash", e))
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+        .await
+        .map_err(|e| AppError::internal("verify task", e))
+}
+
+/// A hash to check against when the email is unknown, so both failures take as long.
+async fn dummy_hash(cost: u32) -> Result<String, AppError> {
+    static DUMMY: OnceCell<String> = OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| async { hash_password("not a real password".into(), cost).await.map(|h| h.0) })
+        .await
+        .cloned()
 }
 
 #[derive(Insertable)]
@@ -43,7 +90,7 @@ pub async fn insert_user_if_absent(
     hash: &PasswordHash,
     role: Role,
 ) -> QueryResult<Option<Uuid>> {
-    diesel::insert_into(users::table)
+    let id = diesel::insert_into(users::table)
         .values(NewUser {
             email: email.trim(),
             name: name.trim(),
@@ -54,7 +101,30 @@ pub async fn insert_user_if_absent(
         .returning(users::id)
         .get_result(conn)
         .await
-        .optional()
+        .optional()?;
+    if let Some(id) = id {
+        diesel::insert_into(user_preferences::table)
+            .values(user_preferences::user_id.eq(id))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+type UserRow = (Uuid, String, String, String);
+const USER_COLUMNS: (users::id, users::email, users::name, users::role) =
+    (users::id, users::email, users::name, users::role);
+
+fn user_from_row((id, email, name, role): UserRow) -> User {
+    User {
+        id,
+        email,
+        name,
+        role: Role::parse(&role).unwrap_or(Role::Client),
+    }
 }
 
 /// The id of the user with this email, compared case-insensitively.
@@ -67,4 +137,206 @@ pub async fn find_user_id_by_email(conn: &mut AsyncPgConnection, email: &str) ->
         .optional()
 }
 
-define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+/// Creates the account, its preferences, a session and the audit entry in one transaction.
+pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo) -> Result<SignedIn, AppError> {
+    form.validate()?;
+    let hash = hash_password(form.password.clone(), state.config.bcrypt_cost).await?;
+    let mut conn = state.conn().await?;
+    let expires_in = state.config.jwt_expires_in;
+    let (user, session_id, now) = conn
+        .transaction(async |conn| {
+            let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, &hash, Role::Client).await? else {
+                return Ok(None);
+            };
+            let user = User {
+                id,
+                email: form.email.trim().to_owned(),
+                name: form.name.trim().to_owned(),
+                role: Role::Client,
+            };
+            let (session_id, now) = insert_session(conn, id, expires_in, client).await?;
+            log_activity(conn, id, "auth.register", json!({}), client).await?;
+            Ok::<_, diesel::result::Error>(Some((user, session_id, now)))
+        })
+        .await?
+        .ok_or_else(|| AppError::Conflict(EMAIL_TAKEN.into()))?;
+    Ok(signed_in(state, user, session_id, now))
+}
+
+/// Checks the password (timing does not reveal whether the email exists), applies the
+/// failure limits and opens a session.
+pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> Result<SignedIn, AppError> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() || password.is_empty() {
+        let mut fields = crate::error::FieldErrors::new();
+        if email.is_empty() {
+            fields.insert("email".into(), "Email is required.".into());
+        }
+        if password.is_empty() {
+            fields.insert("password".into(), "Password is required.".into());
+        }
+        return Err(AppError::from_fields(fields).expect("at least one field"));
+    }
+    let invalid = || AppError::InvalidCredentials;
+    if validate_email(&email).is_err() || password.len() > SIGN_IN_PASSWORD_MAX_BYTES {
+        return Err(invalid());
+    }
+    let keys = [
+        format!("ip:{}", client.ip.as_deref().unwrap_or("unknown")),
+        format!("account:{email}"),
+    ];
+    if let Some(retry_after) = state.limiter.retry_after(&keys) {
+        return Err(AppError::RateLimited { retry_after });
+    }
+
+    let mut conn = state.conn().await?;
+    let found: Option<(UserRow, String)> = users::table
+        .filter(lower(users::email).eq(&email))
+        .select((USER_COLUMNS, users::password_hash))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    let (row, hash) = match found {
+        Some((row, hash)) => (Some(row), hash),
+        None => (None, dummy_hash(state.config.bcrypt_cost).await?),
+    };
+    // Hold no pooled connection during the slow hash.
+    drop(conn);
+    let matches = verify_password(password.to_owned(), hash).await?;
+    let mut conn = state.conn().await?;
+    let user = match (row, matches) {
+        (Some(row), true) => user_from_row(row),
+        (row, _) => {
+            state.limiter.record_failure(&keys);
+            if let Some((id, ..)) = row {
+                log_activity(
+                    &mut conn,
+                    id,
+                    "auth.sign_in_failed",
+                    json!({ "reason": "wrong_password" }),
+                    client,
+                )
+                .await?;
+            }
+            return Err(invalid());
+        }
+    };
+    state.limiter.clear(&keys[1]);
+    let expires_in = state.config.jwt_expires_in;
+    let user_id = user.id;
+    let (session_id, now) = conn
+        .transaction(async |conn| {
+            let session = insert_session(conn, user_id, expires_in, client).await?;
+            log_activity(conn, user_id, "auth.sign_in", json!({}), client).await?;
+            Ok::<_, diesel::result::Error>(session)
+        })
+        .await?;
+    Ok(signed_in(state, user, session_id, now))
+}
+
+fn signed_in(state: &AppState, user: User, session_id: Uuid, now: DateTime<Utc>) -> SignedIn {
+    let expires_at = now + state.config.jwt_expires_in;
+    let token = token::issue(&state.config, user.id, session_id, now, expires_at);
+    SignedIn {
+        user,
+        token,
+        expires_at,
+    }
+}
+
+async fn insert_session(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    expires_in: Duration,
+    client: &ClientInfo,
+) -> QueryResult<(Uuid, DateTime<Utc>)> {
+    let now = Utc::now();
+    let id = diesel::insert_into(sessions::table)
+        .values((
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(now + expires_in),
+            sessions::user_agent.eq(client.user_agent.as_deref()),
+            sessions::ip.eq(client.ip.as_deref()),
+        ))
+        .returning(sessions::id)
+        .get_result(conn)
+        .await?;
+    Ok((id, now))
+}
+
+/// The one place that turns a token into a user: signature, expiry, and a live session row.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
+    let claims = token::decode(&state.config, token)?;
+    let mut conn = state.conn().await?;
+    let now = Utc::now();
+    let (row, last_seen): (UserRow, DateTime<Utc>) = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(claims.sid))
+        .filter(sessions::user_id.eq(claims.sub))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select((USER_COLUMNS, sessions::last_seen_at))
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or(AppError::Unauthorized)?;
+    if now - last_seen > LAST_SEEN_RESOLUTION {
+        diesel::update(sessions::table.find(claims.sid))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(Authenticated {
+        user: user_from_row(row),
+        session_id: claims.sid,
+    })
+}
+
+/// Revokes the session: its token stops working at once, wherever it was copied.
+pub async fn sign_out(state: &AppState, auth: &Authenticated, client: &ClientInfo) -> Result<(), AppError> {
+    let mut conn = state.conn().await?;
+    conn.transaction(async |conn| {
+        diesel::update(
+            sessions::table
+                .find(auth.session_id)
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+        log_activity(conn, auth.user.id, "auth.sign_out", json!({}), client).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// Deletes sessions that expired or were revoked more than `older_than_days` ago.
+pub async fn cleanup_sessions(conn: &mut AsyncPgConnection, older_than_days: u32) -> QueryResult<usize> {
+    let cutoff = Utc::now() - Duration::days(i64::from(older_than_days));
+    diesel::delete(sessions::table.filter(sessions::expires_at.lt(cutoff).or(sessions::revoked_at.lt(cutoff))))
+        .execute(conn)
+        .await
+}
+
+/// Appends to the user's audit trail.
+pub async fn log_activity(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    action: &str,
+    detail: serde_json::Value,
+    client: &ClientInfo,
+) -> QueryResult<()> {
+    diesel::insert_into(activity_logs::table)
+        .values((
+            activity_logs::user_id.eq(user_id),
+            activity_logs::action.eq(action),
+            activity_logs::detail.eq(detail),
+            activity_logs::ip.eq(client.ip.as_deref()),
+            activity_logs::user_agent.eq(client.user_agent.as_deref()),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -1,10 +1,22 @@
 //! Accounts: who a user is, the rules their input must meet.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod guard;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod token;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::error::{AppError, FieldErrors};
 
 /// bcrypt reads at most 72 bytes; a longer password is refused rather than silently cut.
 pub const PASSWORD_MAX_BYTES: usize = 72;
@@ -43,6 +55,50 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+}
+
+/// What the registration form (and `POST /api/auth/register`) sends.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RegisterForm {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub confirm_password: String,
+}
+
+impl RegisterForm {
+    /// Every rule at once, so the form can show all its problems together.
+    pub fn validate(&self) -> Result<(), AppError> {
+        let mut fields = FieldErrors::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(message) = result {
+                fields.insert(field.to_owned(), message);
+            }
+        };
+        check("name", validate_name(&self.name));
+        check("email", validate_email(&self.email));
+        check("password", validate_password(&self.password));
+        if self.password != self.confirm_password {
+            check("confirm_password", Err("Passwords do not match.".into()));
+        }
+        AppError::from_fields(fields).map_or(Ok(()), Err)
+    }
+}
+
+/// Where to go after signing in: `next` when it is a path on this site, else the dashboard.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.contains(['\\', '\r', '\n'])
+                && path.len() <= 512 =>
+        {
+            path.to_owned()
+        }
+        _ => "/dashboard".to_owned(),
+    }
 }
 
 /// The seed's password policy, plus bcrypt's 72-byte ceiling.
@@ -136,6 +192,43 @@ mod tests {
         assert_eq!(long.len(), 73);
         assert!(validate_password(&long).unwrap_err().contains("72 bytes"));
         assert!(validate_password(&long[..72]).is_ok());
+    }
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/settings/security")), "/settings/security");
+        assert_eq!(safe_next(Some("/services/1?range=7d")), "/services/1?range=7d");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "dashboard",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/dashboard", "{bad:?} is ignored");
+        }
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    #[test]
+    fn registration_reports_every_field() {
+        let form = RegisterForm {
+            name: "".into(),
+            email: "x".into(),
+            password: "short".into(),
+            confirm_password: "other".into(),
+        };
+        let error = form.validate().unwrap_err();
+        for field in ["name", "email", "password", "confirm_password"] {
+            assert!(error.field_message(field).is_some(), "{field} has a message");
+        }
+        let good = RegisterForm {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            password: "Str0ng!pass".into(),
+            confirm_password: "Str0ng!pass".into(),
+        };
+        assert!(good.validate().is_ok());
     }
 
     #[test]

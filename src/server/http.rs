@@ -20,6 +20,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use super::state::AppState;
 use crate::app::{App, shell};
+use crate::error::AppError;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Forms and JSON bodies of the portal are small; larger uploads get their own limit.
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     let app_state = state.clone();
     Router::new()
         .route("/healthz", get(health))
+        .merge(crate::auth::rest::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -38,7 +40,13 @@ pub fn router(state: AppState) -> Router {
             move || shell(app_state.leptos_options.clone()),
         )
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::guard::middleware,
+        ))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(json_body_limit_errors))
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -73,6 +81,38 @@ async fn cache_headers(request: Request, next: Next) -> Response {
         );
     } else if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    }
+    response
+}
+
+/// Server functions answer every error with 500; give each `AppError` its own status
+/// (401, 403, 422, 429, …) so API clients and logs can tell them apart.
+async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/fn/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return AppError::Internal.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+        if let AppError::RateLimited { retry_after } = error {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The body limit answers 413 in plain text: give API clients the usual JSON error.
+async fn json_body_limit_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::PayloadTooLarge.into_response();
     }
     response
 }

@@ -9,7 +9,6 @@ pub mod state;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
@@ -83,11 +82,7 @@ async fn wait_for_migrations(pool: &DbPool) -> Result<usize, BoxError> {
 /// Builds the state the router needs from an open database.
 pub fn app_state(config: Config, database: &Database) -> Result<AppState, BoxError> {
     let leptos_options = get_configuration(None)?.leptos_options;
-    Ok(AppState {
-        leptos_options,
-        pool: database.pool.clone(),
-        config: Arc::new(config),
-    })
+    Ok(AppState::new(leptos_options, database.pool.clone(), config))
 }
 
 /// Serves the portal until SIGINT or SIGTERM, then lets in-flight requests finish.

@@ -7,6 +7,7 @@ use leptos::prelude::LeptosOptions;
 
 use super::config::Config;
 use super::db::{DbConn, DbPool};
+use crate::auth::rate_limit::FailureLimiter;
 use crate::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -14,6 +15,18 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: DbPool,
     pub config: Arc<Config>,
+    pub limiter: Arc<FailureLimiter>,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, pool: DbPool, config: Config) -> Self {
+        Self {
+            leptos_options,
+            pool,
+            config: Arc::new(config),
+            limiter: Arc::default(),
+        }
+    }
 }
 
 impl AppState {

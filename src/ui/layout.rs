@@ -4,9 +4,11 @@ use leptos::prelude::*;
 
 use super::navbar::Navbar;
 use super::states::ErrorState;
+use crate::auth::pages::provide_auth;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    provide_auth();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Navbar />

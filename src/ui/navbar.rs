@@ -6,11 +6,16 @@ use leptos::html::Details;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
+use crate::auth::User;
+use crate::auth::pages::AuthContext;
+
 #[component]
 pub fn Navbar() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
     let menu = NodeRef::<Details>::new();
+    let account = NodeRef::<Details>::new();
     let close = move || {
-        if let Some(details) = menu.get_untracked() {
+        for details in [menu.get_untracked(), account.get_untracked()].into_iter().flatten() {
             details.set_open(false);
         }
     };
@@ -26,6 +31,54 @@ pub fn Navbar() -> impl IntoView {
     });
     on_cleanup(move || escape.remove());
 
+    let links = move |user: Option<User>| match user {
+        Some(user) => view! {
+            <li>
+                <a href="/dashboard">"Dashboard"</a>
+            </li>
+            <li>
+                <details class="account" node_ref=account>
+                    <summary class="account__button" aria-label="Account">
+                        <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
+                        <span class="account__name">{user.name.clone()}</span>
+                    </summary>
+                    <ul class="account__list">
+                        <li class="account__who">
+                            <strong>{user.name.clone()}</strong>
+                            <span>{user.email.clone()}</span>
+                        </li>
+                        <li>
+                            <a href="/dashboard">"Dashboard"</a>
+                        </li>
+                        <li>
+                            <a href="/settings">"Settings"</a>
+                        </li>
+                        <li>
+                            <ActionForm action=auth.sign_out>
+                                <button type="submit" class="account__signout">"Sign out"</button>
+                            </ActionForm>
+                        </li>
+                    </ul>
+                </details>
+            </li>
+        }
+        .into_any(),
+        None => view! {
+            <li>
+                <a href="/#features">"Features"</a>
+            </li>
+            <li>
+                <a href="/auth/signin">"Sign in"</a>
+            </li>
+            <li>
+                <a class="button button--primary" href="/auth/register">
+                    "Get started"
+                </a>
+            </li>
+        }
+        .into_any(),
+    };
+
     view! {
         <header class="navbar">
             <nav class="navbar__inner" aria-label="Main">
@@ -39,20 +92,20 @@ pub fn Navbar() -> impl IntoView {
                         <span class="menu__icon" aria-hidden="true"></span>
                     </summary>
                     <ul class="menu__list">
-                        <li>
-                            <a href="/#features">"Features"</a>
-                        </li>
-                        <li>
-                            <a href="/auth/signin">"Sign in"</a>
-                        </li>
-                        <li>
-                            <a class="button button--primary" href="/auth/register">
-                                "Get started"
-                            </a>
-                        </li>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move { links(auth.user.await.ok().flatten()) })}
+                        </Transition>
                     </ul>
                 </details>
             </nav>
         </header>
     }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }

@@ -192,7 +192,8 @@ pub async fn health_follows_the_database_and_recovers() {
 
 pub async fn seed_is_idempotent() {
     let app = TestApp::new().await;
-    seed::seed(&app.state).await.unwrap();
+    let report = seed::seed(&app.state).await.unwrap();
+    assert!(report.demo_created && report.admin_password.is_some());
     let mut conn = app.state.pool.get().await.unwrap();
     let snapshot = async |conn: &mut AsyncPgConnection| {
         (
@@ -202,9 +203,11 @@ pub async fn seed_is_idempotent() {
         )
     };
     let first = snapshot(&mut conn).await;
-    assert_eq!(first.0, 1, "the demo user");
+    assert_eq!(first.0, 2, "the demo user and the admin");
     assert_eq!(first.1, 3, "three demo services");
-    seed::seed(&app.state).await.unwrap();
+    assert_eq!(first.2, 2, "both have preferences");
+    let again = seed::seed(&app.state).await.unwrap();
+    assert!(!again.demo_created && again.admin_password.is_none());
     assert_eq!(snapshot(&mut conn).await, first, "a second seed changes nothing");
     let demo = count(
         &mut conn,

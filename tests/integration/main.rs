@@ -1,5 +1,6 @@
 //! Integration tests against a real PostgreSQL, with one cluster for the whole run.
 
+mod auth;
 mod foundation;
 mod support;
 
@@ -35,6 +36,21 @@ fn main() -> std::process::ExitCode {
         foundation::health_follows_the_database_and_recovers,
         foundation::seed_is_idempotent,
         foundation::static_files_are_cached_and_pages_are_private,
+        auth::register_opens_a_session_in_an_http_only_cookie_and_audits_it,
+        auth::emails_are_unique_whatever_their_case,
+        auth::bad_registrations_name_every_field_and_write_nothing,
+        auth::unreadable_requests_get_400_413_415,
+        auth::wrong_password_and_unknown_email_get_the_same_answer,
+        auth::repeated_failures_are_limited_per_account_with_retry_after,
+        auth::tampered_foreign_unsigned_and_expired_tokens_are_refused,
+        auth::sign_out_revokes_the_session_and_every_copy_of_its_token,
+        auth::cookie_requests_from_other_origins_are_refused,
+        auth::protected_pages_redirect_before_rendering_and_auth_pages_send_users_on,
+        auth::plain_form_sign_in_works_without_javascript,
+        auth::plain_form_registration_shows_field_errors,
+        auth::server_functions_answer_401_without_a_session,
+        auth::admin_only_functions_refuse_clients_with_403,
+        auth::cleanup_deletes_only_long_dead_sessions,
     ];
     // Listing needs no database.
     let bench = (!args.list).then(support::Bench::start);

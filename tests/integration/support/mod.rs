@@ -1,8 +1,8 @@
 //! The test bench: one PostgreSQL cluster per run, one database per test.
 
 use std::os::unix::fs::PermissionsExt;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -130,11 +130,7 @@ impl TestApp {
 
     pub fn with_pool(pool: DbPool, db_name: String) -> Self {
         let config = test_config(database_url(&db_name));
-        let state = AppState {
-            leptos_options: leptos_options(),
-            pool,
-            config: Arc::new(config),
-        };
+        let state = AppState::new(leptos_options(), pool, config);
         Self {
             router: router(state.clone()),
             state,
@@ -165,4 +161,95 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+}
+
+impl TestApp {
+    /// A JSON request from this site (Host and Origin match), with optional extra headers.
+    pub async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "portal.test")
+            .header("origin", "http://portal.test")
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    /// Registers through the REST API and returns the token.
+    pub async fn register(&self, name: &str, email: &str, password: &str) -> String {
+        let body = serde_json::json!({ "name": name, "email": email, "password": password });
+        let response = self.json("POST", "/api/auth/register", &body, &[]).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.json()["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A GET with headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::get(path).header("host", "portal.test");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::empty()).expect("request")).await
+    }
+
+    /// A plain HTML form post, as a browser without JavaScript sends it.
+    pub async fn form_post(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::post(path)
+            .header("host", "portal.test")
+            .header("origin", "http://portal.test")
+            .header("referer", "http://portal.test/auth/signin")
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = serde_urlencoded::to_string(fields).expect("form encoding");
+        self.send(request.body(Body::from(body)).expect("request")).await
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.state.pool.get().await.expect("connection");
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .await
+            .expect(sql)
+            .n
+    }
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("JSON body expected ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The session token from `Set-Cookie`, if one was set.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("ragsites_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_owned())
+            .filter(|t| !t.is_empty())
+    }
 }

@@ -1,0 +1,260 @@
+//! Who is asking, for every request: one middleware authenticates the token once, guards the
+//! protected pages and checks the origin of state-changing requests; server functions and REST
+//! handlers read its answer.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::backend::{Authenticated, ClientInfo, authenticate};
+use super::token::{self, TokenSource};
+use super::{Role, User};
+use crate::error::AppError;
+use crate::server::state::AppState;
+
+/// What the middleware learned about the request's token.
+#[derive(Debug, Clone)]
+pub enum AuthStatus {
+    SignedIn(Authenticated),
+    Anonymous,
+    /// The database could not be asked: neither signed in nor out.
+    Unavailable,
+}
+
+/// Pages that need a signed-in user; server rendering redirects to sign-in before any HTML.
+const PROTECTED: [&str; 4] = ["/dashboard", "/settings", "/services", "/admin"];
+/// Pages for signed-out visitors only.
+const GUEST_ONLY: [&str; 2] = ["/auth/signin", "/auth/register"];
+
+fn under(path: &str, prefixes: &[&str]) -> bool {
+    prefixes
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+}
+
+pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if path.starts_with("/pkg/") {
+        return next.run(request).await;
+    }
+    let source = token::from_headers(request.headers());
+    if let Err(error) = check_origin(request.method(), request.headers(), source.as_ref()) {
+        return error.into_response();
+    }
+    let status = match &source {
+        None => AuthStatus::Anonymous,
+        Some(source) => match authenticate(&state, source.token()).await {
+            Ok(auth) => AuthStatus::SignedIn(auth),
+            Err(AppError::Unauthorized) => AuthStatus::Anonymous,
+            Err(_) => AuthStatus::Unavailable,
+        },
+    };
+    let page_request = request.method() == Method::GET;
+    match &status {
+        AuthStatus::Anonymous if page_request && under(&path, &PROTECTED) => {
+            let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or(&path);
+            let query = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
+            return with_dead_cookie_cleared(&state, source.as_ref(), Redirect::to(&format!("/auth/signin?{query}")));
+        }
+        AuthStatus::SignedIn(_) if page_request && under(&path, &GUEST_ONLY) => {
+            return Redirect::to("/dashboard").into_response();
+        }
+        _ => {}
+    }
+    let dead_cookie = matches!(status, AuthStatus::Anonymous) && matches!(source, Some(TokenSource::Cookie(_)));
+    request.extensions_mut().insert(status);
+    let response = next.run(request).await;
+    if dead_cookie {
+        clear_cookie_on(&state, response)
+    } else {
+        response
+    }
+}
+
+fn with_dead_cookie_cleared(state: &AppState, source: Option<&TokenSource>, redirect: Redirect) -> Response {
+    let response = redirect.into_response();
+    if matches!(source, Some(TokenSource::Cookie(_))) {
+        clear_cookie_on(state, response)
+    } else {
+        response
+    }
+}
+
+fn clear_cookie_on(state: &AppState, mut response: Response) -> Response {
+    if !response.headers().contains_key(header::SET_COOKIE) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, token::clear_cookie(&state.config));
+    }
+    response
+}
+
+/// A state-changing request must come from this site when it carries the session cookie
+/// (SameSite=Lax alone still lets sibling sites and old browsers through). A Bearer token
+/// cannot be sent by another site, so it needs no check; a foreign `Origin` is refused always.
+fn check_origin(method: &Method, headers: &HeaderMap, source: Option<&TokenSource>) -> Result<(), AppError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let same_site = |url: &str| {
+        let authority = url
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(""));
+        authority.is_some() && authority == host
+    };
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null");
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    match (origin, referer) {
+        (Some(origin), _) if !same_site(origin) => Err(AppError::Forbidden),
+        (Some(_), _) => Ok(()),
+        (None, Some(referer)) if same_site(referer) => Ok(()),
+        _ if matches!(source, Some(TokenSource::Cookie(_))) => Err(AppError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+/// The request's IP (the peer address) and user agent, cut to what the database keeps.
+pub fn client_info(parts: &Parts) -> ClientInfo {
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect());
+    ClientInfo { ip, user_agent }
+}
+
+fn status_of(parts: &Parts) -> Result<Authenticated, AppError> {
+    match parts.extensions.get::<AuthStatus>() {
+        Some(AuthStatus::SignedIn(auth)) => Ok(auth.clone()),
+        Some(AuthStatus::Unavailable) => Err(AppError::Unavailable),
+        Some(AuthStatus::Anonymous) | None => Err(AppError::Unauthorized),
+    }
+}
+
+async fn request_parts() -> Result<Parts, AppError> {
+    leptos::prelude::use_context::<Parts>().ok_or_else(|| AppError::internal("context", "request parts are missing"))
+}
+
+/// First line of every server function that needs a user.
+pub async fn require_user() -> Result<Authenticated, AppError> {
+    status_of(&request_parts().await?)
+}
+
+/// First line of every admin-only server function: clients get 403.
+pub async fn require_admin() -> Result<Authenticated, AppError> {
+    let auth = require_user().await?;
+    if auth.user.role == Role::Admin {
+        Ok(auth)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The signed-in user, if any (for pages that show either).
+pub async fn optional_user() -> Result<Option<User>, AppError> {
+    match require_user().await {
+        Ok(auth) => Ok(Some(auth.user)),
+        Err(AppError::Unauthorized) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+pub async fn request_client_info() -> Result<ClientInfo, AppError> {
+    Ok(client_info(&request_parts().await?))
+}
+
+/// REST handlers take this to require a live session (cookie or Bearer token).
+pub struct CurrentUser(pub Authenticated);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        status_of(parts).map(CurrentUser)
+    }
+}
+
+/// REST handlers take this to require an admin.
+pub struct AdminUser(pub Authenticated);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let auth = status_of(parts)?;
+        if auth.user.role == Role::Admin {
+            Ok(AdminUser(auth))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn origin_rules() {
+        let cookie = Some(TokenSource::Cookie("t".into()));
+        let bearer = Some(TokenSource::Bearer("t".into()));
+        let site = [("host", "portal.test")];
+        let post = &Method::POST;
+        assert!(
+            check_origin(
+                post,
+                &headers(&[site[0], ("origin", "https://portal.test")]),
+                cookie.as_ref()
+            )
+            .is_ok()
+        );
+        assert!(
+            check_origin(
+                post,
+                &headers(&[site[0], ("origin", "https://evil.test")]),
+                cookie.as_ref()
+            )
+            .is_err()
+        );
+        assert!(check_origin(post, &headers(&[site[0], ("origin", "https://evil.test")]), None).is_err());
+        assert!(
+            check_origin(
+                post,
+                &headers(&[site[0], ("referer", "https://portal.test/x")]),
+                cookie.as_ref()
+            )
+            .is_ok()
+        );
+        assert!(
+            check_origin(post, &headers(&site), cookie.as_ref()).is_err(),
+            "a cookie without origin"
+        );
+        assert!(
+            check_origin(post, &headers(&site), bearer.as_ref()).is_ok(),
+            "a Bearer token without origin"
+        );
+        assert!(check_origin(&Method::GET, &headers(&site), cookie.as_ref()).is_ok());
+        assert!(under("/settings/security", &PROTECTED) && under("/dashboard", &PROTECTED));
+        assert!(!under("/dashboards", &PROTECTED));
+    }
+}

@@ -1,0 +1,160 @@
+//! The sign-in and registration pages, and the account context every page shares.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use super::User;
+use super::api::{Register, SignIn, SignOut, current_user};
+use crate::error::AppError;
+use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
+use crate::ui::states::Loading;
+
+/// The account actions and the signed-in user, provided once by the layout.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub sign_in: ServerAction<SignIn>,
+    pub register: ServerAction<Register>,
+    pub sign_out: ServerAction<SignOut>,
+    pub user: Resource<Result<Option<User>, AppError>>,
+}
+
+/// Refetches the user after every account action and every navigation, so a session ended
+/// elsewhere is noticed on the next page.
+pub fn provide_auth() -> AuthContext {
+    let sign_in = ServerAction::<SignIn>::new();
+    let register = ServerAction::<Register>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let pathname = use_location().pathname;
+    let user = Resource::new(
+        move || {
+            (
+                sign_in.version().get(),
+                register.version().get(),
+                sign_out.version().get(),
+                pathname.get(),
+            )
+        },
+        |_| current_user(),
+    );
+    let auth = AuthContext {
+        sign_in,
+        register,
+        sign_out,
+        user,
+    };
+    provide_context(auth);
+    auth
+}
+
+/// Renders `children` for a signed-in user; anyone else is sent to sign in (the server
+/// already redirects before rendering; this covers navigation after hydration).
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let location = use_location();
+    let children = StoredValue::new(children);
+    Effect::new(move |_| {
+        if let Some(Ok(None)) = auth.user.get() {
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            let query = format!("next={}", js_escape(&here));
+            use_navigate()(&format!("/auth/signin?{query}"), Default::default());
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(_)) => Ok(children.read_value()().into_any()),
+                    Ok(None) => Ok(view! { <Loading label="Redirecting to sign in…" /> }.into_any()),
+                    Err(error) => Err(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Percent-encodes a path for a query value (the browser side has no serde_urlencoded).
+fn js_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = expect_context::<AuthContext>().sign_in;
+    let error = use_form_error(move || action.value().get().map(Result::err));
+    let next = use_query_value("next");
+    let email = use_query_value("email");
+    view! {
+        <Title text="Sign in" />
+        <section class="auth card">
+            <h1>"Welcome back"</h1>
+            <p class="auth__lead">"Sign in to see how your AI services are doing."</p>
+            <ActionForm action=action attr:class="form" attr:novalidate="">
+                <input type="hidden" name="next" prop:value=move || next.get() value=move || next.get() />
+                <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error />
+                <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
+                <FormAlert error />
+                <button class="button button--primary button--block" type="submit" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="auth__switch">"New here? " <a href="/auth/register">"Create an account"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = expect_context::<AuthContext>().register;
+    let error = use_form_error(move || action.value().get().map(Result::err));
+    let next = use_query_value("next");
+    let name = use_query_value("name");
+    let email = use_query_value("email");
+    // A taken email is a conflict, not a validation error: show it on the email field.
+    let field_error = Signal::derive(move || match error.get() {
+        Some(AppError::Conflict(message)) => Some(AppError::field("email", message)),
+        other => other,
+    });
+    view! {
+        <Title text="Create your account" />
+        <section class="auth card">
+            <h1>"Create your account"</h1>
+            <p class="auth__lead">"Watch and manage the AI services we run for you."</p>
+            <ActionForm action=action attr:class="form" attr:novalidate="">
+                <input type="hidden" name="next" prop:value=move || next.get() value=move || next.get() />
+                <FormField label="Name" name="name" autocomplete="name" value=name error=field_error />
+                <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error />
+                <FormField
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 8 characters with upper- and lower-case letters, a digit and a special character."
+                    error=field_error
+                />
+                <FormField
+                    label="Confirm password"
+                    name="confirm_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error=field_error
+                />
+                <FormAlert error=field_error />
+                <button class="button button--primary button--block" type="submit" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="auth__switch">"Already have an account? " <a href="/auth/signin">"Sign in"</a></p>
+        </section>
+    }
+}

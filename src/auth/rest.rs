@@ -1,0 +1,115 @@
+//! The seed's REST API for accounts: `/api/auth/{register,login,logout,verify}`.
+//! The same backend operations as the pages; errors are the JSON of `AppError`.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::backend::{self, SignedIn};
+use super::guard::{CurrentUser, client_info};
+use super::{RegisterForm, User, token};
+use crate::error::AppError;
+use crate::server::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/verify", get(verify))
+}
+
+/// `Json` whose rejections (malformed, wrong type, too large) answer in the API's error format.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<T>::from_request(request, state)
+            .await
+            .map_err(|e: JsonRejection| AppError::from(e))?;
+        Ok(Self(value))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    name: String,
+    email: String,
+    password: String,
+    /// Optional for API clients; the form always sends it.
+    confirm_password: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct SessionAnswer {
+    user: User,
+    token: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -> Response {
+    let max_age = (signed_in.expires_at - chrono::Utc::now()).num_seconds();
+    let cookie = token::session_cookie(&state.config, &signed_in.token, max_age);
+    let body = SessionAnswer {
+        user: signed_in.user,
+        token: signed_in.token,
+        expires_at: signed_in.expires_at,
+    };
+    (status, [(SET_COOKIE, cookie)], Json(body)).into_response()
+}
+
+async fn register(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<Response, AppError> {
+    let form = RegisterForm {
+        confirm_password: body.confirm_password.unwrap_or_else(|| body.password.clone()),
+        name: body.name,
+        email: body.email,
+        password: body.password,
+    };
+    let signed_in = backend::register(&state, form, &client_info(&parts)).await?;
+    Ok(session_response(&state, StatusCode::CREATED, signed_in))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, AppError> {
+    let signed_in = backend::sign_in(&state, &body.email, &body.password, &client_info(&parts)).await?;
+    Ok(session_response(&state, StatusCode::OK, signed_in))
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    parts: Parts,
+) -> Result<Response, AppError> {
+    backend::sign_out(&state, &auth, &client_info(&parts)).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, token::clear_cookie(&state.config));
+    Ok((headers, Json(serde_json::json!({ "signed_out": true }))).into_response())
+}
+
+async fn verify(CurrentUser(auth): CurrentUser) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "valid": true, "user": auth.user }))
+}

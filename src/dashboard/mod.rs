@@ -1,0 +1,3 @@
+//! The dashboard: the page a client opens every day.
+
+pub mod pages;

@@ -1,0 +1,103 @@
+//! Form fields and their errors, the same with and without JavaScript.
+//!
+//! With JavaScript, an `ActionForm`'s errors come back as the action's value. Without it, the
+//! browser posts the form and follows a redirect: [`report_to_plain_form`] sends it back to
+//! the form's page with the error (and the fields worth keeping) in the query string, and
+//! [`use_form_error`] reads either.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+
+/// The error to show: the action's latest, or one carried back by a plain form post.
+pub fn use_form_error(
+    action_error: impl Fn() -> Option<Option<AppError>> + Send + Sync + 'static,
+) -> Signal<Option<AppError>> {
+    let query = use_query_map();
+    Signal::derive(move || match action_error() {
+        Some(error) => error,
+        None => query
+            .read()
+            .get("error")
+            .and_then(|json| serde_json::from_str(&json).ok()),
+    })
+}
+
+/// A query parameter, to prefill a field after a plain form post.
+pub fn use_query_value(name: &'static str) -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get(name).unwrap_or_default())
+}
+
+#[component]
+pub fn FormField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional, into)] value: Signal<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message = move || error.get().and_then(|e| e.field_message(name));
+    let described_by = format!("{id}-message");
+    view! {
+        <div class="field" class:field--invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                value=move || value.get()
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=described_by.clone()
+            />
+            <p class="field__message" id=described_by>
+                {move || message().or_else(|| hint.map(str::to_owned))}
+            </p>
+        </div>
+    }
+}
+
+/// The error that belongs to no field (rate limits, an unreachable server, a conflict).
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let message = move || {
+        error.get().and_then(|e| match e {
+            AppError::Validation { ref fields, .. } if !fields.is_empty() => None,
+            other => Some(other.to_string()),
+        })
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-alert" role="alert">
+                {message}
+            </p>
+        </Show>
+    }
+}
+
+/// On a plain (JavaScript-less) form post, redirect back to `page` with the error and `keep`.
+#[cfg(feature = "ssr")]
+pub fn report_to_plain_form(error: &AppError, page: &str, keep: &[(&str, &str)]) {
+    let Some(parts) = use_context::<axum::http::request::Parts>() else {
+        return;
+    };
+    let plain = parts
+        .headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if !plain {
+        return;
+    }
+    let json = serde_json::to_string(error).unwrap_or_default();
+    let mut pairs: Vec<(&str, &str)> = vec![("error", &json)];
+    pairs.extend(keep.iter().copied().filter(|(_, v)| !v.is_empty() && v.len() <= 512));
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    leptos_axum::redirect(&format!("{page}?{query}"));
+}
