@@ -1,15 +1,19 @@
 //! The HTML shell and every route, in one place.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{StaticSegment, path};
+use leptos_router::{SsrMode, StaticSegment, path};
 
 use crate::auth::pages::{RegisterPage, SignInPage};
 use crate::dashboard::pages::DashboardPage;
 use crate::landing::LandingPage;
 use crate::ui::layout::Layout;
 use crate::ui::states::NotFound;
+
+/// Every page waits for its data and is sent whole: it reads complete without JavaScript, and
+/// a status set while rendering (404, a redirect) still reaches the response.
+const SSR: SsrMode = SsrMode::Async;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -21,7 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options=options.clone() />
+                <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
             <body>
@@ -35,17 +40,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/ragsites-portal.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "RagSites Portal".to_owned() } else { format!("{page} · RagSites Portal") }
         } />
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=StaticSegment("") view=LandingPage />
-                    <Route path=path!("/auth/signin") view=SignInPage />
-                    <Route path=path!("/auth/register") view=RegisterPage />
-                    <Route path=path!("/dashboard") view=DashboardPage />
+                    <Route path=StaticSegment("") view=LandingPage ssr=SSR />
+                    <Route path=path!("/auth/signin") view=SignInPage ssr=SSR />
+                    <Route path=path!("/auth/register") view=RegisterPage ssr=SSR />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SSR />
                 </Routes>
             </Layout>
         </Router>

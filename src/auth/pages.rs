@@ -20,13 +20,14 @@ pub struct AuthContext {
 }
 
 /// Refetches the user after every account action and every navigation, so a session ended
-/// elsewhere is noticed on the next page.
+/// elsewhere is noticed on the next page. Blocking: the server waits for it before sending the
+/// page, so the navbar and guarded content are in the HTML itself (no JavaScript needed).
 pub fn provide_auth() -> AuthContext {
     let sign_in = ServerAction::<SignIn>::new();
     let register = ServerAction::<Register>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let pathname = use_location().pathname;
-    let user = Resource::new(
+    let user = Resource::new_blocking(
         move || {
             (
                 sign_in.version().get(),
