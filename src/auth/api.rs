@@ -12,8 +12,9 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     super::guard::optional_user().await
 }
 
+/// Signs in; answers where to go next (a plain form post is redirected there).
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
     use crate::ui::form::report_to_plain_form;
     let result = async {
         let state = crate::server::state::app_state()?;
@@ -26,8 +27,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     match result {
         Ok((state, signed_in)) => {
             ssr::set_session_cookie(&state, &signed_in);
-            leptos_axum::redirect(&super::safe_next(next.as_deref()));
-            Ok(signed_in.user)
+            Ok(ssr::go_to(super::safe_next(next.as_deref())))
         }
         Err(error) => {
             report_to_plain_form(
@@ -40,6 +40,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     }
 }
 
+/// Creates the account and signs in; answers where to go next.
 #[server(prefix = "/api/fn", endpoint = "register")]
 pub async fn register(
     name: String,
@@ -47,7 +48,7 @@ pub async fn register(
     password: String,
     confirm_password: String,
     next: Option<String>,
-) -> Result<User, AppError> {
+) -> Result<String, AppError> {
     use crate::ui::form::report_to_plain_form;
     let form = super::RegisterForm {
         name,
@@ -66,8 +67,7 @@ pub async fn register(
     match result {
         Ok((state, signed_in)) => {
             ssr::set_session_cookie(&state, &signed_in);
-            leptos_axum::redirect(&super::safe_next(next.as_deref()));
-            Ok(signed_in.user)
+            Ok(ssr::go_to(super::safe_next(next.as_deref())))
         }
         Err(error) => {
             let keep = [
@@ -81,8 +81,9 @@ pub async fn register(
     }
 }
 
+/// Ends the session; answers where to go next.
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
+pub async fn sign_out() -> Result<String, AppError> {
     let state = crate::server::state::app_state()?;
     // Signing out twice, or with a dead session, still clears the cookie and lands home.
     if let Ok(auth) = super::guard::require_user().await {
@@ -90,8 +91,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         super::backend::sign_out(&state, &auth, &client).await?;
     }
     ssr::clear_session_cookie(&state);
-    leptos_axum::redirect("/");
-    Ok(())
+    Ok(ssr::go_to("/".to_owned()))
 }
 
 #[cfg(feature = "ssr")]
@@ -111,6 +111,15 @@ mod ssr {
             SET_COOKIE,
             token::session_cookie(&state.config, &signed_in.token, max_age),
         );
+    }
+
+    /// A plain form post is redirected to `path`; the enhanced form gets it back and loads it
+    /// as a new page, so no state of the previous session lingers in the browser.
+    pub fn go_to(path: String) -> String {
+        if crate::ui::form::is_plain_form_post() {
+            leptos_axum::redirect(&path);
+        }
+        path
     }
 
     pub fn clear_session_cookie(state: &AppState) {

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use super::User;
 use super::api::{Register, SignIn, SignOut, current_user};
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
+use crate::ui::form::{FormAlert, FormField, load_page_on_success, use_form_error, use_query_value};
 use crate::ui::states::Loading;
 
 /// The account actions and the signed-in user, provided once by the layout.
@@ -19,25 +19,18 @@ pub struct AuthContext {
     pub user: Resource<Result<Option<User>, AppError>>,
 }
 
-/// Refetches the user after every account action and every navigation, so a session ended
-/// elsewhere is noticed on the next page. Blocking: the server waits for it before sending the
-/// page, so the navbar and guarded content are in the HTML itself (no JavaScript needed).
+/// Signing in or out loads the next page afresh, so the user resource only follows
+/// navigation (a session ended elsewhere shows in the navbar on the next page). Blocking: the
+/// server waits for it, so the navbar and guarded content are in the HTML itself.
 pub fn provide_auth() -> AuthContext {
     let sign_in = ServerAction::<SignIn>::new();
     let register = ServerAction::<Register>::new();
     let sign_out = ServerAction::<SignOut>::new();
+    load_page_on_success(sign_in);
+    load_page_on_success(register);
+    load_page_on_success(sign_out);
     let pathname = use_location().pathname;
-    let user = Resource::new_blocking(
-        move || {
-            (
-                sign_in.version().get(),
-                register.version().get(),
-                sign_out.version().get(),
-                pathname.get(),
-            )
-        },
-        |_| current_user(),
-    );
+    let user = Resource::new_blocking(move || pathname.get(), |_| current_user());
     let auth = AuthContext {
         sign_in,
         register,
@@ -48,23 +41,27 @@ pub fn provide_auth() -> AuthContext {
     auth
 }
 
-/// Renders `children` for a signed-in user; anyone else is sent to sign in (the server
-/// already redirects before rendering; this covers navigation after hydration).
+/// Renders `children` for a signed-in user; anyone else is sent to sign in.
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = expect_context::<AuthContext>();
     let location = use_location();
+    let navigate = use_navigate();
     let children = StoredValue::new(children);
+    // The server checked before rendering; in the browser, each page asks afresh as it mounts
+    // (a resource made after hydration may reuse data from the first render).
     Effect::new(move |_| {
-        if let Some(Ok(None)) = auth.user.get() {
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
-            let query = format!("next={}", js_escape(&here));
-            use_navigate()(&format!("/auth/signin?{query}"), Default::default());
-        }
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(None) = current_user().await {
+                let here = format!(
+                    "{}{}",
+                    location.pathname.get_untracked(),
+                    location.search.get_untracked()
+                );
+                navigate(&format!("/auth/signin?next={}", js_escape(&here)), Default::default());
+            }
+        });
     });
     view! {
         <Transition fallback=|| view! { <Loading /> }>
@@ -79,11 +76,11 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// Percent-encodes a path for a query value (the browser side has no serde_urlencoded).
+/// Percent-encodes a query value as the server does (the browser build has no serde_urlencoded).
 fn js_escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -6,6 +6,7 @@
 //! [`use_form_error`] reads either.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
@@ -81,18 +82,34 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// Loads `path` as a new page once an action answers with it (after signing in or out).
+pub fn load_page_on_success<S>(action: ServerAction<S>)
+where
+    S: ServerFn<Output = String, Error = AppError> + Send + Sync + Clone + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = action.value().get() {
+            let _ = window().location().set_href(&path);
+        }
+    });
+}
+
+/// A browser's own form submission (no JavaScript): it wants HTML back, not data.
+#[cfg(feature = "ssr")]
+pub fn is_plain_form_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
+
 /// On a plain (JavaScript-less) form post, redirect back to `page` with the error and `keep`.
 #[cfg(feature = "ssr")]
 pub fn report_to_plain_form(error: &AppError, page: &str, keep: &[(&str, &str)]) {
-    let Some(parts) = use_context::<axum::http::request::Parts>() else {
-        return;
-    };
-    let plain = parts
-        .headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if !plain {
+    if !is_plain_form_post() {
         return;
     }
     let json = serde_json::to_string(error).unwrap_or_default();

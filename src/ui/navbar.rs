@@ -1,8 +1,9 @@
-//! The responsive navbar. Menus are `<details>` elements, so they open and close before
-//! hydration too; once hydrated, Escape and navigation close them.
+//! The responsive navbar. On narrow screens a checkbox opens the menu and a `<details>` holds
+//! the account menu, so both work before hydration; once hydrated, Escape and navigation
+//! close them.
 
 use leptos::ev;
-use leptos::html::Details;
+use leptos::html::{Details, Input};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -12,10 +13,13 @@ use crate::auth::pages::AuthContext;
 #[component]
 pub fn Navbar() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
-    let menu = NodeRef::<Details>::new();
+    let menu = NodeRef::<Input>::new();
     let account = NodeRef::<Details>::new();
     let close = move || {
-        for details in [menu.get_untracked(), account.get_untracked()].into_iter().flatten() {
+        if let Some(toggle) = menu.get_untracked() {
+            toggle.set_checked(false);
+        }
+        if let Some(details) = account.get_untracked() {
             details.set_open(false);
         }
     };
@@ -87,16 +91,23 @@ pub fn Navbar() -> impl IntoView {
                     <span class="brand__name">"RagSites"</span>
                     <span class="brand__tag">"Portal"</span>
                 </a>
-                <details class="menu" node_ref=menu>
-                    <summary class="menu__button" aria-label="Menu">
-                        <span class="menu__icon" aria-hidden="true"></span>
-                    </summary>
-                    <ul class="menu__list">
+                <div class="menu">
+                    <input
+                        class="menu__toggle"
+                        type="checkbox"
+                        aria-label="Menu"
+                        aria-controls="menu-list"
+                        node_ref=menu
+                    />
+                    <span class="menu__button" aria-hidden="true">
+                        <span class="menu__icon"></span>
+                    </span>
+                    <ul class="menu__list" id="menu-list">
                         <Transition fallback=|| ()>
                             {move || Suspend::new(async move { links(auth.user.await.ok().flatten()) })}
                         </Transition>
                     </ul>
-                </details>
+                </div>
             </nav>
         </header>
     }

@@ -1,0 +1,34 @@
+import { expect, test } from "@playwright/test";
+import { DEMO, PASSWORD, register, signIn, uniqueEmail } from "./helpers";
+
+test("sign-in works without JavaScript, errors included", async ({ page }) => {
+  await signIn(page, DEMO.email, "Wr0ng!password");
+  await expect(page).toHaveURL(/\/auth\/signin\?/);
+  await expect(page.getByRole("alert")).toHaveText("Invalid email or password.");
+  await expect(page.getByLabel("Email")).toHaveValue(DEMO.email);
+
+  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByText("Welcome, Demo Client.")).toBeVisible();
+
+  await page.getByLabel("Account").click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/auth\/signin\?next=%2Fdashboard$/);
+});
+
+test("registration works without JavaScript, field errors included", async ({ page }) => {
+  const email = uniqueEmail("nojs");
+  await register(page, "No Script", email, "short");
+  await expect(page).toHaveURL(/\/auth\/register\?/);
+  await expect(page.getByText("Password must be at least 8 characters.")).toBeVisible();
+  await expect(page.getByLabel("Name")).toHaveValue("No Script");
+
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.screenshot({ path: "test-results/dashboard-no-js.png" });
+});

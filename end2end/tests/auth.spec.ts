@@ -1,0 +1,77 @@
+import { expect, test } from "@playwright/test";
+import { DEMO, hydrated, register, signIn, uniqueEmail } from "./helpers";
+
+test("register lands on the dashboard with the user in the navbar", async ({ page }) => {
+  await page.goto("/auth/register");
+  await hydrated(page);
+  await register(page, "Grace Hopper", uniqueEmail("register"));
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await expect(page.getByText("Welcome, Grace Hopper.")).toBeVisible();
+  await expect(page.getByLabel("Account")).toContainText("Grace Hopper");
+});
+
+test("demo sign-in, sign out, and back to the protected page after signing in", async ({ page }) => {
+  await page.goto("/auth/signin");
+  await hydrated(page);
+  await signIn(page, DEMO.email, DEMO.password);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByText("Welcome, Demo Client.")).toBeVisible();
+
+  await page.getByLabel("Account").click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("link", { name: "Sign in" }).first()).toBeVisible();
+
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/auth\/signin\?next=%2Fdashboard$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(DEMO.email);
+  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+});
+
+test("a wrong password says so without telling whether the email exists", async ({ page }) => {
+  await page.goto("/auth/signin");
+  await hydrated(page);
+  await signIn(page, DEMO.email, "Wr0ng!password");
+  await expect(page.getByRole("alert")).toHaveText("Invalid email or password.");
+  await expect(page).toHaveURL(/\/auth\/signin/);
+});
+
+test("a weak password is refused next to the field", async ({ page }) => {
+  await page.goto("/auth/register");
+  await hydrated(page);
+  await register(page, "Weak", uniqueEmail("weak"), "password");
+  const field = page.getByLabel("Password", { exact: true });
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Password needs an upper-case letter, a digit and a special character.")).toBeVisible();
+  await expect(page).toHaveURL(/\/auth\/register/);
+});
+
+test("a session revoked from another browser is asked to sign in on its next navigation", async ({ page, browser }) => {
+  const email = uniqueEmail("revoked");
+  await page.goto("/auth/register");
+  await hydrated(page);
+  await register(page, "Revoked User", email);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.goto("/");
+  await hydrated(page);
+
+  // Another browser holding a copy of this session signs it out.
+  const other = await browser.newContext();
+  await other.addCookies(await page.context().cookies());
+  const otherPage = await other.newPage();
+  await otherPage.goto("/dashboard");
+  await expect(otherPage.getByText("Welcome, Revoked User.")).toBeVisible();
+  await otherPage.getByLabel("Account").click();
+  await otherPage.getByRole("button", { name: "Sign out" }).click();
+  await expect(otherPage).toHaveURL(/\/$/);
+  await other.close();
+
+  // The first browser navigates in the page (client-side) and is sent to sign in.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).first().click();
+  await expect(page).toHaveURL(/\/auth\/signin\?next=%2Fdashboard$/);
+  await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+});
