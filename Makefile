@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first (scripts/setup.sh).
-.PHONY: run test setup setup-test dev fmt lint schema
+.PHONY: run test setup setup-test dev fmt lint schema bench-auth
 
 run: setup
 	./scripts/run.sh
@@ -24,6 +24,10 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets --features ssr -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# Benchmarks (figures in the README): not tests, never timed assertions.
+bench-auth: setup
+	./bench/auth.sh
 
 # Regenerates src/schema.rs from the migrations (needs diesel_cli and a running database).
 schema:

@@ -49,19 +49,32 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Hashes on the blocking pool: bcrypt at cost 12 takes a few hundred milliseconds of CPU.
-pub async fn hash_password(password: String, cost: u32) -> Result<PasswordHash, AppError> {
-    tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
+/// bcrypt at cost 12 takes a few hundred milliseconds of CPU. It runs on the blocking pool, and
+/// at most one core fewer than the machine has hashes at once, so a flood of sign-ins queues
+/// here instead of starving every other request of CPU.
+async fn run_bcrypt<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    });
+    let _permit = HASHING
+        .acquire()
         .await
-        .map_err(|e| AppError::internal("hashing task", e))?
+        .map_err(|e| AppError::internal("hashing permit", e))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::internal("hashing task", e))
+}
+
+pub async fn hash_password(password: String, cost: u32) -> Result<PasswordHash, AppError> {
+    run_bcrypt(move || bcrypt::hash(password, cost))
+        .await?
         .map(PasswordHash)
         .map_err(|e| AppError::internal("bcrypt hash", e))
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-        .await
-        .map_err(|e| AppError::internal("verify task", e))
+    run_bcrypt(move || bcrypt::verify(password, &hash).unwrap_or(false)).await
 }
 
 /// A hash to check against when the email is unknown, so both failures take as long.
