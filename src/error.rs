@@ -34,8 +34,8 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
-    #[error("The request body is too large.")]
-    PayloadTooLarge,
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("Expected a JSON body with Content-Type: application/json.")]
     UnsupportedMediaType,
     #[error("{message}")]
@@ -92,7 +92,7 @@ impl AppError {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::BadRequest(_) => "bad_request",
-            Self::PayloadTooLarge => "payload_too_large",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",
             Self::Conflict(_) => "conflict",
@@ -134,7 +134,7 @@ mod server {
                 Self::Forbidden => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-                Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Self::Conflict(_) => StatusCode::CONFLICT,
@@ -174,10 +174,12 @@ mod server {
         }
     }
 
+    const TOO_LARGE: &str = "The request body is too large.";
+
     impl From<axum::extract::rejection::JsonRejection> for AppError {
         fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
             match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(TOO_LARGE.into()),
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
                 StatusCode::UNPROCESSABLE_ENTITY => Self::Validation {
                     message: rejection.body_text(),

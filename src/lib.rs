@@ -1,11 +1,14 @@
 //! RagSites Portal: one crate, built as the SSR server (`ssr`) and the hydrating client (`hydrate`).
 
 pub mod admin;
+pub mod analytics;
 pub mod app;
 pub mod auth;
 pub mod dashboard;
 pub mod error;
+pub mod ingest;
 pub mod landing;
+pub mod services;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

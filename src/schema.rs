@@ -14,12 +14,65 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        service_id -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    events (service_id, event_id) {
+        service_id -> Uuid,
+        event_id -> Text,
+        occurred_at -> Timestamptz,
+        received_at -> Timestamptz,
+        latency_ms -> Int4,
+        success -> Bool,
+        error_kind -> Nullable<Text>,
+        model -> Nullable<Text>,
+        tokens_in -> Int4,
+        tokens_out -> Int4,
+        cost_micros -> Int8,
+        end_user -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     metrics (service_id, bucket) {
         service_id -> Uuid,
         bucket -> Timestamptz,
         requests -> Int8,
         errors -> Int8,
         latency_ms_sum -> Int8,
+        tokens_in -> Int8,
+        tokens_out -> Int8,
+        cost_micros -> Int8,
+        latency_hist -> Array<Nullable<Int8>>,
+    }
+}
+
+diesel::table! {
+    metrics_by_error (service_id, bucket, error_kind) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        error_kind -> Text,
+        errors -> Int8,
+    }
+}
+
+diesel::table! {
+    metrics_by_model (service_id, bucket, model) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        model -> Text,
+        requests -> Int8,
+        errors -> Int8,
         tokens_in -> Int8,
         tokens_out -> Int8,
         cost_micros -> Int8,
@@ -81,9 +134,24 @@ diesel::table! {
 
 diesel::joinable!(activity_logs -> services (service_id));
 diesel::joinable!(activity_logs -> users (user_id));
+diesel::joinable!(api_keys -> services (service_id));
+diesel::joinable!(events -> services (service_id));
 diesel::joinable!(metrics -> services (service_id));
+diesel::joinable!(metrics_by_error -> services (service_id));
+diesel::joinable!(metrics_by_model -> services (service_id));
 diesel::joinable!(services -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_preferences -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(activity_logs, metrics, services, sessions, user_preferences, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    activity_logs,
+    api_keys,
+    events,
+    metrics,
+    metrics_by_error,
+    metrics_by_model,
+    services,
+    sessions,
+    user_preferences,
+    users,
+);

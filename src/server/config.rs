@@ -41,6 +41,8 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// Mark the session cookie `Secure` (the site is served over https).
     pub cookie_secure: bool,
+    /// Raw events are kept this long; the hourly rollups stay.
+    pub event_retention_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +89,7 @@ impl Config {
                 None => Duration::days(7),
             },
             bcrypt_cost: parse_number("BCRYPT_COST", var("BCRYPT_COST"), 12, 4..=31)?,
+            event_retention_days: parse_number("EVENT_RETENTION_DAYS", var("EVENT_RETENTION_DAYS"), 90, 1..=3650)?,
             cookie_secure: match var("COOKIE_SECURE").as_deref() {
                 None => !cfg!(debug_assertions),
                 Some("true" | "1") => true,

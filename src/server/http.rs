@@ -30,9 +30,11 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let app_state = state.clone();
-    Router::new()
+    let site = Router::new()
         .route("/healthz", get(health))
         .merge(crate::auth::rest::routes())
+        .merge(crate::services::rest::routes())
+        .merge(crate::analytics::rest::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -40,12 +42,16 @@ pub fn router(state: AppState) -> Router {
             move || shell(app_state.leptos_options.clone()),
         )
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    // Ingestion batches have a larger body limit of their own.
+    Router::new()
+        .merge(crate::ingest::rest::routes())
+        .merge(site)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::guard::middleware,
         ))
         .layer(middleware::from_fn(server_fn_error_status))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::from_fn(json_body_limit_errors))
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new())
@@ -111,8 +117,12 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
 /// The body limit answers 413 in plain text: give API clients the usual JSON error.
 async fn json_body_limit_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return AppError::PayloadTooLarge.into_response();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return AppError::PayloadTooLarge("The request body is too large.".into()).into_response();
     }
     response
 }

@@ -9,6 +9,7 @@ use super::config::Config;
 use super::db::{DbConn, DbPool};
 use crate::auth::rate_limit::FailureLimiter;
 use crate::error::AppError;
+use crate::ingest::throttle::Throttle;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -16,6 +17,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub limiter: Arc<FailureLimiter>,
+    pub ingest_throttle: Arc<Throttle>,
 }
 
 impl AppState {
@@ -25,11 +27,10 @@ impl AppState {
             pool,
             config: Arc::new(config),
             limiter: Arc::default(),
+            ingest_throttle: Arc::default(),
         }
     }
-}
 
-impl AppState {
     /// A pooled connection, or `Unavailable` while the database is away.
     pub async fn conn(&self) -> Result<DbConn<'_>, AppError> {
         Ok(self.pool.get().await?)

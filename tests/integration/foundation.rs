@@ -164,8 +164,11 @@ pub async fn health_follows_the_database_and_recovers() {
     let mut cluster = start(None).await;
     let port = cluster.port();
     let pool = db::connect(&cluster.url("postgres"), 2).await.unwrap();
+    db::run_migrations(&pool).await.unwrap();
     let app = TestApp::with_pool(pool, "postgres".into());
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let token = app.register("Ada", "ada@example.com", "Str0ng!pass").await;
+    let cookie = format!("ragsites_session={token}");
 
     tokio::task::spawn_blocking(move || cluster.stop())
         .await
@@ -176,6 +179,16 @@ pub async fn health_follows_the_database_and_recovers() {
         app.get("/").await.status,
         StatusCode::OK,
         "pages without data still render"
+    );
+    let page = app.get_with("/dashboard", &[("cookie", &cookie)]).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "no redirect to sign-in: the session may be fine"
+    );
+    assert!(
+        page.body.contains("temporarily unavailable"),
+        "the page shows the error state"
     );
 
     let _cluster = start(Some(port)).await;

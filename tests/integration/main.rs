@@ -2,6 +2,7 @@
 
 mod auth;
 mod foundation;
+mod ingest;
 mod support;
 
 use std::future::Future;
@@ -51,6 +52,14 @@ fn main() -> std::process::ExitCode {
         auth::server_functions_answer_401_without_a_session,
         auth::admin_only_functions_refuse_clients_with_403,
         auth::cleanup_deletes_only_long_dead_sessions,
+        ingest::resent_batches_never_count_twice,
+        ingest::one_bad_event_does_not_reject_the_good_ones,
+        ingest::keys_write_only_to_their_service_and_clients_see_only_their_own,
+        ingest::revoked_keys_and_paused_services_are_refused,
+        ingest::unreadable_batches_are_refused_without_writing,
+        ingest::rollups_equal_the_raw_events_over_random_batches,
+        ingest::summary_compares_with_the_previous_period_and_percentiles_are_close,
+        ingest::days_are_local_days_across_a_daylight_saving_change,
     ];
     // Listing needs no database.
     let bench = (!args.list).then(support::Bench::start);

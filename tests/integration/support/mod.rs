@@ -101,6 +101,7 @@ pub fn test_config(database_url: String) -> Config {
         // The lowest cost bcrypt allows: the rules are the same, the tests are fast.
         bcrypt_cost: 4,
         cookie_secure: false,
+        event_retention_days: 90,
     }
 }
 

@@ -1,0 +1,106 @@
+//! `POST /api/v1/events`: a batch of events from a service, with the service's key.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use super::{backend, validate};
+use crate::error::AppError;
+use crate::server::state::AppState;
+use crate::services::ServiceStatus;
+use crate::services::backend::service_for_key;
+
+pub const MAX_EVENTS: usize = 1_000;
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events", post(ingest))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    events: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Rejected {
+    index: usize,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct Receipt {
+    accepted: usize,
+    duplicates: usize,
+    rejected: Vec<Rejected>,
+}
+
+async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Receipt>), AppError> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(AppError::Unauthorized)?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let (service_id, status) = service_for_key(&mut *state.conn().await?, key).await?;
+    if let Err(retry_after) = state.ingest_throttle.take(&service_id.to_string()) {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    if status != ServiceStatus::Active {
+        return Err(AppError::Conflict(format!(
+            "This service is {}: its events are refused.",
+            status.as_str()
+        )));
+    }
+    let batch: Batch = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("The body is not a valid batch: {e}")))?;
+    if batch.events.len() > MAX_EVENTS {
+        return Err(AppError::PayloadTooLarge(format!(
+            "A batch holds at most {MAX_EVENTS} events."
+        )));
+    }
+
+    let now = Utc::now();
+    let oldest = now - Duration::days(i64::from(state.config.event_retention_days));
+    let mut valid = Vec::with_capacity(batch.events.len());
+    let mut rejected = Vec::new();
+    for (index, value) in batch.events.iter().enumerate() {
+        match validate::event(value, now, oldest) {
+            Ok(event) => valid.push(event),
+            Err(error) => rejected.push(Rejected { index, error }),
+        }
+    }
+    let accepted = backend::store(&mut *state.conn().await?, service_id, &valid).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Receipt {
+            accepted,
+            duplicates: valid.len() - accepted,
+            rejected,
+        }),
+    ))
+}

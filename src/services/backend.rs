@@ -1,0 +1,369 @@
+//! Services and their keys: queries, each scoped to who is asking.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, ServiceKind, ServiceStatus};
+use crate::auth::Role;
+use crate::auth::backend::{Authenticated, ClientInfo, log_activity};
+use crate::error::AppError;
+use crate::schema::{api_keys, services};
+
+/// How many services a client may have (archived ones included): bounds what one account holds.
+const MAX_SERVICES_PER_USER: i64 = 200;
+/// Live keys per service.
+const MAX_KEYS_PER_SERVICE: i64 = 20;
+
+type ServiceRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    serde_json::Value,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+const SERVICE_COLUMNS: (
+    services::id,
+    services::name,
+    services::kind,
+    services::status,
+    services::config,
+    services::created_at,
+    services::updated_at,
+) = (
+    services::id,
+    services::name,
+    services::kind,
+    services::status,
+    services::config,
+    services::created_at,
+    services::updated_at,
+);
+
+fn service_from_row((id, name, kind, status, config, created_at, updated_at): ServiceRow) -> Service {
+    Service {
+        id,
+        name,
+        kind: ServiceKind::parse(&kind).unwrap_or(ServiceKind::Custom),
+        status: ServiceStatus::parse(&status).unwrap_or(ServiceStatus::Archived),
+        config: serde_json::from_value(config).unwrap_or_default(),
+        created_at,
+        updated_at,
+    }
+}
+
+/// The services the user may see: their own, or every one for an admin.
+pub async fn list(conn: &mut AsyncPgConnection, auth: &Authenticated) -> QueryResult<Vec<Service>> {
+    let mut query = services::table
+        .select(SERVICE_COLUMNS)
+        .order(services::created_at.asc())
+        .into_boxed();
+    if auth.user.role != Role::Admin {
+        query = query.filter(services::user_id.eq(auth.user.id));
+    }
+    Ok(query.load(conn).await?.into_iter().map(service_from_row).collect())
+}
+
+/// One service the user may see; someone else's is `NotFound`, never `Forbidden`.
+pub async fn find(conn: &mut AsyncPgConnection, auth: &Authenticated, id: Uuid) -> Result<Service, AppError> {
+    let mut query = services::table.find(id).select(SERVICE_COLUMNS).into_boxed();
+    if auth.user.role != Role::Admin {
+        query = query.filter(services::user_id.eq(auth.user.id));
+    }
+    query
+        .first(conn)
+        .await
+        .optional()?
+        .map(service_from_row)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    new: &NewService,
+    client: &ClientInfo,
+) -> Result<Service, AppError> {
+    let kind = new.validate()?;
+    let config = serde_json::to_value(&new.config).map_err(|e| AppError::internal("config", e))?;
+    let user_id = auth.user.id;
+    let name = new.name.trim().to_owned();
+    let result = conn
+        .transaction(async |conn| {
+            let count: i64 = services::table
+                .filter(services::user_id.eq(user_id))
+                .count()
+                .get_result(conn)
+                .await?;
+            if count >= MAX_SERVICES_PER_USER {
+                return Ok(Err(AppError::Conflict(format!(
+                    "An account can have at most {MAX_SERVICES_PER_USER} services."
+                ))));
+            }
+            let row: ServiceRow = diesel::insert_into(services::table)
+                .values((
+                    services::user_id.eq(user_id),
+                    services::name.eq(&name),
+                    services::kind.eq(kind.as_str()),
+                    services::config.eq(config),
+                ))
+                .returning(SERVICE_COLUMNS)
+                .get_result(conn)
+                .await?;
+            log_activity(
+                conn,
+                user_id,
+                "service.create",
+                json!({ "service_id": row.0, "name": name }),
+                client,
+            )
+            .await?;
+            Ok::<_, diesel::result::Error>(Ok(service_from_row(row)))
+        })
+        .await;
+    match result {
+        Ok(inner) => inner,
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(AppError::field("name", "You already have a service with this name."))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Renames, pauses/resumes/archives or reconfigures a service the user may change.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    id: Uuid,
+    change: &ServiceChange,
+    client: &ClientInfo,
+) -> Result<Service, AppError> {
+    change.validate()?;
+    let current = find(conn, auth, id).await?;
+    let name = change
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&current.name)
+        .to_owned();
+    let status = change.status.unwrap_or(current.status);
+    let config = change.config.clone().unwrap_or(current.config);
+    let config_json = serde_json::to_value(&config).map_err(|e| AppError::internal("config", e))?;
+    let result = conn
+        .transaction(async |conn| {
+            let row: ServiceRow = diesel::update(services::table.find(id))
+                .set((
+                    services::name.eq(&name),
+                    services::status.eq(status.as_str()),
+                    services::config.eq(config_json),
+                    services::updated_at.eq(Utc::now()),
+                ))
+                .returning(SERVICE_COLUMNS)
+                .get_result(conn)
+                .await?;
+            let detail = json!({ "service_id": id, "name": name, "status": status.as_str() });
+            log_activity(conn, auth.user.id, "service.update", detail, client).await?;
+            Ok::<_, diesel::result::Error>(service_from_row(row))
+        })
+        .await;
+    match result {
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(AppError::field("name", "You already have a service with this name."))
+        }
+        other => Ok(other?),
+    }
+}
+
+type KeyRow = (
+    Uuid,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+const KEY_COLUMNS: (
+    api_keys::id,
+    api_keys::name,
+    api_keys::prefix,
+    api_keys::created_at,
+    api_keys::last_used_at,
+    api_keys::revoked_at,
+) = (
+    api_keys::id,
+    api_keys::name,
+    api_keys::prefix,
+    api_keys::created_at,
+    api_keys::last_used_at,
+    api_keys::revoked_at,
+);
+
+fn key_from_row((id, name, prefix, created_at, last_used_at, revoked_at): KeyRow) -> ApiKeyInfo {
+    ApiKeyInfo {
+        id,
+        name,
+        prefix: format!("rsk_{prefix}"),
+        created_at,
+        last_used_at,
+        revoked_at,
+    }
+}
+
+pub async fn list_keys(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    service_id: Uuid,
+) -> Result<Vec<ApiKeyInfo>, AppError> {
+    find(conn, auth, service_id).await?;
+    let rows: Vec<KeyRow> = api_keys::table
+        .filter(api_keys::service_id.eq(service_id))
+        .order(api_keys::created_at.desc())
+        .select(KEY_COLUMNS)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(key_from_row).collect())
+}
+
+fn random_lowercase(length: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..length)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn hash_key(key: &str) -> Vec<u8> {
+    Sha256::digest(key.as_bytes()).to_vec()
+}
+
+/// Creates a key and returns it whole, once; only its prefix and hash are stored.
+pub async fn create_key(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    service_id: Uuid,
+    name: &str,
+    client: &ClientInfo,
+) -> Result<CreatedKey, AppError> {
+    let name = name.trim();
+    if name.chars().count() > 100 {
+        return Err(AppError::field("name", "Key name must be at most 100 characters."));
+    }
+    find(conn, auth, service_id).await?;
+    let prefix = random_lowercase(8);
+    let key = format!("rsk_{prefix}_{}", random_lowercase(32));
+    let secret_hash = hash_key(&key);
+    let row = conn
+        .transaction(async |conn| {
+            let live: i64 = api_keys::table
+                .filter(api_keys::service_id.eq(service_id))
+                .filter(api_keys::revoked_at.is_null())
+                .count()
+                .get_result(conn)
+                .await?;
+            if live >= MAX_KEYS_PER_SERVICE {
+                return Ok(Err(AppError::Conflict(format!(
+                    "A service can have at most {MAX_KEYS_PER_SERVICE} live keys: revoke one first."
+                ))));
+            }
+            let row: KeyRow = diesel::insert_into(api_keys::table)
+                .values((
+                    api_keys::service_id.eq(service_id),
+                    api_keys::name.eq(name),
+                    api_keys::prefix.eq(&prefix),
+                    api_keys::secret_hash.eq(&secret_hash),
+                ))
+                .returning(KEY_COLUMNS)
+                .get_result(conn)
+                .await?;
+            let detail = json!({ "service_id": service_id, "key_prefix": format!("rsk_{prefix}") });
+            log_activity(conn, auth.user.id, "key.create", detail, client).await?;
+            Ok::<_, diesel::result::Error>(Ok(row))
+        })
+        .await??;
+    Ok(CreatedKey {
+        info: key_from_row(row),
+        key,
+    })
+}
+
+pub async fn revoke_key(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    service_id: Uuid,
+    key_id: Uuid,
+    client: &ClientInfo,
+) -> Result<ApiKeyInfo, AppError> {
+    find(conn, auth, service_id).await?;
+    let row: KeyRow = conn
+        .transaction(async |conn| {
+            let row: Option<KeyRow> = diesel::update(
+                api_keys::table
+                    .filter(api_keys::id.eq(key_id))
+                    .filter(api_keys::service_id.eq(service_id)),
+            )
+            .set(api_keys::revoked_at.eq(Some(Utc::now())))
+            .returning(KEY_COLUMNS)
+            .get_result(conn)
+            .await
+            .optional()?;
+            if let Some(row) = &row {
+                let detail = json!({ "service_id": service_id, "key_prefix": format!("rsk_{}", row.2) });
+                log_activity(conn, auth.user.id, "key.revoke", detail, client).await?;
+            }
+            Ok::<_, diesel::result::Error>(row)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(key_from_row(row))
+}
+
+/// The service a live ingestion key belongs to, and that service's status.
+pub async fn service_for_key(conn: &mut AsyncPgConnection, key: &str) -> Result<(Uuid, ServiceStatus), AppError> {
+    let prefix = key
+        .strip_prefix("rsk_")
+        .and_then(|rest| rest.split_once('_'))
+        .map(|(prefix, secret)| (prefix, secret.len()))
+        .filter(|(prefix, secret_len)| prefix.len() == 8 && *secret_len == 32)
+        .map(|(prefix, _)| prefix)
+        .ok_or(AppError::Unauthorized)?;
+    let found: Option<(Uuid, Vec<u8>, Option<DateTime<Utc>>, String)> = api_keys::table
+        .inner_join(services::table)
+        .filter(api_keys::prefix.eq(prefix))
+        .select((
+            api_keys::service_id,
+            api_keys::secret_hash,
+            api_keys::revoked_at,
+            services::status,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let (service_id, stored, revoked_at, status) = found.ok_or(AppError::Unauthorized)?;
+    if revoked_at.is_some() || !constant_time_eq(&stored, &hash_key(key)) {
+        return Err(AppError::Unauthorized);
+    }
+    // At most once a minute: a busy key would otherwise write on every batch.
+    diesel::update(api_keys::table.filter(api_keys::prefix.eq(prefix)))
+        .filter(
+            api_keys::last_used_at
+                .is_null()
+                .or(api_keys::last_used_at.lt(Utc::now() - chrono::Duration::minutes(1))),
+        )
+        .set(api_keys::last_used_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+    Ok((
+        service_id,
+        ServiceStatus::parse(&status).unwrap_or(ServiceStatus::Archived),
+    ))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,421 @@
+//! Services, keys, ingestion, rollups and the analytics built on them.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+const PASSWORD: &str = "Str0ng!pass";
+
+/// A client with one service and a key for it.
+struct Client {
+    token: String,
+    service: String,
+    key: String,
+}
+
+async fn client(app: &TestApp, email: &str, service: &str) -> Client {
+    let token = app.register("Client", email, PASSWORD).await;
+    let service = create_service(app, &token, service).await;
+    let key = create_key(app, &token, &service).await;
+    Client { token, service, key }
+}
+
+async fn create_service(app: &TestApp, token: &str, name: &str) -> String {
+    let bearer = format!("Bearer {token}");
+    let body = json!({ "name": name, "kind": "chatbot", "config": { "description": "test" } });
+    let response = app
+        .json("POST", "/api/v1/services", &body, &[("authorization", &bearer)])
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    response.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn create_key(app: &TestApp, token: &str, service: &str) -> String {
+    let bearer = format!("Bearer {token}");
+    let response = app
+        .json(
+            "POST",
+            &format!("/api/v1/services/{service}/keys"),
+            &json!({}),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    let key = response.json()["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("rsk_"));
+    key
+}
+
+async fn post_events(app: &TestApp, key: &str, events: &Value) -> crate::support::TestResponse {
+    let request = axum::http::Request::post("/api/v1/events")
+        .header("host", "portal.test")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({ "events": events }).to_string()))
+        .unwrap();
+    app.send(request).await
+}
+
+fn event(id: &str, at: DateTime<Utc>, latency: u32, ok: bool) -> Value {
+    let mut e = json!({ "id": id, "timestamp": at.to_rfc3339(), "latency_ms": latency,
+        "status": if ok { "success" } else { "error" }, "model": "model-a", "tokens_in": 10, "tokens_out": 5, "cost_usd": 0.001 });
+    if !ok {
+        e["error_kind"] = json!("timeout");
+    }
+    e
+}
+
+async fn summary(app: &TestApp, token: &str, query: &str) -> crate::support::TestResponse {
+    app.get_with(
+        &format!("/api/v1/analytics/summary?{query}"),
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await
+}
+
+pub async fn resent_batches_never_count_twice() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = Utc::now();
+    let batch = json!([
+        event("e1", now, 100, true),
+        event("e2", now, 200, false),
+        event("e2", now, 200, false)
+    ]);
+    let first = post_events(&app, &c.key, &batch).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    assert_eq!(first.json(), json!({ "accepted": 2, "duplicates": 1, "rejected": [] }));
+    let again = post_events(&app, &c.key, &batch).await;
+    assert_eq!(again.json(), json!({ "accepted": 0, "duplicates": 3, "rejected": [] }));
+    assert_eq!(
+        app.count("SELECT coalesce(sum(requests), 0)::int8 AS n FROM metrics")
+            .await,
+        2
+    );
+    let figures = summary(&app, &c.token, "range=24h").await.json();
+    assert_eq!(figures["total_requests"], 2);
+    assert_eq!(figures["success_rate"], 0.5);
+}
+
+pub async fn one_bad_event_does_not_reject_the_good_ones() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = Utc::now();
+    let mut bad = event("e2", now, 1, true);
+    bad["latency_ms"] = json!(-5);
+    let response = post_events(
+        &app,
+        &c.key,
+        &json!([event("e1", now, 100, true), bad, event("e3", now, 50, true)]),
+    )
+    .await;
+    let receipt = response.json();
+    assert_eq!(receipt["accepted"], 2);
+    assert_eq!(receipt["rejected"][0]["index"], 1);
+    assert!(receipt["rejected"][0]["error"].as_str().unwrap().contains("latency_ms"));
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+}
+
+pub async fn keys_write_only_to_their_service_and_clients_see_only_their_own() {
+    let app = TestApp::new().await;
+    let a = client(&app, "a@example.com", "A bot").await;
+    let b = client(&app, "b@example.com", "B bot").await;
+    post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
+    assert_eq!(summary(&app, &a.token, "range=24h").await.json()["total_requests"], 1);
+    assert_eq!(
+        summary(&app, &b.token, "range=24h").await.json()["total_requests"],
+        0,
+        "B sees nothing of A's"
+    );
+
+    let as_b = format!("Bearer {}", b.token);
+    let foreign = app
+        .get_with(&format!("/api/v1/services/{}", a.service), &[("authorization", &as_b)])
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let foreign = summary(&app, &b.token, &format!("range=24h&service={}", a.service)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let foreign = app
+        .get_with(
+            &format!("/api/v1/services/{}/keys", a.service),
+            &[("authorization", &as_b)],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let patch = app
+        .json(
+            "PATCH",
+            &format!("/api/v1/services/{}", a.service),
+            &json!({ "name": "mine" }),
+            &[("authorization", &as_b)],
+        )
+        .await;
+    assert_eq!(patch.status, StatusCode::NOT_FOUND);
+    let list = app
+        .get_with("/api/v1/services", &[("authorization", &as_b)])
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get_with("/api/v1/analytics/summary", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+pub async fn revoked_keys_and_paused_services_are_refused() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let bearer = format!("Bearer {}", c.token);
+    let paused = app
+        .json(
+            "PATCH",
+            &format!("/api/v1/services/{}", c.service),
+            &json!({ "status": "paused" }),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(paused.json()["status"], "paused");
+    let refused = post_events(&app, &c.key, &json!([event("p", Utc::now(), 1, true)])).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.json()["error"]["message"].as_str().unwrap().contains("paused"));
+    app.json(
+        "PATCH",
+        &format!("/api/v1/services/{}", c.service),
+        &json!({ "status": "active" }),
+        &[("authorization", &bearer)],
+    )
+    .await;
+
+    let keys = app
+        .get_with(
+            &format!("/api/v1/services/{}/keys", c.service),
+            &[("authorization", &bearer)],
+        )
+        .await
+        .json();
+    let key_id = keys[0]["id"].as_str().unwrap().to_owned();
+    assert!(keys[0].get("key").is_none(), "a listed key has no secret");
+    let request = axum::http::Request::delete(format!("/api/v1/services/{}/keys/{key_id}", c.service))
+        .header("host", "portal.test")
+        .header("authorization", &bearer)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::OK);
+    assert_eq!(
+        post_events(&app, &c.key, &json!([event("r", Utc::now(), 1, true)]))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post_events(&app, "rsk_nothere_x", &json!([])).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a malformed key"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+}
+
+pub async fn unreadable_batches_are_refused_without_writing() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let send = async |content_type: &str, body: Vec<u8>| {
+        let request = axum::http::Request::post("/api/v1/events")
+            .header("host", "portal.test")
+            .header("authorization", format!("Bearer {}", c.key))
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.send(request).await
+    };
+    assert_eq!(
+        send("text/plain", b"{}".to_vec()).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        send("application/json", b"{\"events\": [".to_vec()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send("application/json", vec![b'{', 0xff, 0xfe, b'}']).await.status,
+        StatusCode::BAD_REQUEST,
+        "invalid UTF-8"
+    );
+    let deep = format!("{{\"events\": [{}{}]}}", "[".repeat(5000), "]".repeat(5000));
+    assert_eq!(
+        send("application/json", deep.into_bytes()).await.status,
+        StatusCode::BAD_REQUEST,
+        "deep JSON"
+    );
+    let many: Vec<Value> = (0..1001)
+        .map(|i| event(&format!("m{i}"), Utc::now(), 1, true))
+        .collect();
+    let too_many = send("application/json", json!({ "events": many }).to_string().into_bytes()).await;
+    assert_eq!(too_many.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        too_many.json()["error"]["message"].as_str().unwrap().contains("1000"),
+        "{}",
+        too_many.body
+    );
+    let huge = format!("{{\"events\": [{{\"id\": \"{}\"}}]}}", "x".repeat(1_100_000));
+    assert_eq!(
+        send("application/json", huge.into_bytes()).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+}
+
+pub async fn rollups_equal_the_raw_events_over_random_batches() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = Utc::now();
+    for seed in 0..4u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let batch: Vec<Value> = (0..rng.random_range(1..300))
+            .map(|_| {
+                // Ids repeat across batches on purpose: resends must not count twice.
+                let id = format!("id-{}", rng.random_range(0..600));
+                let at = now - Duration::minutes(rng.random_range(0..(60 * 72)));
+                let mut e = event(&id, at, rng.random_range(0..5000), rng.random_bool(0.9));
+                e["model"] = json!(["a", "b", "c"][rng.random_range(0..3)]);
+                e["tokens_in"] = json!(rng.random_range(0..2000));
+                e["cost_usd"] = json!(rng.random_range(0..10_000) as f64 / 1_000_000.0);
+                e
+            })
+            .collect();
+        assert_eq!(
+            post_events(&app, &c.key, &json!(batch)).await.status,
+            StatusCode::ACCEPTED
+        );
+    }
+    let mismatches = app
+        .count(
+            "SELECT count(*) AS n FROM ( \
+               SELECT date_trunc('hour', occurred_at) AS bucket, count(*) AS requests, count(*) FILTER (WHERE NOT success) AS errors, \
+                      sum(latency_ms) AS latency, sum(tokens_in) AS tin, sum(cost_micros) AS cost FROM events GROUP BY 1 \
+             ) raw FULL JOIN metrics m USING (bucket) \
+             WHERE raw.requests IS DISTINCT FROM m.requests OR raw.errors IS DISTINCT FROM m.errors \
+                OR raw.latency IS DISTINCT FROM m.latency_ms_sum OR raw.tin IS DISTINCT FROM m.tokens_in \
+                OR raw.cost IS DISTINCT FROM m.cost_micros \
+                OR raw.requests IS DISTINCT FROM (SELECT sum(x) FROM unnest(m.latency_hist) x)",
+        )
+        .await;
+    assert_eq!(
+        mismatches, 0,
+        "every hourly rollup equals the aggregate of its raw events"
+    );
+    let by_model = app
+        .count(
+            "SELECT count(*) AS n FROM (SELECT date_trunc('hour', occurred_at) AS bucket, model, count(*) AS requests FROM events GROUP BY 1, 2) raw \
+             FULL JOIN metrics_by_model m USING (bucket, model) WHERE raw.requests IS DISTINCT FROM m.requests",
+        )
+        .await;
+    assert_eq!(by_model, 0, "and so does every per-model rollup");
+}
+
+pub async fn summary_compares_with_the_previous_period_and_percentiles_are_close() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let to = Utc::now() - Duration::hours(1);
+    let to = Utc.timestamp_opt(to.timestamp() - to.timestamp() % 3600, 0).unwrap();
+    let from = to - Duration::hours(10);
+    let mut latencies = Vec::new();
+    let mut current = Vec::new();
+    for i in 0..400u32 {
+        let latency = 20 + (i * 37) % 900;
+        latencies.push(latency);
+        current.push(event(
+            &format!("c{i}"),
+            from + Duration::minutes(i64::from(i)),
+            latency,
+            i % 10 != 0,
+        ));
+    }
+    let previous: Vec<Value> = (0..100)
+        .map(|i| event(&format!("p{i}"), from - Duration::minutes(i + 1), 100, true))
+        .collect();
+    post_events(&app, &c.key, &json!(current)).await;
+    post_events(&app, &c.key, &json!(previous)).await;
+
+    let query = format!(
+        "range=custom&from={}&to={}",
+        from.to_rfc3339().replace('+', "%2B"),
+        to.to_rfc3339().replace('+', "%2B")
+    );
+    let figures = summary(&app, &c.token, &query).await.json();
+    assert_eq!(figures["total_requests"], 400, "{figures}");
+    assert_eq!(figures["previous"]["total_requests"], 100);
+    assert_eq!(figures["success_rate"], 0.9);
+    assert_eq!(figures["previous"]["success_rate"], 1.0);
+    assert_eq!(figures["active_services"], 1);
+    assert_eq!(figures["tokens_in"], 4000);
+    assert!((figures["cost_usd"].as_f64().unwrap() - 0.4).abs() < 1e-9);
+    latencies.sort_unstable();
+    for (field, q) in [
+        ("p50_latency_ms", 0.5),
+        ("p95_latency_ms", 0.95),
+        ("p99_latency_ms", 0.99),
+    ] {
+        let exact = f64::from(latencies[(q * 400.0_f64).ceil() as usize - 1]);
+        let estimate = figures[field].as_f64().unwrap();
+        assert!(
+            (estimate - exact).abs() / exact < 0.03,
+            "{field}: {estimate} vs exact {exact}"
+        );
+    }
+    let avg = f64::from(latencies.iter().sum::<u32>()) / 400.0;
+    assert!((figures["avg_latency_ms"].as_f64().unwrap() - avg).abs() < 1e-6);
+}
+
+pub async fn days_are_local_days_across_a_daylight_saving_change() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    // New York leaves daylight saving on 1 November 2026: that local day lasts 25 hours.
+    let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let events = json!([
+        event("before", utc("2026-11-01T03:30:00Z"), 10, true), // 31 Oct, 23:30 EDT
+        event("first", utc("2026-11-01T04:30:00Z"), 10, true),  // 1 Nov, 00:30 EDT
+        event("last", utc("2026-11-02T04:30:00Z"), 10, true),   // 1 Nov, 23:30 EST
+        event("next", utc("2026-11-02T05:30:00Z"), 10, true),   // 2 Nov, 00:30 EST
+    ]);
+    assert_eq!(post_events(&app, &c.key, &events).await.json()["accepted"], 4);
+    let query = "range=custom&from=2026-10-31T04:00:00Z&to=2026-11-03T05:00:00Z&tz=America/New_York";
+    let series = app
+        .get_with(
+            &format!("/api/v1/analytics/timeseries?{query}"),
+            &[("authorization", &format!("Bearer {}", c.token))],
+        )
+        .await
+        .json();
+    assert_eq!(series["bucket"], "day");
+    let points: Vec<(String, i64)> = series["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["at"].as_str().unwrap().to_owned(), p["requests"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        points,
+        vec![
+            ("2026-10-31T04:00:00Z".to_owned(), 1),
+            ("2026-11-01T04:00:00Z".to_owned(), 2),
+            ("2026-11-02T05:00:00Z".to_owned(), 1),
+        ],
+        "local midnights, and the 25-hour day holds both of its events"
+    );
+    let bad = app
+        .get_with(
+            "/api/v1/analytics/summary?tz=Mars/Olympus",
+            &[("authorization", &format!("Bearer {}", c.token))],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.json()["error"]["fields"]["tz"]
+            .as_str()
+            .unwrap()
+            .contains("Mars/Olympus")
+    );
+}
