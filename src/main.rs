@@ -67,7 +67,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error + Send + 
         Command::Seed => {
             let database = Database::open(&config).await?;
             let state = app_state(config, &database)?;
-            let result = seed::seed(&state).await;
+            let result = seed::seed(&state, seed::DEMO_DAYS).await;
             drop(state);
             database.close().await;
             println!("{}", result?);

@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analytics/timeseries", get(timeseries))
         .route("/api/v1/analytics/breakdown", get(breakdown))
         .route("/api/v1/analytics/activity", get(activity))
+        .route("/api/v1/live", get(super::live::stream))
 }
 
 fn query(query: Result<Query<AnalyticsQuery>, QueryRejection>) -> Result<AnalyticsQuery, AppError> {

@@ -128,7 +128,7 @@ mod tests {
             "model": "gpt-x", "tokens_in": 10, "tokens_out": 20, "cost_usd": 0.0012, "end_user": "u1" });
         let event = check(good.clone()).unwrap();
         assert_eq!(event.cost_micros, 1200);
-        let mut bad = |field: &str, value: Value, message: &str| {
+        let bad = |field: &str, value: Value, message: &str| {
             let mut e = good.clone();
             e[field] = value;
             let error = check(e).unwrap_err();

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod db;
+pub mod demo_traffic;
 pub mod embedded_pg;
 pub mod http;
 pub mod seed;
@@ -25,6 +26,8 @@ const EMBEDDED_DB_NAME: &str = "ragsites";
 /// A connected, migrated database; holds the embedded cluster (if any) so it stops last.
 pub struct Database {
     pub pool: DbPool,
+    /// Where the pool connects (holds a password: never log it).
+    pub url: String,
     pub embedded: Option<EmbeddedPostgres>,
 }
 
@@ -46,12 +49,12 @@ impl Database {
         if applied > 0 {
             tracing::info!(applied, "migrations applied");
         }
-        Ok(Self { pool, embedded })
+        Ok(Self { pool, url, embedded })
     }
 
     /// Closes the pool, then stops the embedded cluster.
     pub async fn close(self) {
-        let Self { pool, embedded } = self;
+        let Self { pool, embedded, .. } = self;
         drop(pool);
         if let Some(mut cluster) = embedded {
             match tokio::task::spawn_blocking(move || cluster.stop()).await {
@@ -95,13 +98,42 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!("listening on http://{addr}");
+    state.live.spawn_listener(database.url.clone());
+    spawn_retention(state.clone());
+    let live = state.live.clone();
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live streams never end by themselves: end them so in-flight requests can finish.
+            live.shut_down();
+        })
         .await;
     tracing::info!("shutting down");
     database.close().await;
     Ok(served?)
+}
+
+/// Every hour, drops raw events older than the retention window (the rollups stay).
+fn spawn_retention(state: AppState) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(state.config.event_retention_days));
+            let dropped = async {
+                let mut conn = state.conn().await.map_err(|e| e.to_string())?;
+                crate::ingest::backend::drop_raw_before(&mut conn, cutoff)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            match dropped.await {
+                Ok(0) => {}
+                Ok(dropped) => tracing::info!(dropped, "raw events past the retention window dropped"),
+                Err(error) => tracing::warn!(%error, "retention: could not drop old raw events"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

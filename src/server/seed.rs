@@ -6,12 +6,15 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde_json::json;
+use uuid::Uuid;
 
+use super::demo_traffic::{self, PROFILES, Profile};
 use super::state::AppState;
-use crate::auth::Role;
-use crate::auth::backend::{hash_password, insert_user_if_absent};
+use crate::auth::backend::{Authenticated, ClientInfo, hash_password, insert_user_if_absent};
+use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::schema::services;
+use crate::schema::{api_keys, services, users};
+use crate::services::backend::create_key;
 
 pub const DEMO_EMAIL: &str = "demo@ragsites.com";
 pub const DEMO_PASSWORD: &str = "Demo@123456";
@@ -35,12 +38,20 @@ const DEMO_SERVICES: [(&str, &str, &str); 3] = [
     ),
 ];
 
+/// Days of demo traffic `seed` fills.
+pub const DEMO_DAYS: i64 = 30;
+const DEMO_KEY_NAME: &str = "demo key (seed)";
+
 /// What `seed` did, for the command to print.
 #[derive(Debug)]
 pub struct SeedReport {
     pub demo_created: bool,
     /// The admin's password when this run created the account (it is shown only once).
     pub admin_password: Option<String>,
+    /// Demo events stored by this run (0 when the traffic was already there).
+    pub events_added: usize,
+    /// A fresh ingestion key for the demo chatbot (the previous seed key is revoked).
+    pub ingest_key: String,
 }
 
 impl std::fmt::Display for SeedReport {
@@ -64,7 +75,8 @@ impl std::fmt::Display for SeedReport {
     }
 }
 
-pub async fn seed(state: &AppState) -> Result<SeedReport, AppError> {
+/// Creates the accounts (once), fills `days` of demo traffic, and rotates the demo key.
+pub async fn seed(state: &AppState, days: i64) -> Result<SeedReport, AppError> {
     let cost = state.config.bcrypt_cost;
     let demo_hash = hash_password(DEMO_PASSWORD.to_owned(), cost).await?;
     let admin_password = generated_password();
@@ -77,13 +89,57 @@ pub async fn seed(state: &AppState) -> Result<SeedReport, AppError> {
                 add_demo_services(conn, user_id).await?;
             }
             let admin = insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", &admin_hash, Role::Admin).await?;
-            Ok::<_, diesel::result::Error>(SeedReport {
-                demo_created: demo.is_some(),
-                admin_password: admin.map(|_| admin_password),
-            })
+            Ok::<_, diesel::result::Error>((demo.is_some(), admin.map(|_| admin_password)))
         })
         .await?;
-    Ok(report)
+    let (demo_created, admin_password) = report;
+
+    let demo: (Uuid, String) = users::table
+        .filter(users::email.eq(DEMO_EMAIL))
+        .select((users::id, users::name))
+        .first(&mut conn)
+        .await?;
+    let services: Vec<(Uuid, String)> = services::table
+        .filter(services::user_id.eq(demo.0))
+        .filter(services::name.eq_any(DEMO_SERVICES.map(|(name, ..)| name)))
+        .select((services::id, services::name))
+        .load(&mut conn)
+        .await?;
+    let with_profiles: Vec<(Uuid, &Profile)> = DEMO_SERVICES
+        .iter()
+        .zip(PROFILES.iter())
+        .filter_map(|((name, ..), profile)| services.iter().find(|(_, n)| n == name).map(|(id, _)| (*id, profile)))
+        .collect();
+    let events_added = demo_traffic::fill(&mut conn, &with_profiles, days).await?;
+
+    let chatbot = <[_]>::first(&with_profiles)
+        .map(|(id, _)| *id)
+        .ok_or(AppError::NotFound)?;
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::service_id.eq(chatbot))
+            .filter(api_keys::name.eq(DEMO_KEY_NAME)),
+    )
+    .filter(api_keys::revoked_at.is_null())
+    .set(api_keys::revoked_at.eq(Some(chrono::Utc::now())))
+    .execute(&mut conn)
+    .await?;
+    let as_demo = Authenticated {
+        user: User {
+            id: demo.0,
+            email: DEMO_EMAIL.to_owned(),
+            name: demo.1,
+            role: Role::Client,
+        },
+        session_id: Uuid::nil(),
+    };
+    let key = create_key(&mut conn, &as_demo, chatbot, DEMO_KEY_NAME, &ClientInfo::default()).await?;
+    Ok(SeedReport {
+        demo_created,
+        admin_password,
+        events_added,
+        ingest_key: key.key,
+    })
 }
 
 /// A random password that meets the policy.

@@ -7,6 +7,7 @@ use leptos::prelude::LeptosOptions;
 
 use super::config::Config;
 use super::db::{DbConn, DbPool};
+use crate::analytics::live::Live;
 use crate::auth::rate_limit::FailureLimiter;
 use crate::error::AppError;
 use crate::ingest::throttle::Throttle;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limiter: Arc<FailureLimiter>,
     pub ingest_throttle: Arc<Throttle>,
+    pub live: Live,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::default(),
             ingest_throttle: Arc::default(),
+            live: Live::default(),
         }
     }
 

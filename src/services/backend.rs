@@ -332,7 +332,8 @@ pub async fn service_for_key(conn: &mut AsyncPgConnection, key: &str) -> Result<
         .filter(|(prefix, secret_len)| prefix.len() == 8 && *secret_len == 32)
         .map(|(prefix, _)| prefix)
         .ok_or(AppError::Unauthorized)?;
-    let found: Option<(Uuid, Vec<u8>, Option<DateTime<Utc>>, String)> = api_keys::table
+    type KeyCheck = (Uuid, Vec<u8>, Option<DateTime<Utc>>, String);
+    let found: Option<KeyCheck> = api_keys::table
         .inner_join(services::table)
         .filter(api_keys::prefix.eq(prefix))
         .select((

@@ -205,7 +205,7 @@ pub async fn health_follows_the_database_and_recovers() {
 
 pub async fn seed_is_idempotent() {
     let app = TestApp::new().await;
-    let report = seed::seed(&app.state).await.unwrap();
+    let report = seed::seed(&app.state, 1).await.unwrap();
     assert!(report.demo_created && report.admin_password.is_some());
     let mut conn = app.state.pool.get().await.unwrap();
     let snapshot = async |conn: &mut AsyncPgConnection| {
@@ -219,8 +219,25 @@ pub async fn seed_is_idempotent() {
     assert_eq!(first.0, 2, "the demo user and the admin");
     assert_eq!(first.1, 3, "three demo services");
     assert_eq!(first.2, 2, "both have preferences");
-    let again = seed::seed(&app.state).await.unwrap();
+    let events = app.count("SELECT count(*) AS n FROM events").await;
+    assert!(
+        report.events_added > 100 && events == report.events_added as i64,
+        "a day of demo traffic"
+    );
+    let again = seed::seed(&app.state, 1).await.unwrap();
     assert!(!again.demo_created && again.admin_password.is_none());
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events").await,
+        events,
+        "no event twice"
+    );
+    assert_ne!(again.ingest_key, report.ingest_key, "a new key each run");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL")
+            .await,
+        1,
+        "the old one revoked"
+    );
     assert_eq!(snapshot(&mut conn).await, first, "a second seed changes nothing");
     let demo = count(
         &mut conn,

@@ -419,3 +419,62 @@ pub async fn days_are_local_days_across_a_daylight_saving_change() {
             .contains("Mars/Olympus")
     );
 }
+
+/// Reads the next `summary` event of an SSE body, within five seconds.
+async fn next_summary(body: &mut axum::body::Body) -> Value {
+    use http_body_util::BodyExt;
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if let Some(start) = text.find("event: summary\ndata: ") {
+            let rest = &text[start + "event: summary\ndata: ".len()..];
+            if let Some(end) = rest.find('\n') {
+                return serde_json::from_str(&rest[..end]).unwrap();
+            }
+        }
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .expect("an event within 5 s");
+        let data = frame
+            .expect("the stream is open")
+            .unwrap()
+            .into_data()
+            .unwrap_or_default();
+        text.push_str(&String::from_utf8_lossy(&data));
+    }
+}
+
+pub async fn live_counters_follow_batches_from_another_server_process() {
+    use tower::ServiceExt;
+    // Two "processes": two apps with their own pools and LISTEN connections on one database.
+    let ingesting = TestApp::new().await;
+    let url = crate::support::database_url(&ingesting.db_name);
+    let pool = ragsites_portal::server::db::connect(&url, 2).await.unwrap();
+    let watching = TestApp::with_pool(pool, ingesting.db_name.clone());
+    watching.state.live.spawn_listener(url);
+
+    let c = client(&ingesting, "a@example.com", "Bot").await;
+    let request = axum::http::Request::get("/api/v1/live?range=24h")
+        .header("host", "portal.test")
+        .header("authorization", format!("Bearer {}", c.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = watching.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+    assert_eq!(next_summary(&mut body).await["total_requests"], 0);
+    // The listener connects in the background: give it a moment before the first batch.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    post_events(&ingesting, &c.key, &json!([event("live-1", Utc::now(), 120, true)])).await;
+    assert_eq!(
+        next_summary(&mut body).await["total_requests"],
+        1,
+        "the other process saw the batch"
+    );
+    post_events(&ingesting, &c.key, &json!([event("live-2", Utc::now(), 80, false)])).await;
+    let latest = next_summary(&mut body).await;
+    assert_eq!(latest["total_requests"], 2);
+    assert_eq!(latest["success_rate"], 0.5);
+    watching.state.live.shut_down();
+}

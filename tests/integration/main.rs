@@ -60,6 +60,7 @@ fn main() -> std::process::ExitCode {
         ingest::rollups_equal_the_raw_events_over_random_batches,
         ingest::summary_compares_with_the_previous_period_and_percentiles_are_close,
         ingest::days_are_local_days_across_a_daylight_saving_change,
+        ingest::live_counters_follow_batches_from_another_server_process,
     ];
     // Listing needs no database.
     let bench = (!args.list).then(support::Bench::start);

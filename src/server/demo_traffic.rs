@@ -1,0 +1,147 @@
+//! A month of believable traffic for the demo services, sent through the ingestion path
+//! (validation, then `ingest::backend::store`). Event ids come from the hour and a counter and
+//! the randomness is seeded by the hour, so seeding again adds only the hours since last time.
+
+use chrono::{DateTime, Datelike, Duration, DurationRound, TimeDelta, Timelike, Utc, Weekday};
+use diesel_async::AsyncPgConnection;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::ingest::{backend, validate};
+
+/// How one demo service behaves.
+pub struct Profile {
+    /// Requests in a busy weekday hour.
+    pub peak_per_hour: f64,
+    pub median_latency_ms: f64,
+    pub models: &'static [(&'static str, f64)],
+    pub tokens_in: u32,
+    pub tokens_out: u32,
+}
+
+pub const PROFILES: [Profile; 3] = [
+    Profile {
+        peak_per_hour: 140.0,
+        median_latency_ms: 850.0,
+        models: &[("gpt-4o-mini", 0.000_000_6), ("claude-3-haiku", 0.000_001_25)],
+        tokens_in: 900,
+        tokens_out: 220,
+    },
+    Profile {
+        peak_per_hour: 70.0,
+        median_latency_ms: 1_600.0,
+        models: &[("gpt-4o", 0.000_01), ("text-embedding-3-small", 0.000_000_02)],
+        tokens_in: 3_200,
+        tokens_out: 380,
+    },
+    Profile {
+        peak_per_hour: 18.0,
+        median_latency_ms: 420.0,
+        models: &[("whisper-large-v3", 0.000_002), ("gpt-4o-mini", 0.000_000_6)],
+        tokens_in: 300,
+        tokens_out: 90,
+    },
+];
+
+/// Share of the peak by hour of day (UTC, business hours around 09–18).
+fn daily_curve(hour: u32) -> f64 {
+    const CURVE: [f64; 24] = [
+        0.08, 0.05, 0.04, 0.04, 0.05, 0.08, 0.15, 0.3, 0.55, 0.8, 0.95, 1.0, 0.9, 0.95, 1.0, 0.95, 0.85, 0.7, 0.5, 0.4,
+        0.32, 0.25, 0.18, 0.12,
+    ];
+    CURVE[hour as usize % 24]
+}
+
+/// Incidents: hours (counted back from now) with error spikes or slow answers.
+fn incident(hours_ago: i64, service: usize) -> (f64, f64) {
+    match (hours_ago, service) {
+        // A provider outage on the chatbot: a third of requests time out.
+        (200..=203, 0) => (0.35, 2.5),
+        // A slow index rebuild on the RAG site.
+        (430..=441, 1) => (0.04, 3.2),
+        // A brief spike on every service.
+        (600..=601, _) => (0.2, 1.8),
+        _ => (0.01, 1.0),
+    }
+}
+
+/// Sends `days` of traffic ending now for each `(service id, profile)`; returns events stored.
+pub async fn fill(
+    conn: &mut AsyncPgConnection,
+    services: &[(Uuid, &Profile)],
+    days: i64,
+) -> diesel::QueryResult<usize> {
+    let now = Utc::now();
+    let this_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
+    let oldest = now - Duration::days(days + 1);
+    let mut stored = 0;
+    for (index, (service_id, profile)) in services.iter().enumerate() {
+        let mut batch = Vec::new();
+        // Whole hours only: seeding again within the hour adds nothing.
+        for hours_ago in (1..=days * 24).rev() {
+            let hour = this_hour - Duration::hours(hours_ago);
+            for event in hour_of_traffic(index, profile, hour, hours_ago, now) {
+                if let Ok(valid) = validate::event(&event, now, oldest) {
+                    batch.push(valid);
+                }
+            }
+            if batch.len() >= 1_000 {
+                stored += backend::store(conn, *service_id, &batch).await?;
+                batch.clear();
+            }
+        }
+        stored += backend::store(conn, *service_id, &batch).await?;
+    }
+    Ok(stored)
+}
+
+fn hour_of_traffic(
+    service: usize,
+    profile: &Profile,
+    hour: DateTime<Utc>,
+    hours_ago: i64,
+    now: DateTime<Utc>,
+) -> Vec<serde_json::Value> {
+    let mut rng = StdRng::seed_from_u64((hour.timestamp() as u64) ^ ((service as u64) << 48));
+    let weekend = matches!(hour.weekday(), Weekday::Sat | Weekday::Sun);
+    let rate = profile.peak_per_hour * daily_curve(hour.hour()) * if weekend { 0.45 } else { 1.0 };
+    let count = (rate * rng.random_range(0.8..1.2)).round() as usize;
+    let (error_rate, slowdown) = incident(hours_ago, service);
+    (0..count)
+        .filter_map(|n| {
+            let at = hour + Duration::seconds(rng.random_range(0..3600));
+            // A log-normal-like spread: most answers near the median, a long slow tail.
+            let spread: f64 = (0..4).map(|_| rng.random_range(-0.5..0.5)).sum();
+            let latency = (profile.median_latency_ms * slowdown * spread.exp()).round().max(1.0);
+            let failed = rng.random_bool(error_rate);
+            let (model, price) = profile.models[usize::from(rng.random_bool(0.3))];
+            let tokens_in = (f64::from(profile.tokens_in) * rng.random_range(0.4..1.6)) as u32;
+            let tokens_out = if failed {
+                0
+            } else {
+                (f64::from(profile.tokens_out) * rng.random_range(0.4..1.6)) as u32
+            };
+            let mut event = json!({
+                "id": format!("demo-{}-{n}", hour.timestamp()),
+                "timestamp": at.to_rfc3339(),
+                "latency_ms": latency as u64,
+                "status": if failed { "error" } else { "success" },
+                "model": model,
+                "tokens_in": tokens_in,
+                "tokens_out": tokens_out,
+                "cost_usd": f64::from(tokens_in + tokens_out) * price,
+                "end_user": format!("user-{}", rng.random_range(0..400)),
+            });
+            if failed {
+                event["error_kind"] = json!(if slowdown > 2.0 {
+                    "upstream_timeout"
+                } else {
+                    "rate_limited"
+                });
+            }
+            (at <= now).then_some(event)
+        })
+        .collect()
+}
