@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what is missing first (scripts/setup.sh).
-.PHONY: run test setup setup-test dev fmt lint schema bench-auth
+.PHONY: run test setup setup-test dev fmt lint schema bench-auth bench-ingest bench-queries
 
 run: setup
 	./scripts/run.sh
@@ -28,6 +28,12 @@ lint:
 # Benchmarks (figures in the README): not tests, never timed assertions.
 bench-auth: setup
 	./bench/auth.sh
+
+bench-ingest: setup
+	./bench/ingest.sh
+
+bench-queries: setup
+	./bench/queries.sh
 
 # Regenerates src/schema.rs from the migrations (needs diesel_cli and a running database).
 schema:

@@ -20,7 +20,11 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create the demo account and its data (running it again changes nothing).
-    Seed,
+    Seed {
+        /// Multiply the demo traffic (benchmarks: 130 makes about 10 million events).
+        #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+        scale: f64,
+    },
     /// Delete sessions that expired or were revoked more than N days ago.
     CleanupSessions {
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
@@ -64,14 +68,21 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error + Send + 
             database.close().await;
             result
         }
-        Command::Seed => {
+        Command::Seed { scale } => {
             let database = Database::open(&config).await?;
-            let state = app_state(config, &database)?;
-            let result = seed::seed(&state, seed::DEMO_DAYS).await;
+            let state = app_state(config, &database, false)?;
+            let result = seed::seed(&state, seed::DEMO_DAYS, scale).await;
             drop(state);
             database.close().await;
             println!("{}", result?);
             Ok(())
         }
+    }
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(scale) if (0.01..=1000.0).contains(&scale) => Ok(scale),
+        _ => Err(format!("expected a number from 0.01 to 1000, got {text:?}")),
     }
 }

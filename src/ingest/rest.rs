@@ -67,7 +67,8 @@ async fn ingest(
         return Err(AppError::UnsupportedMediaType);
     }
     let (service_id, status) = service_for_key(&mut *state.conn().await?, key).await?;
-    if let Err(retry_after) = state.ingest_throttle.take(&service_id.to_string()) {
+    // Keyed by the key's public prefix (`rsk_xxxxxxxx`), never by its secret.
+    if let Err(retry_after) = state.ingest_throttle.take(key.get(..12).unwrap_or(key)) {
         return Err(AppError::RateLimited { retry_after });
     }
     if status != ServiceStatus::Active {

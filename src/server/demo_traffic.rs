@@ -67,11 +67,13 @@ fn incident(hours_ago: i64, service: usize) -> (f64, f64) {
     }
 }
 
-/// Sends `days` of traffic ending now for each `(service id, profile)`; returns events stored.
+/// Sends `days` of traffic ending now for each `(service id, profile)`, at `scale` times the
+/// profiles' rates (1 for the demo; larger to build benchmark data sets); returns events stored.
 pub async fn fill(
     conn: &mut AsyncPgConnection,
     services: &[(Uuid, &Profile)],
     days: i64,
+    scale: f64,
 ) -> diesel::QueryResult<usize> {
     let now = Utc::now();
     let this_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
@@ -82,14 +84,14 @@ pub async fn fill(
         // Whole hours only: seeding again within the hour adds nothing.
         for hours_ago in (1..=days * 24).rev() {
             let hour = this_hour - Duration::hours(hours_ago);
-            for event in hour_of_traffic(index, profile, hour, hours_ago, now) {
+            for event in hour_of_traffic(index, profile, scale, hour, hours_ago, now) {
                 if let Ok(valid) = validate::event(&event, now, oldest) {
                     batch.push(valid);
                 }
             }
-            if batch.len() >= 1_000 {
-                stored += backend::store(conn, *service_id, &batch).await?;
-                batch.clear();
+            while batch.len() >= 1_000 {
+                stored += backend::store(conn, *service_id, &batch[..1_000]).await?;
+                batch.drain(..1_000);
             }
         }
         stored += backend::store(conn, *service_id, &batch).await?;
@@ -100,13 +102,14 @@ pub async fn fill(
 fn hour_of_traffic(
     service: usize,
     profile: &Profile,
+    scale: f64,
     hour: DateTime<Utc>,
     hours_ago: i64,
     now: DateTime<Utc>,
 ) -> Vec<serde_json::Value> {
     let mut rng = StdRng::seed_from_u64((hour.timestamp() as u64) ^ ((service as u64) << 48));
     let weekend = matches!(hour.weekday(), Weekday::Sat | Weekday::Sun);
-    let rate = profile.peak_per_hour * daily_curve(hour.hour()) * if weekend { 0.45 } else { 1.0 };
+    let rate = scale * profile.peak_per_hour * daily_curve(hour.hour()) * if weekend { 0.45 } else { 1.0 };
     let count = (rate * rng.random_range(0.8..1.2)).round() as usize;
     let (error_rate, slowdown) = incident(hours_ago, service);
     (0..count)

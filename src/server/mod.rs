@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
-use leptos::prelude::get_configuration;
+use leptos::prelude::{LeptosOptions, get_configuration};
 
 use self::config::Config;
 use self::db::{BoxError, DbPool};
@@ -82,16 +82,21 @@ async fn wait_for_migrations(pool: &DbPool) -> Result<usize, BoxError> {
     }
 }
 
-/// Builds the state the router needs from an open database.
-pub fn app_state(config: Config, database: &Database) -> Result<AppState, BoxError> {
-    let leptos_options = get_configuration(None)?.leptos_options;
+/// Builds the state from an open database. Serving reads Leptos' options from cargo-leptos'
+/// environment; the maintenance commands render nothing and use the defaults.
+pub fn app_state(config: Config, database: &Database, serving: bool) -> Result<AppState, BoxError> {
+    let leptos_options = if serving {
+        get_configuration(None)?.leptos_options
+    } else {
+        LeptosOptions::builder().output_name(env!("CARGO_PKG_NAME")).build()
+    };
     Ok(AppState::new(leptos_options, database.pool.clone(), config))
 }
 
 /// Serves the portal until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), BoxError> {
     let database = Database::open(&config).await?;
-    let state = app_state(config, &database)?;
+    let state = app_state(config, &database, true)?;
     let addr: SocketAddr = state.leptos_options.site_addr;
     // Without TCP_NODELAY, Nagle's algorithm holds back the last chunk of each streamed page.
     let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {

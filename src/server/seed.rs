@@ -63,20 +63,42 @@ impl std::fmt::Display for SeedReport {
         };
         writeln!(f, "{demo}: {DEMO_EMAIL} / {DEMO_PASSWORD}")?;
         match &self.admin_password {
-            Some(password) => write!(
+            Some(password) => writeln!(
                 f,
                 "Created the admin account: {ADMIN_EMAIL} / {password} (shown only now)"
-            ),
-            None => write!(
+            )?,
+            None => writeln!(
                 f,
                 "The admin account exists: {ADMIN_EMAIL} (its password was shown when it was created)"
-            ),
+            )?,
         }
+        writeln!(
+            f,
+            "Demo traffic: {} events added (the last {DEMO_DAYS} days are filled).",
+            self.events_added
+        )?;
+        writeln!(
+            f,
+            "Ingestion key for the Support Chatbot (new each run, the previous one revoked):"
+        )?;
+        writeln!(f, "  {}", self.ingest_key)?;
+        writeln!(f, "Try it:")?;
+        writeln!(f, "  curl -X POST http://127.0.0.1:3000/api/v1/events \\")?;
+        writeln!(
+            f,
+            "    -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' \\",
+            self.ingest_key
+        )?;
+        write!(
+            f,
+            r#"    -d '{{"events":[{{"id":"try-1","timestamp":"'$(date -u +%FT%TZ)'","latency_ms":420,"status":"success"}}]}}'"#
+        )
     }
 }
 
-/// Creates the accounts (once), fills `days` of demo traffic, and rotates the demo key.
-pub async fn seed(state: &AppState, days: i64) -> Result<SeedReport, AppError> {
+/// Creates the accounts (once), fills `days` of demo traffic at `scale` times the demo rates,
+/// and rotates the demo key.
+pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport, AppError> {
     let cost = state.config.bcrypt_cost;
     let demo_hash = hash_password(DEMO_PASSWORD.to_owned(), cost).await?;
     let admin_password = generated_password();
@@ -110,7 +132,7 @@ pub async fn seed(state: &AppState, days: i64) -> Result<SeedReport, AppError> {
         .zip(PROFILES.iter())
         .filter_map(|((name, ..), profile)| services.iter().find(|(_, n)| n == name).map(|(id, _)| (*id, profile)))
         .collect();
-    let events_added = demo_traffic::fill(&mut conn, &with_profiles, days).await?;
+    let events_added = demo_traffic::fill(&mut conn, &with_profiles, days, scale).await?;
 
     let chatbot = <[_]>::first(&with_profiles)
         .map(|(id, _)| *id)

@@ -449,7 +449,7 @@ pub async fn admin_only_functions_refuse_clients_with_403() {
     };
     assert_eq!(call(&token).await.status, StatusCode::FORBIDDEN);
 
-    let report = ragsites_portal::server::seed::seed(&app.state, 1).await.unwrap();
+    let report = ragsites_portal::server::seed::seed(&app.state, 1, 1.0).await.unwrap();
     let admin = json!({ "email": "admin@ragsites.com", "password": report.admin_password.unwrap() });
     let login = app.json("POST", "/api/auth/login", &admin, &[]).await;
     let admin_token = login.json()["token"].as_str().unwrap().to_owned();

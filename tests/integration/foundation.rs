@@ -205,7 +205,7 @@ pub async fn health_follows_the_database_and_recovers() {
 
 pub async fn seed_is_idempotent() {
     let app = TestApp::new().await;
-    let report = seed::seed(&app.state, 1).await.unwrap();
+    let report = seed::seed(&app.state, 1, 1.0).await.unwrap();
     assert!(report.demo_created && report.admin_password.is_some());
     let mut conn = app.state.pool.get().await.unwrap();
     let snapshot = async |conn: &mut AsyncPgConnection| {
@@ -224,7 +224,7 @@ pub async fn seed_is_idempotent() {
         report.events_added > 100 && events == report.events_added as i64,
         "a day of demo traffic"
     );
-    let again = seed::seed(&app.state, 1).await.unwrap();
+    let again = seed::seed(&app.state, 1, 1.0).await.unwrap();
     assert!(!again.demo_created && again.admin_password.is_none());
     assert_eq!(
         app.count("SELECT count(*) AS n FROM events").await,

@@ -478,3 +478,32 @@ pub async fn live_counters_follow_batches_from_another_server_process() {
     assert_eq!(latest["success_rate"], 0.5);
     watching.state.live.shut_down();
 }
+
+pub async fn the_dashboard_server_function_is_scoped_to_the_user() {
+    let app = TestApp::new().await;
+    let a = client(&app, "a@example.com", "A bot").await;
+    let b = client(&app, "b@example.com", "B bot").await;
+    post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
+    let call = async |token: &str, body: String| {
+        let request = axum::http::Request::post("/api/fn/load_dashboard")
+            .header("host", "portal.test")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.send(request).await
+    };
+    let own = call(&a.token, "query[range]=24h".into()).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(own.json()["summary"]["total_requests"], 1);
+    assert_eq!(own.json()["breakdown"]["services"][0]["name"], "A bot");
+    let others = call(&b.token, format!("query[range]=24h&query[service]={}", a.service)).await;
+    assert_eq!(others.status, StatusCode::NOT_FOUND, "{}", others.body);
+    let mine = call(&b.token, "query[range]=24h".into()).await.json();
+    assert_eq!(mine["summary"]["total_requests"], 0);
+    assert_eq!(
+        mine["breakdown"]["services"].as_array().unwrap().len(),
+        1,
+        "only B's own service"
+    );
+}

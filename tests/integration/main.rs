@@ -61,6 +61,7 @@ fn main() -> std::process::ExitCode {
         ingest::summary_compares_with_the_previous_period_and_percentiles_are_close,
         ingest::days_are_local_days_across_a_daylight_saving_change,
         ingest::live_counters_follow_batches_from_another_server_process,
+        ingest::the_dashboard_server_function_is_scoped_to_the_user,
     ];
     // Listing needs no database.
     let bench = (!args.list).then(support::Bench::start);
