@@ -8,6 +8,7 @@ use leptos_router::{SsrMode, StaticSegment, path};
 use crate::auth::pages::{RegisterPage, SignInPage};
 use crate::dashboard::pages::DashboardPage;
 use crate::landing::LandingPage;
+use crate::services::pages::{ServicePage, ServicesPage};
 use crate::ui::layout::Layout;
 use crate::ui::states::NotFound;
 
@@ -50,6 +51,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/auth/signin") view=SignInPage ssr=SSR />
                     <Route path=path!("/auth/register") view=RegisterPage ssr=SSR />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SSR />
+                    <Route path=path!("/services") view=ServicesPage ssr=SSR />
+                    <Route path=path!("/services/:id") view=ServicePage ssr=SSR />
                 </Routes>
             </Layout>
         </Router>

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use super::{Activity, AnalyticsQuery, Breakdown, Series, Summary};
+use super::{Activity, AnalyticsQuery, Breakdown, Series, ServiceUsage, Summary};
 use crate::error::AppError;
 
 /// Everything the dashboard (or a service page) draws for one query.
@@ -13,6 +14,19 @@ pub struct DashboardData {
     pub series: Series,
     pub breakdown: Breakdown,
     pub activity: Vec<Activity>,
+    /// Every service the user may pick in the filter: id and name.
+    pub services: Vec<(Uuid, String)>,
+}
+
+/// The services in scope with their traffic over the query's range (the services list).
+#[server(prefix = "/api/fn", endpoint = "load_service_usage")]
+pub async fn load_service_usage(query: AnalyticsQuery) -> Result<Vec<ServiceUsage>, AppError> {
+    use super::backend;
+    let auth = crate::auth::guard::require_user().await?;
+    let state = crate::server::state::app_state()?;
+    let mut conn = state.conn().await?;
+    let window = backend::resolve(&mut conn, &auth, &query, chrono::Utc::now()).await?;
+    Ok(backend::breakdown(&mut conn, &window).await?.services)
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
@@ -26,6 +40,11 @@ pub async fn load_dashboard(query: AnalyticsQuery) -> Result<DashboardData, AppE
         summary: backend::summary(&mut conn, &window).await?,
         series: backend::series(&mut conn, &window).await?,
         breakdown: backend::breakdown(&mut conn, &window).await?,
-        activity: backend::recent_activity(&mut conn, &auth, 20).await?,
+        activity: backend::recent_activity(&mut conn, &auth, query.service, 20).await?,
+        services: crate::services::backend::list(&mut conn, &auth)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect(),
     })
 }

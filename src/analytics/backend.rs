@@ -11,8 +11,8 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::{
-    Activity, AnalyticsQuery, Breakdown, Bucket, ErrorCount, Figures, ModelUsage, Point, Series, ServiceUsage, Summary,
-    ratio,
+    Activity, AnalyticsQuery, Breakdown, Bucket, ErrorCount, Figures, ModelUsage, Moment, Point, Series, ServiceUsage,
+    Summary, ratio,
 };
 use crate::auth::Role;
 use crate::auth::backend::Authenticated;
@@ -50,25 +50,40 @@ pub async fn resolve(
     let hour = TimeDelta::hours(1);
     let end_of_hour = now.duration_trunc(hour).unwrap_or(now) + hour;
     let mut fields = FieldErrors::new();
+    let tz = match &query.tz {
+        Some(tz) => tz.clone(),
+        None => user_timezone(conn, auth.user.id).await?,
+    };
+    if !known_timezones(conn).await?.contains(&tz) {
+        fields.insert("tz".into(), format!("Unknown time zone {tz:?}."));
+        return Err(AppError::from_fields(fields).unwrap_or(AppError::Internal));
+    }
+    let custom = match (query.from, query.to) {
+        (Some(from), Some(to)) => Some((
+            instant(conn, from, &tz, false).await?,
+            instant(conn, to, &tz, true).await?,
+        )),
+        _ => None,
+    };
     let (from, to) = match query.range.as_deref().unwrap_or("7d") {
         "24h" => (end_of_hour - Duration::hours(24), end_of_hour),
         "7d" => (end_of_hour - Duration::days(7), end_of_hour),
         "30d" => (end_of_hour - Duration::days(30), end_of_hour),
         "90d" => (end_of_hour - Duration::days(90), end_of_hour),
-        "custom" => match (query.from, query.to) {
-            (Some(from), Some(to)) if from < to && to - from <= MAX_SPAN => {
+        "custom" => match custom {
+            Some((from, to)) if from < to && to - from <= MAX_SPAN => {
                 let from = from.duration_trunc(hour).unwrap_or(from);
                 let to_floor = to.duration_trunc(hour).unwrap_or(to);
                 (from, if to_floor < to { to_floor + hour } else { to_floor })
             }
-            (Some(_), Some(_)) => {
+            Some(_) => {
                 fields.insert("to".into(), "to must be after from, at most 366 days later.".into());
                 (now, now)
             }
             _ => {
                 fields.insert(
                     "from".into(),
-                    "A custom range needs both from and to (RFC 3339).".into(),
+                    "A custom range needs both from and to (a day such as 2026-11-01, or RFC 3339).".into(),
                 );
                 (now, now)
             }
@@ -81,13 +96,6 @@ pub async fn resolve(
             (now, now)
         }
     };
-    let tz = match &query.tz {
-        Some(tz) => tz.clone(),
-        None => user_timezone(conn, auth.user.id).await?,
-    };
-    if !known_timezones(conn).await?.contains(&tz) {
-        fields.insert("tz".into(), format!("Unknown time zone {tz:?}."));
-    }
     if let Some(error) = AppError::from_fields(fields) {
         return Err(error);
     }
@@ -107,6 +115,27 @@ pub async fn resolve(
         bucket,
         tz,
     })
+}
+
+/// The instant a moment names: a day starts (or, as the end of a range, ends) at midnight in `tz`.
+async fn instant(conn: &mut AsyncPgConnection, moment: Moment, tz: &str, end: bool) -> QueryResult<DateTime<Utc>> {
+    #[derive(QueryableByName)]
+    struct At {
+        #[diesel(sql_type = Timestamptz)]
+        at: DateTime<Utc>,
+    }
+    match moment {
+        Moment::At(at) => Ok(at),
+        Moment::Day(day) => {
+            let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+            let at: At = diesel::sql_query("SELECT ($1::date::timestamp AT TIME ZONE $2) AS at")
+                .bind::<diesel::sql_types::Date, _>(day)
+                .bind::<Text, _>(tz)
+                .get_result(conn)
+                .await?;
+            Ok(at.at)
+        }
+    }
 }
 
 async fn user_timezone(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<String> {
@@ -192,6 +221,7 @@ async fn figures(
     let histogram = histogram(&totals.histogram);
     Ok(Figures {
         total_requests: totals.requests,
+        errors: totals.errors,
         active_services: totals.active_services,
         avg_latency_ms: ratio(totals.latency_ms_sum, totals.requests),
         p50_latency_ms: quantile(&histogram, 0.50),
@@ -217,6 +247,8 @@ pub async fn summary(conn: &mut AsyncPgConnection, window: &Window) -> QueryResu
 
 #[derive(QueryableByName)]
 struct SeriesRow {
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    local: chrono::NaiveDateTime,
     #[diesel(sql_type = Timestamptz)]
     at: DateTime<Utc>,
     #[diesel(sql_type = BigInt)]
@@ -244,7 +276,7 @@ pub async fn series(conn: &mut AsyncPgConnection, window: &Window) -> QueryResul
                     hist_sum(latency_hist) AS histogram \
              FROM metrics WHERE service_id = ANY($1) AND bucket >= $2 AND bucket < $3 GROUP BY 1 \
          ) \
-         SELECT slots.at, coalesce(sums.requests, 0)::int8 AS requests, coalesce(sums.errors, 0)::int8 AS errors, \
+         SELECT slots.at, slots.at AT TIME ZONE $4 AS local, coalesce(sums.requests, 0)::int8 AS requests, coalesce(sums.errors, 0)::int8 AS errors, \
                 coalesce(sums.histogram, '{}') AS histogram \
          FROM slots LEFT JOIN sums USING (at) ORDER BY slots.at",
     )
@@ -261,6 +293,7 @@ pub async fn series(conn: &mut AsyncPgConnection, window: &Window) -> QueryResul
             let histogram = histogram(&row.histogram);
             Point {
                 at: row.at,
+                local: row.local,
                 requests: row.requests,
                 errors: row.errors,
                 p50_latency_ms: quantile(&histogram, 0.50),
@@ -396,11 +429,17 @@ pub async fn breakdown(conn: &mut AsyncPgConnection, window: &Window) -> QueryRe
 pub async fn recent_activity(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
+    service: Option<Uuid>,
     limit: i64,
 ) -> QueryResult<Vec<Activity>> {
-    let rows: Vec<(DateTime<Utc>, String, Option<String>, serde_json::Value)> = activity_logs::table
+    let mut query = activity_logs::table
         .left_join(services::table)
         .filter(activity_logs::user_id.eq(auth.user.id))
+        .into_boxed();
+    if let Some(id) = service {
+        query = query.filter(activity_logs::service_id.eq(id));
+    }
+    let rows: Vec<(DateTime<Utc>, String, Option<String>, serde_json::Value)> = query
         .order(activity_logs::created_at.desc())
         .limit(limit.clamp(1, 100))
         .select((

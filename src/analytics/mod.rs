@@ -4,11 +4,13 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod rest;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,9 +21,10 @@ pub struct AnalyticsQuery {
     #[serde(default)]
     pub range: Option<String>,
     #[serde(default)]
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Moment>,
+    /// A day here includes the whole day.
     #[serde(default)]
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Moment>,
     /// One service, or all the user's.
     #[serde(default)]
     pub service: Option<Uuid>,
@@ -30,10 +33,29 @@ pub struct AnalyticsQuery {
     pub tz: Option<String>,
 }
 
+/// An end of a custom range: an instant (RFC 3339), or a calendar day (`2026-11-01`) in the
+/// query's time zone, as the dashboard's date pickers send it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Moment {
+    Day(NaiveDate),
+    At(DateTime<Utc>),
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Day(day) => write!(f, "{day}"),
+            Self::At(at) => write!(f, "{}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        }
+    }
+}
+
 /// The figures of one period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub total_requests: i64,
+    pub errors: i64,
     pub active_services: i64,
     pub avg_latency_ms: Option<f64>,
     pub p50_latency_ms: Option<f64>,
@@ -66,6 +88,8 @@ pub enum Bucket {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub at: DateTime<Utc>,
+    /// `at` on the clock of the series' time zone, for labels.
+    pub local: NaiveDateTime,
     pub requests: i64,
     pub errors: i64,
     pub p50_latency_ms: Option<f64>,

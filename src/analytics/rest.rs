@@ -16,10 +16,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analytics/timeseries", get(timeseries))
         .route("/api/v1/analytics/breakdown", get(breakdown))
         .route("/api/v1/analytics/activity", get(activity))
+        .route("/api/v1/analytics/export.csv", get(super::export::export))
         .route("/api/v1/live", get(super::live::stream))
 }
 
-fn query(query: Result<Query<AnalyticsQuery>, QueryRejection>) -> Result<AnalyticsQuery, AppError> {
+pub(super) fn query(query: Result<Query<AnalyticsQuery>, QueryRejection>) -> Result<AnalyticsQuery, AppError> {
     query
         .map(|Query(q)| q)
         .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
@@ -60,6 +61,6 @@ async fn activity(
     CurrentUser(auth): CurrentUser,
 ) -> Result<Json<Vec<Activity>>, AppError> {
     Ok(Json(
-        backend::recent_activity(&mut *state.conn().await?, &auth, 20).await?,
+        backend::recent_activity(&mut *state.conn().await?, &auth, None, 20).await?,
     ))
 }

@@ -8,6 +8,7 @@ use super::User;
 use super::api::{Register, SignIn, SignOut, current_user};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, load_page_on_success, use_form_error, use_query_value};
+use crate::ui::format::url_component;
 use crate::ui::states::Loading;
 
 /// The account actions and the signed-in user, provided once by the layout.
@@ -59,7 +60,10 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                     location.pathname.get_untracked(),
                     location.search.get_untracked()
                 );
-                navigate(&format!("/auth/signin?next={}", js_escape(&here)), Default::default());
+                navigate(
+                    &format!("/auth/signin?next={}", url_component(&here)),
+                    Default::default(),
+                );
             }
         });
     });
@@ -74,16 +78,6 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// Percent-encodes a query value as the server does (the browser build has no serde_urlencoded).
-fn js_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -3,6 +3,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod rest;
 

@@ -1,6 +1,7 @@
 //! Components shared by every feature.
 
 pub mod form;
+pub mod format;
 pub mod layout;
 pub mod navbar;
 pub mod states;

@@ -41,6 +41,9 @@ pub fn Navbar() -> impl IntoView {
                 <a href="/dashboard">"Dashboard"</a>
             </li>
             <li>
+                <a href="/services">"Services"</a>
+            </li>
+            <li>
                 <details class="account" node_ref=account>
                     <summary class="account__button" aria-label="Account">
                         <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>

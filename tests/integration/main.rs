@@ -62,6 +62,7 @@ fn main() -> std::process::ExitCode {
         ingest::days_are_local_days_across_a_daylight_saving_change,
         ingest::live_counters_follow_batches_from_another_server_process,
         ingest::the_dashboard_server_function_is_scoped_to_the_user,
+        ingest::csv_export_matches_the_summary_and_stays_with_its_owner,
     ];
     // Listing needs no database.
     let bench = (!args.list).then(support::Bench::start);

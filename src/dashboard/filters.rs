@@ -1,0 +1,157 @@
+//! The view's filters live in the URL (`?range=30d&service=…`): a link reproduces the view,
+//! and the back button goes to the previous one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+use crate::analytics::{AnalyticsQuery, Moment};
+use crate::ui::format::url_component;
+
+pub const RANGES: [(&str, &str); 5] = [
+    ("24h", "Last 24 hours"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("90d", "Last 90 days"),
+    ("custom", "Custom range"),
+];
+
+/// The query the URL asks for; `from` and `to` count only for a custom range.
+pub fn use_analytics_query(service: Option<Uuid>) -> Memo<AnalyticsQuery> {
+    let params = use_query_map();
+    Memo::new(move |_| {
+        params.with(|p| {
+            let range = p.get("range").filter(|r| RANGES.iter().any(|(value, _)| value == r));
+            let custom = range.as_deref() == Some("custom");
+            let moment = |name| p.get(name).filter(|_| custom).and_then(|v| parse_moment(&v));
+            AnalyticsQuery {
+                from: moment("from"),
+                to: moment("to"),
+                range,
+                service: service.or_else(|| p.get("service").and_then(|v| v.parse().ok())),
+                tz: None,
+            }
+        })
+    })
+}
+
+fn parse_moment(text: &str) -> Option<Moment> {
+    text.parse::<NaiveDate>()
+        .map(Moment::Day)
+        .or_else(|_| text.parse::<DateTime<Utc>>().map(Moment::At))
+        .ok()
+}
+
+/// The query as the API reads it, for the export link and the live stream.
+pub fn query_string(query: &AnalyticsQuery) -> String {
+    let mut pairs = vec![("range", query.range.clone().unwrap_or_else(|| "7d".into()))];
+    pairs.extend(query.from.map(|m| ("from", m.to_string())));
+    pairs.extend(query.to.map(|m| ("to", m.to_string())));
+    pairs.extend(query.service.map(|id| ("service", id.to_string())));
+    pairs
+        .into_iter()
+        .map(|(name, value)| format!("{name}={}", url_component(&value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Range and service pickers. A plain GET form, so it works without JavaScript; once hydrated
+/// a changed select applies at once (the router keeps it a client-side navigation).
+#[component]
+pub fn Filters(
+    query: Memo<AnalyticsQuery>,
+    /// Where the form leads (the page itself).
+    action: String,
+    /// The services to choose from; none on a service's own page.
+    #[prop(optional)]
+    services: Vec<(Uuid, String)>,
+) -> impl IntoView {
+    let range = move || query.with(|q| q.range.clone().unwrap_or_else(|| "7d".into()));
+    let day = |moment: Option<Moment>| match moment {
+        Some(Moment::Day(day)) => day.to_string(),
+        Some(Moment::At(at)) => at.date_naive().to_string(),
+        None => String::new(),
+    };
+    let has_services = !services.is_empty();
+    let selected_service = move || query.with(|q| q.service);
+    let service_options = services
+        .into_iter()
+        .map(|(id, name)| {
+            view! {
+                <option value=id.to_string() selected=move || selected_service() == Some(id)>
+                    {name}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <Form method="GET" action=action attr:class="filters" on:change=apply_on_change>
+            <label class="filters__field">
+                <span class="visually-hidden">"Date range"</span>
+                <select name="range" aria-label="Date range">
+                    {RANGES
+                        .iter()
+                        .map(|(value, label)| {
+                            view! {
+                                <option value=*value selected=move || range() == *value>
+                                    {*label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <span class="filters__dates">
+                <label class="filters__field">
+                    "From"
+                    <input type="date" name="from" value=move || day(query.with(|q| q.from)) />
+                </label>
+                <label class="filters__field">
+                    "To"
+                    <input type="date" name="to" value=move || day(query.with(|q| q.to)) />
+                </label>
+            </span>
+            {has_services
+                .then(|| {
+                    view! {
+                <label class="filters__field">
+                    <span class="visually-hidden">"Service"</span>
+                    <select name="service" aria-label="Service">
+                        <option value="" selected=move || selected_service().is_none()>
+                            "All services"
+                        </option>
+                        {service_options}
+                    </select>
+                </label>
+                    }
+                })}
+            <button class="button" type="submit">
+                "Apply"
+            </button>
+        </Form>
+    }
+}
+
+/// A changed select submits its form, except on choosing "Custom range" (the dates come first).
+fn apply_on_change(event: leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(select) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        if select.value() == "custom" {
+            return;
+        }
+        if let Some(form) = select.form() {
+            let _ = form.request_submit();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
+}

@@ -1,0 +1,96 @@
+//! The live indicator, and in the browser the connection behind it: an `EventSource` on
+//! `/api/v1/live` for the view's query. Each update after the first asks the page to refetch.
+
+use leptos::prelude::*;
+
+use crate::analytics::AnalyticsQuery;
+
+// The server renders only `Off`; the browser moves through the rest.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Copy, PartialEq)]
+enum Status {
+    /// Rendered on the server: live updates start once the page runs.
+    Off,
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+#[component]
+pub fn LiveIndicator(query: Memo<AnalyticsQuery>, on_update: Callback<()>) -> impl IntoView {
+    let status = RwSignal::new(Status::Off);
+    #[cfg(feature = "hydrate")]
+    connect(query, status, on_update);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (query, on_update);
+    let text = move || match status.get() {
+        Status::Off => "Live updates off",
+        Status::Connecting => "Connecting…",
+        Status::Live => "Live",
+        Status::Reconnecting => "Reconnecting…",
+    };
+    let class = move || match status.get() {
+        Status::Off => "live live--off",
+        Status::Connecting | Status::Reconnecting => "live live--waiting",
+        Status::Live => "live live--on",
+    };
+    view! {
+        <span class=class role="status" data-live=move || text()>
+            <span class="live__dot" aria-hidden="true"></span>
+            {text}
+        </span>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn connect(query: Memo<AnalyticsQuery>, status: RwSignal<Status>, on_update: Callback<()>) {
+    use std::time::Duration;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::EventSource;
+
+    type Listener = Closure<dyn FnMut(web_sys::Event)>;
+    let current = StoredValue::new_local(None::<(EventSource, [Listener; 3])>);
+    let close = move || {
+        current.update_value(|c| {
+            if let Some((source, _)) = c.take() {
+                source.close();
+            }
+        })
+    };
+    // The browser reconnects after a dropped connection by itself; after a refused one (a
+    // restart, an error answer) it gives up, so this tries again a few seconds later.
+    let attempt = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        attempt.track();
+        let url = format!("/api/v1/live?{}", super::filters::query_string(&query.get()));
+        close();
+        status.set(Status::Connecting);
+        let Ok(source) = EventSource::new(&url) else {
+            status.set(Status::Reconnecting);
+            return;
+        };
+        let mut first = true;
+        let on_summary = Listener::new(move |_| {
+            status.set(Status::Live);
+            // The first message is the figures the page already shows.
+            if !std::mem::take(&mut first) {
+                on_update.run(());
+            }
+        });
+        let on_open = Listener::new(move |_| status.set(Status::Live));
+        let watched = source.clone();
+        let on_error = Listener::new(move |_| {
+            status.set(Status::Reconnecting);
+            if watched.ready_state() == EventSource::CLOSED {
+                set_timeout(move || attempt.update(|n| *n += 1), Duration::from_secs(5));
+            }
+        });
+        let _ = source.add_event_listener_with_callback("summary", on_summary.as_ref().unchecked_ref());
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        current.set_value(Some((source, [on_summary, on_open, on_error])));
+    });
+    on_cleanup(close);
+}

@@ -1,0 +1,202 @@
+//! The dashboard's tables: usage by service, by model, errors by kind, and recent activity.
+//! Plain tables with a bar in a cell: readable by everyone, screen readers included.
+
+use leptos::prelude::*;
+
+use crate::analytics::{Activity, ErrorCount, ModelUsage, ServiceUsage};
+use crate::ui::format::{compact, count, millis, percent, usd};
+
+fn share(part: i64, max: i64) -> String {
+    let percent = if max > 0 { part as f64 / max as f64 * 100.0 } else { 0.0 };
+    format!("width: {percent:.1}%")
+}
+
+#[component]
+pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
+    let max = services.iter().map(|s| s.requests).max().unwrap_or(0);
+    view! {
+        <section class="panel" aria-labelledby="usage-by-service">
+            <h2 class="panel__title" id="usage-by-service">
+                "Usage by service"
+            </h2>
+            <div class="table-scroll">
+                <table class="data-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Service"</th>
+                            <th scope="col" class="num">"Requests"</th>
+                            <th scope="col" class="num">"Success"</th>
+                            <th scope="col" class="num">"Avg latency"</th>
+                            <th scope="col" class="num">"Cost"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {services
+                            .into_iter()
+                            .map(|s| {
+                                view! {
+                                    <tr>
+                                        <th scope="row">
+                                            <a href=format!("/services/{}", s.service_id)>{s.name}</a>
+                                            <span class="bar" aria-hidden="true">
+                                                <span style=share(s.requests, max)></span>
+                                            </span>
+                                        </th>
+                                        <td class="num">{count(s.requests)}</td>
+                                        <td class="num">{percent(s.success_rate)}</td>
+                                        <td class="num">{millis(s.avg_latency_ms)}</td>
+                                        <td class="num">{usd(s.cost_usd)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
+    let max = errors.iter().map(|e| e.errors).max().unwrap_or(0);
+    let empty = errors.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="errors-by-kind">
+            <h2 class="panel__title" id="errors-by-kind">
+                "Errors by kind"
+            </h2>
+            {if empty {
+                view! { <p class="panel__empty">"No errors in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Kind"</th>
+                                <th scope="col" class="num">"Errors"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {errors
+                                .into_iter()
+                                .map(|e| {
+                                    view! {
+                                        <tr>
+                                            <th scope="row">
+                                                <code>{e.error_kind}</code>
+                                                <span class="bar bar--danger" aria-hidden="true">
+                                                    <span style=share(e.errors, max)></span>
+                                                </span>
+                                            </th>
+                                            <td class="num">{count(e.errors)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
+    let empty = models.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="usage-by-model">
+            <h2 class="panel__title" id="usage-by-model">
+                "Models"
+            </h2>
+            {if empty {
+                view! { <p class="panel__empty">"No model usage reported in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Model"</th>
+                                <th scope="col" class="num">"Requests"</th>
+                                <th scope="col" class="num">"Tokens"</th>
+                                <th scope="col" class="num">"Cost"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {models
+                                .into_iter()
+                                .map(|m| {
+                                    view! {
+                                        <tr>
+                                            <th scope="row">
+                                                <code>{m.model}</code>
+                                            </th>
+                                            <td class="num">{count(m.requests)}</td>
+                                            <td class="num">{compact(m.tokens)}</td>
+                                            <td class="num">{usd(m.cost_usd)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+/// What an audit entry means, in words.
+fn describe(action: &str) -> &str {
+    match action {
+        "auth.register" => "Account created",
+        "auth.sign_in" => "Signed in",
+        "auth.sign_in_failed" => "Failed sign-in",
+        "auth.sign_out" => "Signed out",
+        "service.create" => "Service created",
+        "service.update" => "Service updated",
+        "key.create" => "API key created",
+        "key.revoke" => "API key revoked",
+        other => other,
+    }
+}
+
+#[component]
+pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
+    let empty = activity.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="recent-activity">
+            <h2 class="panel__title" id="recent-activity">
+                "Recent activity"
+            </h2>
+            {if empty {
+                view! { <p class="panel__empty">"Nothing yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="activity">
+                        {activity
+                            .into_iter()
+                            .map(|a| {
+                                let at = a.at.to_rfc3339();
+                                let shown = a.at.format("%b %-d, %H:%M UTC").to_string();
+                                view! {
+                                    <li class="activity__item">
+                                        <span class="activity__what">
+                                            {describe(&a.action).to_owned()}
+                                            {a.service_name.map(|name| view! { <span class="activity__service">{name}</span> })}
+                                        </span>
+                                        <time datetime=at>{shown}</time>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,214 @@
+//! The analytics view shared by the dashboard (all services) and a service's page (one):
+//! filters, live indicator, export, cards, charts and tables, all from one server call.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::cards::MetricCards;
+use super::charts::{Chart, Hidden, Series as ChartSeries, Shape};
+use super::filters::{Filters, query_string, use_analytics_query};
+use super::live::LiveIndicator;
+use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
+use crate::analytics::api::{DashboardData, load_dashboard};
+use crate::analytics::{Bucket, Series};
+use crate::ui::format::{compact, count, millis};
+use crate::ui::states::{EmptyState, Loading};
+
+#[component]
+pub fn AnalyticsView(
+    /// The page's own path, where the filters lead.
+    path: String,
+    /// Set on a service's page: the view is that service's alone.
+    #[prop(optional)]
+    service: Option<Uuid>,
+) -> impl IntoView {
+    let query = use_analytics_query(service);
+    let refresh = RwSignal::new(0u32);
+    let data = Resource::new(move || (query.get(), refresh.get()), |(query, _)| load_dashboard(query));
+    Hidden::provide();
+    let export = move || format!("/api/v1/analytics/export.csv?{}", query_string(&query.get()));
+    let on_update = Callback::new(move |()| refresh.update(|n| *n += 1));
+    view! {
+        <div class="toolbar">
+            <Transition fallback=|| ()>
+                {move || {
+                    let action = path.clone();
+                    Suspend::new(async move {
+                        let services = if service.is_some() { Vec::new() } else { data.await?.services };
+                        Ok::<_, crate::error::AppError>(view! { <Filters query action services /> })
+                    })
+                }}
+            </Transition>
+            <div class="toolbar__end">
+                <LiveIndicator query on_update />
+                <a class="button" href=export download="" rel="nofollow">
+                    "Export CSV"
+                </a>
+            </div>
+        </div>
+        <Transition fallback=|| view! { <Loading label="Loading your figures…" /> }>
+            {move || Suspend::new(async move {
+                let data = data.await?;
+                let range = query.with_untracked(|q| q.range.clone()).unwrap_or_default();
+                Ok::<_, crate::error::AppError>(
+                    if service.is_none() && data.services.is_empty() {
+                        view! { <NoServicesYet /> }.into_any()
+                    } else {
+                        view! { <Figures data range single=service.is_some() /> }.into_any()
+                    },
+                )
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Figures(data: DashboardData, range: String, single: bool) -> impl IntoView {
+    let (period, previous) = period(&range);
+    let DashboardData {
+        summary,
+        series,
+        breakdown,
+        activity,
+        ..
+    } = data;
+    let labels = labels(&series);
+    let (requests, latency) = charts(&series);
+    let total = summary.current.total_requests;
+    let requests_text = format!(
+        "{} requests {period}, {} of them errors; busiest {}: {}.",
+        count(total),
+        count(summary.current.errors),
+        bucket_name(series.bucket),
+        busiest(&series, &labels),
+    );
+    let latency_text = format!(
+        "Latency {period}: p50 {} and p95 {} overall, {} average.",
+        millis(summary.current.p50_latency_ms),
+        millis(summary.current.p95_latency_ms),
+        millis(summary.current.avg_latency_ms),
+    );
+    view! {
+        <section class="metrics" aria-label="Key figures">
+            <MetricCards summary period=previous />
+        </section>
+        <div class="grid grid--2">
+            <Chart
+                title="Requests"
+                description=requests_text
+                shape=Shape::StackedBars
+                labels=labels.clone()
+                series=requests
+                format=|v| compact(v.round() as i64)
+            />
+            <Chart
+                title="Latency"
+                description=latency_text
+                shape=Shape::Lines
+                labels
+                series=latency
+                format=|v| millis(Some(v))
+            />
+        </div>
+        <div class="grid grid--3">
+            {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
+            <ErrorTable errors=breakdown.errors />
+            <ModelTable models=breakdown.models />
+        </div>
+        <ActivityFeed activity />
+        <p class="footnote">
+            "Times in " {series.tz.clone()} " · " <a href="/settings">"change time zone"</a>
+        </p>
+    }
+    .into_any()
+}
+
+fn charts(series: &Series) -> (Vec<ChartSeries>, Vec<ChartSeries>) {
+    let points = &series.points;
+    let requests = vec![
+        ChartSeries {
+            name: "Success",
+            tone: "success",
+            values: points.iter().map(|p| Some((p.requests - p.errors) as f64)).collect(),
+        },
+        ChartSeries {
+            name: "Errors",
+            tone: "danger",
+            values: points.iter().map(|p| Some(p.errors as f64)).collect(),
+        },
+    ];
+    let latency = vec![
+        ChartSeries {
+            name: "p50",
+            tone: "primary",
+            values: points.iter().map(|p| p.p50_latency_ms).collect(),
+        },
+        ChartSeries {
+            name: "p95",
+            tone: "accent",
+            values: points.iter().map(|p| p.p95_latency_ms).collect(),
+        },
+    ];
+    (requests, latency)
+}
+
+fn labels(series: &Series) -> Vec<String> {
+    let format = match series.bucket {
+        Bucket::Hour => "%H:%M",
+        Bucket::Day => "%b %-d",
+    };
+    series
+        .points
+        .iter()
+        .map(|p| p.local.format(format).to_string())
+        .collect()
+}
+
+fn busiest(series: &Series, labels: &[String]) -> String {
+    series
+        .points
+        .iter()
+        .zip(labels)
+        .max_by_key(|(p, _)| p.requests)
+        .filter(|(p, _)| p.requests > 0)
+        .map(|(p, label)| format!("{label} with {}", count(p.requests)))
+        .unwrap_or_else(|| "none".into())
+}
+
+fn bucket_name(bucket: Bucket) -> &'static str {
+    match bucket {
+        Bucket::Hour => "hour",
+        Bucket::Day => "day",
+    }
+}
+
+/// The period in words, and the previous one as the cards name it.
+fn period(range: &str) -> (&'static str, &'static str) {
+    match range {
+        "24h" => ("in the last 24 hours", "24 hours"),
+        "30d" => ("in the last 30 days", "30 days"),
+        "90d" => ("in the last 90 days", "90 days"),
+        "custom" => ("in the chosen period", "period"),
+        _ => ("in the last 7 days", "7 days"),
+    }
+}
+
+#[component]
+fn NoServicesYet() -> impl IntoView {
+    view! {
+        <EmptyState title="No services yet">
+            <p>"Your figures appear here as soon as a service sends its first events."</p>
+            <ol class="steps">
+                <li>
+                    <a href="/services">"Create a service"</a>
+                    " for your chatbot, RAG site or voice agent."
+                </li>
+                <li>"Create an API key on the service's page (it shows a ready curl command)."</li>
+                <li>
+                    "Send events to " <code>"POST /api/v1/events"</code>
+                    ": they show here within a second."
+                </li>
+            </ol>
+        </EmptyState>
+    }
+}

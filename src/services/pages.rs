@@ -1,0 +1,375 @@
+//! `/services` (the client's services, and a new one) and `/services/:id` (one service: its
+//! figures, status, configuration and API keys).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+
+use super::api::{CreateKey, CreateService, RevokeKey, SetServiceStatus, get_service, list_keys};
+use super::{ApiKeyInfo, CreatedKey, Service, ServiceKind, ServiceStatus};
+use crate::analytics::api::load_service_usage;
+use crate::auth::pages::RequireUser;
+use crate::dashboard::filters::{Filters, use_analytics_query};
+use crate::dashboard::view::AnalyticsView;
+use crate::error::AppError;
+use crate::ui::form::{FormAlert, FormField, use_form_error};
+use crate::ui::format::{count, percent};
+use crate::ui::states::{Loading, NotFound};
+
+fn status_badge(status: ServiceStatus) -> impl IntoView {
+    let name = status.as_str();
+    view! { <span class=format!("badge badge--{name}")>{name}</span> }
+}
+
+#[component]
+pub fn ServicesPage() -> impl IntoView {
+    view! {
+        <Title text="Services" />
+        <RequireUser>
+            <section class="page-header">
+                <h1>"Services"</h1>
+                <p class="page-header__lead">"The chatbots, RAG sites and voice agents we run for you."</p>
+            </section>
+            <ServiceList />
+            <NewService />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn ServiceList() -> impl IntoView {
+    let query = use_analytics_query(None);
+    let usage = Resource::new(move || query.get(), load_service_usage);
+    view! {
+        <div class="toolbar">
+            <Filters query action="/services".to_owned() />
+        </div>
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                let services = usage.await?;
+                Ok::<_, AppError>(if services.is_empty() {
+                    view! {
+                        <p class="panel panel__empty">
+                            "No services yet: create the first one below, then send it events."
+                        </p>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <div class="panel table-scroll">
+                            <table class="data-table" aria-label="Your services">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Service"</th>
+                                        <th scope="col">"Kind"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col" class="num">"Requests"</th>
+                                        <th scope="col" class="num">"Success"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {services
+                                        .into_iter()
+                                        .map(|s| {
+                                            let kind = ServiceKind::parse(&s.kind).map(ServiceKind::label).unwrap_or("Custom");
+                                            let status = ServiceStatus::parse(&s.status).unwrap_or(ServiceStatus::Archived);
+                                            view! {
+                                                <tr>
+                                                    <th scope="row">
+                                                        <a href=format!("/services/{}", s.service_id)>{s.name}</a>
+                                                    </th>
+                                                    <td>{kind}</td>
+                                                    <td>{status_badge(status)}</td>
+                                                    <td class="num">{count(s.requests)}</td>
+                                                    <td class="num">{percent(s.success_rate)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                        .into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NewService() -> impl IntoView {
+    let action = ServerAction::<CreateService>::new();
+    let error = use_form_error(move || action.value().get().map(Result::err));
+    let navigate = use_navigate();
+    // With JavaScript, a new service opens at once (to create its key); without, the browser
+    // comes back to this list.
+    Effect::new(move |_| {
+        if let Some(Ok(service)) = action.value().get() {
+            navigate(&format!("/services/{}", service.id), Default::default());
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="new-service">
+            <h2 class="panel__title" id="new-service">
+                "New service"
+            </h2>
+            <ActionForm action attr:class="form form--inline" attr:novalidate="">
+                <FormField label="Name" name="name" error />
+                <div class="field">
+                    <label for="field-kind">"Kind"</label>
+                    <select id="field-kind" name="kind">
+                        {ServiceKind::ALL
+                            .into_iter()
+                            .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <FormField label="Description (optional)" name="description" error />
+                <FormAlert error />
+                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                    "Create service"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn ServicePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    let set_status = ServerAction::<SetServiceStatus>::new();
+    let service = Resource::new(
+        move || (id.get(), set_status.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_service(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <RequireUser>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match service.await {
+                        Ok(service) => Ok(view! { <ServiceDetail service set_status /> }.into_any()),
+                        Err(AppError::NotFound) => Ok(view! { <NotFound /> }.into_any()),
+                        Err(error) => Err(error),
+                    }
+                })}
+            </Transition>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -> impl IntoView {
+    let (next_status, toggle_label) = match service.status {
+        ServiceStatus::Active => (ServiceStatus::Paused, "Pause"),
+        _ => (ServiceStatus::Active, "Resume"),
+    };
+    let status_error = use_form_error(move || set_status.value().get().map(Result::err));
+    let config = service.config.clone();
+    view! {
+        <Title text=service.name.clone() />
+        <section class="page-header page-header--split">
+            <div>
+                <p class="page-header__crumb">
+                    <a href="/services">"Services"</a>
+                </p>
+                <h1>{service.name.clone()}</h1>
+                <p class="page-header__lead">
+                    {service.kind.label()} " · " {status_badge(service.status)}
+                </p>
+            </div>
+            <ActionForm action=set_status attr:class="form form--actions">
+                <input type="hidden" name="id" value=service.id.to_string() />
+                <input type="hidden" name="status" value=next_status.as_str() />
+                <button class="button" type="submit" disabled=move || set_status.pending().get()>
+                    {toggle_label}
+                </button>
+                <FormAlert error=status_error />
+            </ActionForm>
+        </section>
+        {(service.status == ServiceStatus::Paused)
+            .then(|| {
+                view! {
+                    <p class="notice" role="note">
+                        "This service is paused: its events are refused until you resume it."
+                    </p>
+                }
+            })}
+        <AnalyticsView path=format!("/services/{}", service.id) service=service.id />
+        <div class="grid grid--2">
+            <section class="panel" aria-labelledby="configuration">
+                <h2 class="panel__title" id="configuration">
+                    "Configuration"
+                </h2>
+                <dl class="facts">
+                    <dt>"Description"</dt>
+                    <dd>{config.description.unwrap_or_else(|| "–".into())}</dd>
+                    <dt>"Model"</dt>
+                    <dd>{config.model.unwrap_or_else(|| "–".into())}</dd>
+                    <dt>"Endpoint"</dt>
+                    <dd>{config.endpoint_url.unwrap_or_else(|| "–".into())}</dd>
+                    <dt>"Created"</dt>
+                    <dd>{service.created_at.format("%b %-d, %Y").to_string()}</dd>
+                    <dt>"Service id"</dt>
+                    <dd>
+                        <code>{service.id.to_string()}</code>
+                    </dd>
+                </dl>
+            </section>
+            <ApiKeys service_id=service.id />
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ApiKeys(service_id: Uuid) -> impl IntoView {
+    let create = ServerAction::<CreateKey>::new();
+    let revoke = ServerAction::<RevokeKey>::new();
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        move |_| list_keys(service_id),
+    );
+    let create_error = use_form_error(move || create.value().get().map(Result::err));
+    // The secret is shown once, in this page's memory: without JavaScript there is nowhere to
+    // show it safely (never in a URL), so the button waits for hydration.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <section class="panel" aria-labelledby="api-keys">
+            <h2 class="panel__title" id="api-keys">
+                "API keys"
+            </h2>
+            <p class="panel__lead">"Your service sends its events with one of these keys."</p>
+            {move || create.value().get().and_then(Result::ok).map(|created| view! { <NewKey created /> })}
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let keys = keys.await?;
+                    Ok::<_, AppError>(view! { <KeyList keys service_id revoke /> })
+                })}
+            </Transition>
+            <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
+                <input type="hidden" name="service_id" value=service_id.to_string() />
+                <FormField label="Key name (optional)" name="name" error=create_error />
+                <FormAlert error=create_error />
+                <button
+                    class="button button--primary"
+                    type="submit"
+                    disabled=move || !hydrated.get() || create.pending().get()
+                >
+                    "Create key"
+                </button>
+                <Show when=move || !hydrated.get()>
+                    <p class="field__message">"Creating a key needs JavaScript: its secret is shown only once."</p>
+                </Show>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn KeyList(keys: Vec<ApiKeyInfo>, service_id: Uuid, revoke: ServerAction<RevokeKey>) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="panel__empty">"No keys yet."</p> }.into_any();
+    }
+    let date = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| at.format("%b %-d, %Y %H:%M").to_string())
+            .unwrap_or_else(|| "never".into())
+    };
+    view! {
+        <div class="table-scroll">
+            <table class="data-table" aria-label="API keys">
+                <thead>
+                    <tr>
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Action"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {keys
+                        .into_iter()
+                        .map(|key| {
+                            let revoked = key.revoked_at.is_some();
+                            view! {
+                                <tr class:revoked=revoked>
+                                    <th scope="row">
+                                        <code>{key.prefix.clone()} "…"</code>
+                                        {(!key.name.is_empty()).then(|| view! { <span class="key__name">{key.name.clone()}</span> })}
+                                    </th>
+                                    <td>{date(Some(key.created_at))}</td>
+                                    <td>{date(key.last_used_at)}</td>
+                                    <td>
+                                        {if revoked {
+                                            view! { <span class="badge badge--archived">"revoked"</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=revoke>
+                                                    <input type="hidden" name="service_id" value=service_id.to_string() />
+                                                    <input type="hidden" name="key_id" value=key.id.to_string() />
+                                                    <button class="button button--danger button--small" type="submit">
+                                                        "Revoke"
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// The new key's secret, once, with a copy button and a ready request.
+#[component]
+fn NewKey(created: CreatedKey) -> impl IntoView {
+    let origin = window().location().origin().unwrap_or_default();
+    let curl = format!(
+        "curl -X POST {origin}/api/v1/events \\\n  -H 'Authorization: Bearer {}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{{\"events\":[{{\"id\":\"first-1\",\"timestamp\":\"'$(date -u +%FT%TZ)'\",\"latency_ms\":420,\"status\":\"success\"}}]}}'",
+        created.key
+    );
+    let copied = RwSignal::new(false);
+    let secret = created.key.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().navigator().clipboard().write_text(&secret);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &secret;
+    };
+    view! {
+        <div class="new-key" role="status">
+            <p>
+                <strong>"Copy this key now:"</strong>
+                " it is shown only once."
+            </p>
+            <div class="new-key__secret">
+                <code data-secret="">{created.key.clone()}</code>
+                <button class="button button--small" type="button" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+            <p>"Send a first event:"</p>
+            <pre class="code">{curl}</pre>
+        </div>
+    }
+}
