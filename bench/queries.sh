@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark: the analytics queries behind a 30-day dashboard over a large data set. Builds the
-# data with `seed --scale` (the demo month through the ingestion code, SCALE times over: 130 is
-# about 10 million events; kept in target/bench-queries-pg between runs), then drives the
+# Benchmark: the analytics queries and the server-rendered dashboard over a large data set, and
+# what the browser downloads for the dashboard. Builds the data with `seed --scale` (the demo's
+# two months through the ingestion code, SCALE times over: 65 is about 10 million events, a
+# long job; kept in target/bench-queries-pg, SEED=0 reuses it as it is), then drives the
 # release server with wrk over loopback and prints p50/p95/p99 per endpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null || { echo "==> installing wrk"; apt-get install -y -qq wrk >/dev/null; }
-SCALE=${SCALE:-130}
+SCALE=${SCALE:-65}
 DURATION=${DURATION:-15s}
 export EMBEDDED_PG_DIR=target/bench-queries-pg
 export JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
@@ -15,8 +16,10 @@ export LEPTOS_SITE_ADDR=127.0.0.1:3100
 export RUST_LOG=warn
 
 cargo leptos build --release
-echo "==> building the data set (scale $SCALE; skipped where already there)"
-time target/release/ragsites-portal seed --scale "$SCALE" | grep "Demo traffic"
+if [[ "${SEED:-1}" == 1 ]]; then
+  echo "==> building the data set (scale $SCALE; hours already there are skipped)"
+  time target/release/ragsites-portal seed --scale "$SCALE" | grep "Demo traffic"
+fi
 LEPTOS_OUTPUT_NAME=ragsites-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
   LEPTOS_HASH_FILES=true target/release/ragsites-portal &
 server=$!
@@ -35,11 +38,25 @@ LUA
 
 echo
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-events=$(curl -sf "http://$LEPTOS_SITE_ADDR/api/v1/analytics/summary?range=90d" -H "Authorization: Bearer $token" |
-  sed -E 's/^\{"total_requests":([0-9]+).*/\1/')
-echo "== $events events stored for the demo user; 30-day views, 4 connections, $DURATION each"
-for endpoint in summary timeseries breakdown; do
-  echo "GET /api/v1/analytics/$endpoint?range=30d"
-  wrk -t2 -c4 -d"$DURATION" -s target/bench-percentiles.lua -H "Authorization: Bearer $token" \
-    "http://$LEPTOS_SITE_ADDR/api/v1/analytics/$endpoint?range=30d" | tail -1
+events() {
+  curl -sf "http://$LEPTOS_SITE_ADDR/api/v1/analytics/summary?range=$1" -H "Authorization: Bearer $token" |
+    sed -E 's/^\{"total_requests":([0-9]+).*/\1/'
+}
+echo "== $(events 90d) events stored for the demo user, $(events 30d) in the last 30 days"
+echo "== 30-day views, 4 connections, $DURATION each"
+for path in api/v1/analytics/summary api/v1/analytics/timeseries api/v1/analytics/breakdown dashboard; do
+  echo "GET /$path?range=30d"
+  wrk -t2 -c4 -d"$DURATION" -s target/bench-percentiles.lua -H "Cookie: ragsites_session=$token" \
+    "http://$LEPTOS_SITE_ADDR/$path?range=30d" | tail -1
 done
+
+echo
+echo "== what the browser downloads for /dashboard (brotli, as served)"
+page=$(curl -sf "http://$LEPTOS_SITE_ADDR/dashboard" -H "Cookie: ragsites_session=$token")
+total=0
+for asset in $(echo "$page" | grep -Eo '/pkg/[^"]+\.(js|wasm|css)' | sort -u); do
+  bytes=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "http://$LEPTOS_SITE_ADDR$asset")
+  printf '    %-50s %8d bytes\n' "$asset" "$bytes"
+  total=$((total + bytes))
+done
+echo "    total: $total bytes ($((total / 1024)) KiB)"

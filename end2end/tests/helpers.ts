@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { type APIRequestContext, expect, type Page } from "@playwright/test";
 
 export const DEMO = { email: "demo@ragsites.com", password: "Demo@123456" };
 export const PASSWORD = "Str0ng!pass";
@@ -27,4 +27,32 @@ export async function register(page: Page, name: string, email: string, password
 /** Waits for hydration, so clicks go through the enhanced (JavaScript) path. */
 export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** A Bearer token for the REST API, as an automation client gets one. */
+export async function apiToken(request: APIRequestContext, email: string, password: string): Promise<string> {
+  const response = await request.post("/api/auth/login", { data: { email, password } });
+  expect(response.status()).toBe(200);
+  return (await response.json()).token;
+}
+
+/** Creates a service and a key for it through the REST API; returns both. */
+export async function serviceWithKey(request: APIRequestContext, token: string, name: string) {
+  const headers = { Authorization: `Bearer ${token}` };
+  const service = await request.post("/api/v1/services", { headers, data: { name, kind: "chatbot" } });
+  expect(service.status()).toBe(201);
+  const id: string = (await service.json()).id;
+  const key = await request.post(`/api/v1/services/${id}/keys`, { headers, data: { name: "e2e" } });
+  expect(key.status()).toBe(201);
+  return { id, key: (await key.json()).key as string };
+}
+
+/** The figure a metric card shows. */
+export function metric(page: Page, title: string) {
+  return page.locator(`[data-metric="${title}"] .metric__value`);
+}
+
+/** Numbers as the portal writes them: 1,234. */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
 }

@@ -20,7 +20,7 @@ pub struct DashboardData {
 
 /// The services in scope with their traffic over the query's range (the services list).
 #[server(prefix = "/api/fn", endpoint = "load_service_usage")]
-pub async fn load_service_usage(query: AnalyticsQuery) -> Result<Vec<ServiceUsage>, AppError> {
+pub async fn load_service_usage(#[server(default)] query: AnalyticsQuery) -> Result<Vec<ServiceUsage>, AppError> {
     use super::backend;
     let auth = crate::auth::guard::require_user().await?;
     let state = crate::server::state::app_state()?;
@@ -30,7 +30,7 @@ pub async fn load_service_usage(query: AnalyticsQuery) -> Result<Vec<ServiceUsag
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
-pub async fn load_dashboard(query: AnalyticsQuery) -> Result<DashboardData, AppError> {
+pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<DashboardData, AppError> {
     use super::backend;
     let auth = crate::auth::guard::require_user().await?;
     let state = crate::server::state::app_state()?;
@@ -40,7 +40,7 @@ pub async fn load_dashboard(query: AnalyticsQuery) -> Result<DashboardData, AppE
         summary: backend::summary(&mut conn, &window).await?,
         series: backend::series(&mut conn, &window).await?,
         breakdown: backend::breakdown(&mut conn, &window).await?,
-        activity: backend::recent_activity(&mut conn, &auth, query.service, 20).await?,
+        activity: backend::recent_activity(&mut conn, &auth, query.service, 10).await?,
         services: crate::services::backend::list(&mut conn, &auth)
             .await?
             .into_iter()

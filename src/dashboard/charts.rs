@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 240.0;
-const LEFT: f64 = 56.0;
-const RIGHT: f64 = 8.0;
+const LEFT: f64 = 76.0;
+const RIGHT: f64 = 24.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 

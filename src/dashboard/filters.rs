@@ -19,7 +19,7 @@ pub const RANGES: [(&str, &str); 5] = [
 ];
 
 /// The query the URL asks for; `from` and `to` count only for a custom range.
-pub fn use_analytics_query(service: Option<Uuid>) -> Memo<AnalyticsQuery> {
+pub fn use_analytics_query(service: Signal<Option<Uuid>>) -> Memo<AnalyticsQuery> {
     let params = use_query_map();
     Memo::new(move |_| {
         params.with(|p| {
@@ -30,7 +30,7 @@ pub fn use_analytics_query(service: Option<Uuid>) -> Memo<AnalyticsQuery> {
                 from: moment("from"),
                 to: moment("to"),
                 range,
-                service: service.or_else(|| p.get("service").and_then(|v| v.parse().ok())),
+                service: service.get().or_else(|| p.get("service").and_then(|v| v.parse().ok())),
                 tz: None,
             }
         })

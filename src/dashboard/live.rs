@@ -35,7 +35,7 @@ pub fn LiveIndicator(query: Memo<AnalyticsQuery>, on_update: Callback<()>) -> im
         Status::Live => "live live--on",
     };
     view! {
-        <span class=class role="status" data-live=move || text()>
+        <span class=class role="status" data-live=text>
             <span class="live__dot" aria-hidden="true"></span>
             {text}
         </span>

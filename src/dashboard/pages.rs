@@ -3,19 +3,29 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::view::AnalyticsView;
-use crate::auth::pages::RequireUser;
+use super::view::{AnalyticsView, use_analytics};
+use crate::auth::pages::{AuthContext, RequireUser};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let analytics = use_analytics(Signal::stored(None));
+    let name = move || {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_default()
+    };
     view! {
         <Title text="Dashboard" />
         <RequireUser>
             <section class="page-header">
                 <h1>"Dashboard"</h1>
-                <p class="page-header__lead">"How your AI services are doing."</p>
+                <p class="page-header__lead">"Welcome, " {name} ". Here is how your AI services are doing."</p>
             </section>
-            <AnalyticsView path="/dashboard".to_owned() />
+            <AnalyticsView analytics path="/dashboard".to_owned() />
         </RequireUser>
     }
 }

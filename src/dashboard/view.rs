@@ -10,21 +10,38 @@ use super::filters::{Filters, query_string, use_analytics_query};
 use super::live::LiveIndicator;
 use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
 use crate::analytics::api::{DashboardData, load_dashboard};
-use crate::analytics::{Bucket, Series};
+use crate::analytics::{AnalyticsQuery, Bucket, Series};
+use crate::error::AppError;
 use crate::ui::format::{compact, count, millis};
 use crate::ui::states::{EmptyState, Loading};
 
-#[component]
-pub fn AnalyticsView(
-    /// The page's own path, where the filters lead.
-    path: String,
-    /// Set on a service's page: the view is that service's alone.
-    #[prop(optional)]
-    service: Option<Uuid>,
-) -> impl IntoView {
+/// A view's query (from the URL) and its data, refetched on live updates.
+#[derive(Clone, Copy)]
+pub struct Analytics {
+    query: Memo<AnalyticsQuery>,
+    data: Resource<Result<DashboardData, AppError>>,
+    refresh: RwSignal<u32>,
+}
+
+/// Made at the top of a page, never inside a suspense boundary: a resource made there is
+/// numbered differently by the server and the browser, and hydration fails.
+pub fn use_analytics(service: Signal<Option<Uuid>>) -> Analytics {
     let query = use_analytics_query(service);
     let refresh = RwSignal::new(0u32);
     let data = Resource::new(move || (query.get(), refresh.get()), |(query, _)| load_dashboard(query));
+    Analytics { query, data, refresh }
+}
+
+#[component]
+pub fn AnalyticsView(
+    analytics: Analytics,
+    /// The page's own path, where the filters lead.
+    path: String,
+    /// On a service's page: one service, no service filter or breakdown.
+    #[prop(optional)]
+    single: bool,
+) -> impl IntoView {
+    let Analytics { query, data, refresh } = analytics;
     Hidden::provide();
     let export = move || format!("/api/v1/analytics/export.csv?{}", query_string(&query.get()));
     let on_update = Callback::new(move |()| refresh.update(|n| *n += 1));
@@ -34,8 +51,9 @@ pub fn AnalyticsView(
                 {move || {
                     let action = path.clone();
                     Suspend::new(async move {
-                        let services = if service.is_some() { Vec::new() } else { data.await?.services };
-                        Ok::<_, crate::error::AppError>(view! { <Filters query action services /> })
+                        let services = data.await?.services;
+                        let services = if single { Vec::new() } else { services };
+                        Ok::<_, AppError>(view! { <Filters query action services /> })
                     })
                 }}
             </Transition>
@@ -50,11 +68,11 @@ pub fn AnalyticsView(
             {move || Suspend::new(async move {
                 let data = data.await?;
                 let range = query.with_untracked(|q| q.range.clone()).unwrap_or_default();
-                Ok::<_, crate::error::AppError>(
-                    if service.is_none() && data.services.is_empty() {
+                Ok::<_, AppError>(
+                    if !single && data.services.is_empty() {
                         view! { <NoServicesYet /> }.into_any()
                     } else {
-                        view! { <Figures data range single=service.is_some() /> }.into_any()
+                        view! { <Figures data range single /> }.into_any()
                     },
                 )
             })}
@@ -110,8 +128,8 @@ fn Figures(data: DashboardData, range: String, single: bool) -> impl IntoView {
                 format=|v| millis(Some(v))
             />
         </div>
-        <div class="grid grid--3">
-            {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
+        {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
+        <div class="grid grid--2">
             <ErrorTable errors=breakdown.errors />
             <ModelTable models=breakdown.models />
         </div>

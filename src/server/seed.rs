@@ -38,8 +38,9 @@ const DEMO_SERVICES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// Days of demo traffic `seed` fills.
-pub const DEMO_DAYS: i64 = 30;
+/// Days of demo traffic `seed` fills: the month the demo shows, and the month before it, so
+/// the 30-day view has a previous period to compare with.
+pub const DEMO_DAYS: i64 = 60;
 const DEMO_KEY_NAME: &str = "demo key (seed)";
 
 /// What `seed` did, for the command to print.
@@ -89,9 +90,14 @@ impl std::fmt::Display for SeedReport {
             "    -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' \\",
             self.ingest_key
         )?;
-        write!(
+        writeln!(
             f,
             r#"    -d '{{"events":[{{"id":"try-1","timestamp":"'$(date -u +%FT%TZ)'","latency_ms":420,"status":"success"}}]}}'"#
+        )?;
+        write!(
+            f,
+            "Or keep traffic flowing (watch the dashboard): KEY={} ./bench/load.sh",
+            self.ingest_key
         )
     }
 }

@@ -8,10 +8,11 @@ use uuid::Uuid;
 
 use super::api::{CreateKey, CreateService, RevokeKey, SetServiceStatus, get_service, list_keys};
 use super::{ApiKeyInfo, CreatedKey, Service, ServiceKind, ServiceStatus};
+use crate::analytics::ServiceUsage;
 use crate::analytics::api::load_service_usage;
 use crate::auth::pages::RequireUser;
 use crate::dashboard::filters::{Filters, use_analytics_query};
-use crate::dashboard::view::AnalyticsView;
+use crate::dashboard::view::{Analytics, AnalyticsView, use_analytics};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_form_error};
 use crate::ui::format::{count, percent};
@@ -24,6 +25,8 @@ fn status_badge(status: ServiceStatus) -> impl IntoView {
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
+    let query = use_analytics_query(Signal::stored(None));
+    let usage = Resource::new(move || query.get(), load_service_usage);
     view! {
         <Title text="Services" />
         <RequireUser>
@@ -31,16 +34,17 @@ pub fn ServicesPage() -> impl IntoView {
                 <h1>"Services"</h1>
                 <p class="page-header__lead">"The chatbots, RAG sites and voice agents we run for you."</p>
             </section>
-            <ServiceList />
+            <ServiceList query usage />
             <NewService />
         </RequireUser>
     }
 }
 
 #[component]
-fn ServiceList() -> impl IntoView {
-    let query = use_analytics_query(None);
-    let usage = Resource::new(move || query.get(), load_service_usage);
+fn ServiceList(
+    query: Memo<crate::analytics::AnalyticsQuery>,
+    usage: Resource<Result<Vec<ServiceUsage>, AppError>>,
+) -> impl IntoView {
     view! {
         <div class="toolbar">
             <Filters query action="/services".to_owned() />
@@ -136,11 +140,15 @@ fn NewService() -> impl IntoView {
     }
 }
 
+/// Every resource of the page is made here, outside the suspense boundaries (see
+/// [`use_analytics`]); a service that is not the user's shows the 404 page and nothing else.
 #[component]
 pub fn ServicePage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
     let set_status = ServerAction::<SetServiceStatus>::new();
+    let analytics = use_analytics(id.into());
+    let keys = KeyActions::new(id);
     let service = Resource::new(
         move || (id.get(), set_status.version().get()),
         |(id, _)| async move {
@@ -155,7 +163,7 @@ pub fn ServicePage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match service.await {
-                        Ok(service) => Ok(view! { <ServiceDetail service set_status /> }.into_any()),
+                        Ok(service) => Ok(view! { <ServiceDetail service set_status analytics keys /> }.into_any()),
                         Err(AppError::NotFound) => Ok(view! { <NotFound /> }.into_any()),
                         Err(error) => Err(error),
                     }
@@ -166,7 +174,12 @@ pub fn ServicePage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -> impl IntoView {
+fn ServiceDetail(
+    service: Service,
+    set_status: ServerAction<SetServiceStatus>,
+    analytics: Analytics,
+    keys: KeyActions,
+) -> impl IntoView {
     let (next_status, toggle_label) = match service.status {
         ServiceStatus::Active => (ServiceStatus::Paused, "Pause"),
         _ => (ServiceStatus::Active, "Resume"),
@@ -194,15 +207,10 @@ fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -
                 <FormAlert error=status_error />
             </ActionForm>
         </section>
-        {(service.status == ServiceStatus::Paused)
-            .then(|| {
-                view! {
-                    <p class="notice" role="note">
-                        "This service is paused: its events are refused until you resume it."
-                    </p>
-                }
-            })}
-        <AnalyticsView path=format!("/services/{}", service.id) service=service.id />
+        <p class="notice" role="note" hidden=service.status != ServiceStatus::Paused>
+            "This service is paused: its events are refused until you resume it."
+        </p>
+        <AnalyticsView analytics path=format!("/services/{}", service.id) single=true />
         <div class="grid grid--2">
             <section class="panel" aria-labelledby="configuration">
                 <h2 class="panel__title" id="configuration">
@@ -223,20 +231,40 @@ fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -
                     </dd>
                 </dl>
             </section>
-            <ApiKeys service_id=service.id />
+            <ApiKeys service_id=service.id keys />
         </div>
     }
     .into_any()
 }
 
+/// The key list and the actions that change it.
+#[derive(Clone, Copy)]
+struct KeyActions {
+    create: ServerAction<CreateKey>,
+    revoke: ServerAction<RevokeKey>,
+    list: Resource<Result<Vec<ApiKeyInfo>, AppError>>,
+}
+
+impl KeyActions {
+    fn new(service_id: Memo<Option<Uuid>>) -> Self {
+        let create = ServerAction::<CreateKey>::new();
+        let revoke = ServerAction::<RevokeKey>::new();
+        let list = Resource::new(
+            move || (service_id.get(), create.version().get(), revoke.version().get()),
+            |(id, ..)| async move {
+                match id {
+                    Some(id) => list_keys(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        Self { create, revoke, list }
+    }
+}
+
 #[component]
-fn ApiKeys(service_id: Uuid) -> impl IntoView {
-    let create = ServerAction::<CreateKey>::new();
-    let revoke = ServerAction::<RevokeKey>::new();
-    let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        move |_| list_keys(service_id),
-    );
+fn ApiKeys(service_id: Uuid, keys: KeyActions) -> impl IntoView {
+    let KeyActions { create, revoke, list } = keys;
     let create_error = use_form_error(move || create.value().get().map(Result::err));
     // The secret is shown once, in this page's memory: without JavaScript there is nowhere to
     // show it safely (never in a URL), so the button waits for hydration.
@@ -251,7 +279,7 @@ fn ApiKeys(service_id: Uuid) -> impl IntoView {
             {move || create.value().get().and_then(Result::ok).map(|created| view! { <NewKey created /> })}
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
-                    let keys = keys.await?;
+                    let keys = list.await?;
                     Ok::<_, AppError>(view! { <KeyList keys service_id revoke /> })
                 })}
             </Transition>

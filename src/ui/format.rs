@@ -8,7 +8,7 @@ pub fn count(n: i64) -> String {
         out.push('-');
     }
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -39,7 +39,7 @@ pub fn millis(ms: Option<f64>) -> String {
 pub fn percent(ratio: Option<f64>) -> String {
     match ratio {
         None => "–".into(),
-        Some(r) if r >= 0.9995 && r < 1.0 => "99.9%".into(),
+        Some(r) if (0.9995..1.0).contains(&r) => "99.9%".into(),
         Some(r) => format!("{:.1}%", r * 100.0),
     }
 }

@@ -503,6 +503,13 @@ pub async fn the_dashboard_server_function_is_scoped_to_the_user() {
             .unwrap();
         app.send(request).await
     };
+    let defaults = call(&a.token, String::new()).await;
+    assert_eq!(
+        defaults.status,
+        StatusCode::OK,
+        "no query at all is the default view: {}",
+        defaults.body
+    );
     let own = call(&a.token, "query[range]=24h".into()).await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     assert_eq!(own.json()["summary"]["total_requests"], 1);

@@ -1,0 +1,21 @@
+import { expect, test } from "@playwright/test";
+import { DEMO, metric } from "./helpers";
+
+test("the dashboard renders its figures and filters without JavaScript", async ({ page }) => {
+  await page.goto("/auth/signin");
+  await page.getByLabel("Email").fill(DEMO.email);
+  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  await expect(metric(page, "Total requests")).toHaveText(/^[1-9][0-9,]*$/);
+  await expect(page.getByRole("img", { name: /Requests/ })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Live updates off" })).toBeVisible();
+  const week = await metric(page, "Total requests").textContent();
+
+  await page.getByLabel("Date range").selectOption("30d");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/range=30d/);
+  await expect(metric(page, "Total requests")).not.toHaveText(week!);
+  await page.screenshot({ path: "test-results/dashboard-no-js.png", fullPage: true });
+});
