@@ -43,11 +43,14 @@ events() {
     sed -E 's/^\{"total_requests":([0-9]+).*/\1/'
 }
 echo "== $(events 90d) events stored for the demo user, $(events 30d) in the last 30 days"
-echo "== 30-day views, 4 connections, $DURATION each"
+echo "== 30-day views, $DURATION each, on 1 connection (time per request) and on 4"
 for path in api/v1/analytics/summary api/v1/analytics/timeseries api/v1/analytics/breakdown dashboard; do
   echo "GET /$path?range=30d"
-  wrk -t2 -c4 -d"$DURATION" -s target/bench-percentiles.lua -H "Cookie: ragsites_session=$token" \
-    "http://$LEPTOS_SITE_ADDR/$path?range=30d" | tail -1
+  for connections in 1 4; do
+    printf '  %d conn.' "$connections"
+    wrk -t1 -c"$connections" -d"$DURATION" -s target/bench-percentiles.lua -H "Cookie: ragsites_session=$token" \
+      "http://$LEPTOS_SITE_ADDR/$path?range=30d" | tail -1
+  done
 done
 
 echo
