@@ -3,6 +3,7 @@
 //! Which variant to use:
 //! - `Unauthorized`: no live session (or a bad token); the client should sign in.
 //! - `InvalidCredentials`: a sign-in with a wrong email or password (never says which).
+//! - `InvalidApiKey`: an ingestion request without a live service key (never says why).
 //! - `Forbidden`: signed in, but this is not for your role or origin.
 //! - `NotFound`: the thing does not exist, or it is someone else's (never say which).
 //! - `BadRequest`: the request cannot be read at all (malformed JSON, a bad query string).
@@ -28,6 +29,8 @@ pub enum AppError {
     Unauthorized,
     #[error("Invalid email or password.")]
     InvalidCredentials,
+    #[error("Send a live service API key: Authorization: Bearer rsk_….")]
+    InvalidApiKey,
     #[error("You are not allowed to do that.")]
     Forbidden,
     #[error("Not found.")]
@@ -89,6 +92,7 @@ impl AppError {
         match self {
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidApiKey => "invalid_api_key",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::BadRequest(_) => "bad_request",
@@ -130,7 +134,7 @@ mod server {
     impl AppError {
         pub fn status(&self) -> StatusCode {
             match self {
-                Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+                Self::Unauthorized | Self::InvalidCredentials | Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
                 Self::Forbidden => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::BadRequest(_) => StatusCode::BAD_REQUEST,

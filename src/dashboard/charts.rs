@@ -89,6 +89,7 @@ pub fn Chart(
             nice_ceiling(max)
         })
     });
+    let empty = data.with_value(|(_, series)| series.iter().all(|s| s.values.iter().all(|v| v.unwrap_or(0.0) == 0.0)));
     let y = move |value: f64| TOP + plot_height * (1.0 - value / top.get());
     let x_center = move |i: usize| LEFT + (i as f64 + 0.5) * band;
 
@@ -100,7 +101,7 @@ pub fn Chart(
                 view! {
                     <line class="chart__grid" x1=LEFT x2=WIDTH - RIGHT y1=y(value) y2=y(value) />
                     <text class="chart__axis" x=LEFT - 8.0 y=y(value) + 4.0 text-anchor="end">
-                        {format(value)}
+                        {(!empty).then(|| format(value))}
                     </text>
                 }
             })
@@ -311,6 +312,14 @@ pub fn Chart(
                     {marks}
                     {cursor}
                     {hover_targets}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <text class="chart__empty" x=WIDTH / 2.0 y=HEIGHT / 2.0 text-anchor="middle">
+                                    "No data in this period"
+                                </text>
+                            }
+                        })}
                 </svg>
                 {tooltip}
             </div>

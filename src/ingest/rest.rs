@@ -54,7 +54,7 @@ async fn ingest(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .ok_or(AppError::Unauthorized)?;
+        .ok_or(AppError::InvalidApiKey)?;
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

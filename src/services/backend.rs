@@ -331,7 +331,7 @@ pub async fn service_for_key(conn: &mut AsyncPgConnection, key: &str) -> Result<
         .map(|(prefix, secret)| (prefix, secret.len()))
         .filter(|(prefix, secret_len)| prefix.len() == 8 && *secret_len == 32)
         .map(|(prefix, _)| prefix)
-        .ok_or(AppError::Unauthorized)?;
+        .ok_or(AppError::InvalidApiKey)?;
     type KeyCheck = (Uuid, Vec<u8>, Option<DateTime<Utc>>, String);
     let found: Option<KeyCheck> = api_keys::table
         .inner_join(services::table)
@@ -345,9 +345,9 @@ pub async fn service_for_key(conn: &mut AsyncPgConnection, key: &str) -> Result<
         .first(conn)
         .await
         .optional()?;
-    let (service_id, stored, revoked_at, status) = found.ok_or(AppError::Unauthorized)?;
+    let (service_id, stored, revoked_at, status) = found.ok_or(AppError::InvalidApiKey)?;
     if revoked_at.is_some() || !constant_time_eq(&stored, &hash_key(key)) {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::InvalidApiKey);
     }
     // At most once a minute: a busy key would otherwise write on every batch.
     diesel::update(api_keys::table.filter(api_keys::prefix.eq(prefix)))

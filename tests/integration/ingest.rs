@@ -204,11 +204,12 @@ pub async fn revoked_keys_and_paused_services_are_refused() {
         .body(axum::body::Body::empty())
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::OK);
+    let revoked = post_events(&app, &c.key, &json!([event("r", Utc::now(), 1, true)])).await;
+    assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        post_events(&app, &c.key, &json!([event("r", Utc::now(), 1, true)]))
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
+        revoked.json()["error"]["code"],
+        "invalid_api_key",
+        "the same answer as an unknown key"
     );
     assert_eq!(
         post_events(&app, "rsk_nothere_x", &json!([])).await.status,
