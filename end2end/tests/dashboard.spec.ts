@@ -19,7 +19,9 @@ test("the cards show what the analytics API computes for the same range", async 
   await page.screenshot({ path: "test-results/dashboard.png", fullPage: true });
 });
 
-test("range and service filters live in the URL and survive a reload", async ({ page }) => {
+test("range and service filters live in the URL, follow back and forward, and survive a reload", async ({ page }) => {
+  // Each step reloads the figures from a debug build shared with the other worker.
+  test.setTimeout(90_000);
   await signIn(page, DEMO.email, DEMO.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   await hydrated(page);
@@ -35,6 +37,24 @@ test("range and service filters live in the URL and survive a reload", async ({ 
   await expect(metric(page, "Total requests")).not.toHaveText(month!);
   await expect(metric(page, "Active services")).toHaveText("1");
   const oneService = await metric(page, "Total requests").textContent();
+
+  // The figures follow the history; while they load, the old ones are marked busy.
+  const settled = async (figure: string) => {
+    await expect(page.locator(".figures")).toHaveAttribute("aria-busy", "false", { timeout: 20_000 });
+    await expect(metric(page, "Total requests")).toHaveText(figure, { timeout: 20_000 });
+  };
+  await page.goBack();
+  await expect(page).not.toHaveURL(/service=[0-9a-f]/);
+  await settled(month!);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await settled(week!);
+  await page.goForward();
+  await expect(page).toHaveURL(/range=30d/);
+  await settled(month!);
+  await page.goForward();
+  await expect(page).toHaveURL(/service=[0-9a-f]/);
+  await settled(oneService!);
 
   await page.reload();
   await expect(metric(page, "Total requests")).toHaveText(oneService!);

@@ -36,9 +36,10 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
     let state = crate::server::state::app_state()?;
     let mut conn = state.conn().await?;
     let window = backend::resolve(&mut conn, &auth, &query, chrono::Utc::now()).await?;
+    let (summary, series) = backend::overview(&mut conn, &window).await?;
     Ok(DashboardData {
-        summary: backend::summary(&mut conn, &window).await?,
-        series: backend::series(&mut conn, &window).await?,
+        summary,
+        series,
         breakdown: backend::breakdown(&mut conn, &window).await?,
         activity: backend::recent_activity(&mut conn, &auth, query.service, 10).await?,
         services: crate::services::backend::list(&mut conn, &auth)

@@ -234,22 +234,28 @@ async fn histograms(
     };
     let mut sums: HashMap<DateTime<Utc>, Vec<i64>> = HashMap::new();
     for row in rows {
-        let sum = sums.entry(row.at).or_default();
-        if sum.len() < row.histogram.len() {
-            sum.resize(row.histogram.len(), 0);
-        }
-        for (total, count) in sum.iter_mut().zip(&row.histogram) {
-            *total += count.unwrap_or(0);
-        }
+        let counts: Vec<i64> = row.histogram.into_iter().map(Option::unwrap_or_default).collect();
+        add_histogram(sums.entry(row.at).or_default(), &counts);
     }
     Ok(sums)
 }
 
+fn add_histogram(sum: &mut Vec<i64>, histogram: &[i64]) {
+    if sum.len() < histogram.len() {
+        sum.resize(histogram.len(), 0);
+    }
+    for (total, count) in sum.iter_mut().zip(histogram) {
+        *total += count;
+    }
+}
+
+/// The figures of `ids` in `[from, to)`; `histogram` is the window's latency histogram when the
+/// caller has already added it up.
 async fn figures(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    histogram: Option<Vec<i64>>,
 ) -> QueryResult<Figures> {
     let totals: Totals = diesel::sql_query(
         "SELECT coalesce(sum(requests), 0)::int8 AS requests, coalesce(sum(errors), 0)::int8 AS errors, \
@@ -264,10 +270,13 @@ async fn figures(
     .bind::<Timestamptz, _>(to)
     .get_result(conn)
     .await?;
-    let histogram = histograms(conn, ids, (from, to), None)
-        .await?
-        .remove(&from)
-        .unwrap_or_default();
+    let histogram = match histogram {
+        Some(histogram) => histogram,
+        None => histograms(conn, ids, (from, to), None)
+            .await?
+            .remove(&from)
+            .unwrap_or_default(),
+    };
     Ok(Figures {
         total_requests: totals.requests,
         errors: totals.errors,
@@ -285,13 +294,27 @@ async fn figures(
 
 /// The figures of the window and of the period of equal length before it.
 pub async fn summary(conn: &mut AsyncPgConnection, window: &Window) -> QueryResult<Summary> {
-    let (prev_from, prev_to) = window.previous();
+    summary_with(conn, window, None).await
+}
+
+async fn summary_with(
+    conn: &mut AsyncPgConnection,
+    window: &Window,
+    histogram: Option<Vec<i64>>,
+) -> QueryResult<Summary> {
+    let ids = &window.service_ids;
     Ok(Summary {
-        current: figures(conn, &window.service_ids, window.from, window.to).await?,
-        previous: figures(conn, &window.service_ids, prev_from, prev_to).await?,
+        current: figures(conn, ids, (window.from, window.to), histogram).await?,
+        previous: figures(conn, ids, window.previous(), None).await?,
         from: window.from,
         to: window.to,
     })
+}
+
+/// The summary and the series of one window, reading the window's latency histograms once.
+pub async fn overview(conn: &mut AsyncPgConnection, window: &Window) -> QueryResult<(Summary, Series)> {
+    let (series, histogram) = series_and_histogram(conn, window).await?;
+    Ok((summary_with(conn, window, Some(histogram)).await?, series))
 }
 
 #[derive(QueryableByName)]
@@ -309,6 +332,11 @@ struct SeriesRow {
 /// Requests, errors and latency per hour or per local day, every bucket present (zeros included).
 /// Days are counted in the window's time zone, daylight-saving changes included.
 pub async fn series(conn: &mut AsyncPgConnection, window: &Window) -> QueryResult<Series> {
+    Ok(series_and_histogram(conn, window).await?.0)
+}
+
+/// The series, and the whole window's latency histogram (the sum of the buckets').
+async fn series_and_histogram(conn: &mut AsyncPgConnection, window: &Window) -> QueryResult<(Series, Vec<i64>)> {
     let unit = match window.bucket {
         Bucket::Hour => "hour",
         Bucket::Day => "day",
@@ -339,10 +367,12 @@ pub async fn series(conn: &mut AsyncPgConnection, window: &Window) -> QueryResul
         Some((unit, &window.tz)),
     )
     .await?;
+    let mut total: Vec<i64> = Vec::new();
     let points = rows
         .into_iter()
         .map(|row| {
             let histogram = histograms.remove(&row.at).unwrap_or_default();
+            add_histogram(&mut total, &histogram);
             Point {
                 at: row.at,
                 local: row.local,
@@ -353,11 +383,12 @@ pub async fn series(conn: &mut AsyncPgConnection, window: &Window) -> QueryResul
             }
         })
         .collect();
-    Ok(Series {
+    let series = Series {
         bucket: window.bucket,
         tz: window.tz.clone(),
         points,
-    })
+    };
+    Ok((series, total))
 }
 
 #[derive(QueryableByName)]

@@ -24,8 +24,7 @@ pub async fn export(
     let query = super::rest::query(query)?;
     let mut conn = state.conn().await?;
     let window = backend::resolve(&mut conn, &auth, &query, Utc::now()).await?;
-    let summary = backend::summary(&mut conn, &window).await?;
-    let series = backend::series(&mut conn, &window).await?;
+    let (summary, series) = backend::overview(&mut conn, &window).await?;
     let breakdown = backend::breakdown(&mut conn, &window).await?;
     drop(conn);
     let scope = match query.service {

@@ -45,6 +45,8 @@ pub fn AnalyticsView(
     Hidden::provide();
     let export = move || format!("/api/v1/analytics/export.csv?{}", query_string(&query.get()));
     let on_update = Callback::new(move |()| refresh.update(|n| *n += 1));
+    // While other figures load, the ones shown are dimmed and marked busy, not passed off as current.
+    let pending = RwSignal::new(false);
     view! {
         <div class="toolbar">
             <Transition fallback=|| ()>
@@ -64,9 +66,11 @@ pub fn AnalyticsView(
                 </a>
             </div>
         </div>
-        <Transition fallback=|| view! { <Loading label="Loading your figures…" /> }>
+        <div class="figures" class:figures--pending=pending aria-busy=move || pending.get().to_string()>
+        <Transition fallback=|| view! { <Loading label="Loading your figures…" /> } set_pending=pending>
             {move || Suspend::new(async move {
                 let data = data.await?;
+                leptos::logging::log!("DBG render total {}", data.summary.current.total_requests);
                 let range = query.with_untracked(|q| q.range.clone()).unwrap_or_default();
                 Ok::<_, AppError>(
                     if !single && data.services.is_empty() {
@@ -77,6 +81,7 @@ pub fn AnalyticsView(
                 )
             })}
         </Transition>
+        </div>
     }
 }
 
