@@ -12,5 +12,7 @@ echo "==> end-to-end tests"
 export EMBEDDED_PG_DIR=target/e2e-pg
 rm -rf target/e2e-pg target/e2e-pg.password
 cargo leptos build
+# A known admin password for this throwaway database only (the admin tests sign in with it).
+export ADMIN_PASSWORD="E2e-admin-$(date +%s)!"
 target/debug/ragsites-portal seed
 cargo leptos end-to-end

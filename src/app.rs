@@ -2,13 +2,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment, path};
 
+use crate::admin::pages::AdminPage;
 use crate::auth::pages::{RegisterPage, SignInPage};
 use crate::dashboard::pages::DashboardPage;
 use crate::landing::LandingPage;
 use crate::services::pages::{ServicePage, ServicesPage};
+use crate::settings::pages::{
+    BillingSettingsPage, NotificationSettingsPage, ProfileSettingsPage, SecuritySettingsPage,
+};
 use crate::ui::layout::Layout;
 use crate::ui::states::NotFound;
 
@@ -53,6 +57,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SSR />
                     <Route path=path!("/services") view=ServicesPage ssr=SSR />
                     <Route path=path!("/services/:id") view=ServicePage ssr=SSR />
+                    <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/profile" /> } ssr=SSR />
+                    <Route path=path!("/settings/profile") view=ProfileSettingsPage ssr=SSR />
+                    <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SSR />
+                    <Route path=path!("/settings/security") view=SecuritySettingsPage ssr=SSR />
+                    <Route path=path!("/settings/billing") view=BillingSettingsPage ssr=SSR />
+                    <Route path=path!("/admin") view=AdminPage ssr=SSR />
                 </Routes>
             </Layout>
         </Router>

@@ -4,11 +4,13 @@ pub mod admin;
 pub mod analytics;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod landing;
 pub mod services;
+pub mod settings;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -106,6 +106,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    plans (id) {
+        id -> Uuid,
+        name -> Text,
+        monthly_request_quota -> Int8,
+        price_cents -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     user_preferences (user_id) {
         user_id -> Uuid,
         email_notifications -> Bool,
@@ -129,6 +139,7 @@ diesel::table! {
         avatar_url -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        plan_id -> Nullable<Uuid>,
     }
 }
 
@@ -142,6 +153,7 @@ diesel::joinable!(metrics_by_model -> services (service_id));
 diesel::joinable!(services -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_preferences -> users (user_id));
+diesel::joinable!(users -> plans (plan_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activity_logs,
@@ -150,6 +162,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     metrics,
     metrics_by_error,
     metrics_by_model,
+    plans,
     services,
     sessions,
     user_preferences,

@@ -77,6 +77,70 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
     run_bcrypt(move || bcrypt::verify(password, &hash).unwrap_or(false)).await
 }
 
+/// Checks a signed-in user's current password before a sensitive change. Wrong answers are
+/// limited like failed sign-ins, so a stolen session cannot guess the password.
+pub async fn confirm_password(state: &AppState, user_id: Uuid, password: &str) -> Result<(), AppError> {
+    let wrong = || AppError::field("current_password", "The current password is wrong.");
+    if password.is_empty() {
+        return Err(AppError::field("current_password", "Enter your current password."));
+    }
+    if password.len() > SIGN_IN_PASSWORD_MAX_BYTES {
+        return Err(wrong());
+    }
+    let keys = [format!("confirm:{user_id}")];
+    if let Some(retry_after) = state.limiter.retry_after(&keys) {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    let hash: String = users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(&mut state.conn().await?)
+        .await?;
+    if verify_password(password.to_owned(), hash).await? {
+        state.limiter.clear(&keys[0]);
+        Ok(())
+    } else {
+        state.limiter.record_failure(&keys);
+        Err(wrong())
+    }
+}
+
+/// Replaces the password and revokes every other live session of the user; answers how many.
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    hash: PasswordHash,
+    client: &ClientInfo,
+) -> QueryResult<usize> {
+    let (user_id, keep) = (auth.user.id, auth.session_id);
+    conn.transaction(async |conn| {
+        let now = Utc::now();
+        diesel::update(users::table.find(user_id))
+            .set((users::password_hash.eq(&hash.0), users::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+        let revoked = diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::id.ne(keep))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .execute(conn)
+        .await?;
+        log_activity(
+            conn,
+            user_id,
+            "password.change",
+            json!({ "sessions_revoked": revoked }),
+            client,
+        )
+        .await?;
+        Ok(revoked)
+    })
+    .await
+}
+
 /// A hash to check against when the email is unknown, so both failures take as long.
 async fn dummy_hash(cost: u32) -> Result<String, AppError> {
     static DUMMY: OnceCell<String> = OnceCell::const_new();

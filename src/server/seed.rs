@@ -13,12 +13,14 @@ use super::state::AppState;
 use crate::auth::backend::{Authenticated, ClientInfo, hash_password, insert_user_if_absent};
 use crate::auth::{Role, User};
 use crate::error::AppError;
-use crate::schema::{api_keys, services, users};
+use crate::schema::{api_keys, plans, services, users};
 use crate::services::backend::create_key;
 
 pub const DEMO_EMAIL: &str = "demo@ragsites.com";
 pub const DEMO_PASSWORD: &str = "Demo@123456";
 pub const ADMIN_EMAIL: &str = "admin@ragsites.com";
+/// The plan the demo client is on (from the plans migration).
+const DEMO_PLAN: &str = "Growth";
 
 const DEMO_SERVICES: [(&str, &str, &str); 3] = [
     (
@@ -107,7 +109,14 @@ impl std::fmt::Display for SeedReport {
 pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport, AppError> {
     let cost = state.config.bcrypt_cost;
     let demo_hash = hash_password(DEMO_PASSWORD.to_owned(), cost).await?;
-    let admin_password = generated_password();
+    // A generated password is printed once; tests set their own through ADMIN_PASSWORD.
+    let admin_password = match std::env::var("ADMIN_PASSWORD") {
+        Ok(password) => {
+            crate::auth::validate_password(&password).map_err(|m| AppError::field("ADMIN_PASSWORD", m))?;
+            password
+        }
+        Err(_) => generated_password(),
+    };
     let admin_hash = hash_password(admin_password.clone(), cost).await?;
     let mut conn = state.conn().await?;
     let report = conn
@@ -115,6 +124,7 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
             let demo = insert_user_if_absent(conn, DEMO_EMAIL, "Demo Client", &demo_hash, Role::Client).await?;
             if let Some(user_id) = demo {
                 add_demo_services(conn, user_id).await?;
+                give_plan(conn, user_id, DEMO_PLAN).await?;
             }
             let admin = insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", &admin_hash, Role::Admin).await?;
             Ok::<_, diesel::result::Error>((demo.is_some(), admin.map(|_| admin_password)))
@@ -174,6 +184,15 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
 fn generated_password() -> String {
     let random: String = rand::rng().sample_iter(Alphanumeric).take(20).map(char::from).collect();
     format!("Ad{random}#7")
+}
+
+async fn give_plan(conn: &mut AsyncPgConnection, user_id: Uuid, plan: &str) -> QueryResult<()> {
+    let plan_id = plans::table.filter(plans::name.eq(plan)).select(plans::id);
+    diesel::update(users::table.find(user_id))
+        .set(users::plan_id.eq(plan_id.single_value()))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 async fn add_demo_services(conn: &mut AsyncPgConnection, user_id: uuid::Uuid) -> QueryResult<()> {

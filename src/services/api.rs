@@ -31,7 +31,7 @@ pub async fn create_service(name: String, kind: String, description: Option<Stri
         ..Default::default()
     };
     let new = super::NewService { name, kind, config };
-    super::backend::create(&mut *state.conn().await?, &auth, &new, &client).await
+    super::backend::create(&mut *state.conn().await?, auth.user.id, &new, &client).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "set_service_status")]

@@ -84,15 +84,15 @@ pub async fn find(conn: &mut AsyncPgConnection, auth: &Authenticated, id: Uuid) 
         .ok_or(AppError::NotFound)
 }
 
+/// Creates a service owned by `user_id` (the caller's own, or a client's when an admin asks).
 pub async fn create(
     conn: &mut AsyncPgConnection,
-    auth: &Authenticated,
+    user_id: Uuid,
     new: &NewService,
     client: &ClientInfo,
 ) -> Result<Service, AppError> {
     let kind = new.validate()?;
     let config = serde_json::to_value(&new.config).map_err(|e| AppError::internal("config", e))?;
-    let user_id = auth.user.id;
     let name = new.name.trim().to_owned();
     let result = conn
         .transaction(async |conn| {

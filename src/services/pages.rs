@@ -15,7 +15,7 @@ use crate::dashboard::filters::{Filters, use_analytics_query};
 use crate::dashboard::view::{Analytics, AnalyticsView, use_analytics};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_form_error};
-use crate::ui::format::{count, percent};
+use crate::ui::format::{count, percent, timestamp};
 use crate::ui::states::{Loading, NotFound};
 
 fn status_badge(status: ServiceStatus) -> impl IntoView {
@@ -308,10 +308,7 @@ fn KeyList(keys: Vec<ApiKeyInfo>, service_id: Uuid, revoke: ServerAction<RevokeK
     if keys.is_empty() {
         return view! { <p class="panel__empty">"No keys yet."</p> }.into_any();
     }
-    let date = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|at| at.format("%b %-d, %Y %H:%M").to_string())
-            .unwrap_or_else(|| "never".into())
-    };
+    let date = |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".into(), timestamp);
     view! {
         <div class="table-scroll">
             <table class="data-table" aria-label="API keys">

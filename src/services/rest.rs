@@ -37,7 +37,7 @@ async fn create(
     parts: Parts,
     ApiJson(new): ApiJson<NewService>,
 ) -> Result<(StatusCode, Json<Service>), AppError> {
-    let service = backend::create(&mut *state.conn().await?, &auth, &new, &client_info(&parts)).await?;
+    let service = backend::create(&mut *state.conn().await?, auth.user.id, &new, &client_info(&parts)).await?;
     Ok((StatusCode::CREATED, Json(service)))
 }
 

@@ -16,6 +16,11 @@ pub fn count(n: i64) -> String {
     out
 }
 
+/// A moment as every table writes it: `Nov 28, 2026 14:05 UTC`.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%b %-d, %Y %H:%M UTC").to_string()
+}
+
 /// Large numbers shortened for tight spaces: `12.3k`, `4.56M`.
 pub fn compact(n: i64) -> String {
     let x = n as f64;

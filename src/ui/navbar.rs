@@ -7,8 +7,8 @@ use leptos::html::{Details, Input};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::auth::User;
 use crate::auth::pages::AuthContext;
+use crate::auth::{Role, User};
 
 #[component]
 pub fn Navbar() -> impl IntoView {
@@ -43,6 +43,11 @@ pub fn Navbar() -> impl IntoView {
             <li>
                 <a href="/services">"Services"</a>
             </li>
+            {(user.role == Role::Admin).then(|| view! {
+                <li>
+                    <a href="/admin">"Admin"</a>
+                </li>
+            })}
             <li>
                 <details class="account" node_ref=account>
                     <summary class="account__button" aria-label="Account">

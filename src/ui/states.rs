@@ -67,3 +67,22 @@ pub fn NotFound() -> impl IntoView {
         </section>
     }
 }
+
+/// A signed-in user asked for what their role may not see (an admin page): 403.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <section class="not-found">
+            <p class="not-found__code">"403"</p>
+            <h1>"This page is for administrators"</h1>
+            <p>"Your account cannot open it."</p>
+            <a class="button button--primary" href="/dashboard">
+                "Back to your dashboard"
+            </a>
+        </section>
+    }
+}

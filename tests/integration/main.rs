@@ -3,6 +3,7 @@
 mod auth;
 mod foundation;
 mod ingest;
+mod settings;
 mod support;
 
 use std::future::Future;
@@ -52,6 +53,14 @@ fn main() -> std::process::ExitCode {
         auth::server_functions_answer_401_without_a_session,
         auth::admin_only_functions_refuse_clients_with_403,
         auth::cleanup_deletes_only_long_dead_sessions,
+        settings::profile_rules_and_email_changes_need_the_current_password,
+        settings::preferences_are_bounded_and_the_time_zone_reaches_the_analytics,
+        settings::changing_the_password_signs_out_every_other_session,
+        settings::sessions_are_listed_and_revoked_by_their_owner_only,
+        settings::the_activity_log_is_paginated_and_private,
+        settings::billing_usage_equals_the_analytics_total_for_the_period,
+        settings::admins_manage_clients_and_clients_cannot,
+        settings::settings_forms_work_without_javascript,
         ingest::resent_batches_never_count_twice,
         ingest::one_bad_event_does_not_reject_the_good_ones,
         ingest::keys_write_only_to_their_service_and_clients_see_only_their_own,

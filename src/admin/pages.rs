@@ -1,0 +1,188 @@
+//! `/admin`: the clients with their plans, services and usage this period, and the forms to
+//! create a client, assign a plan and create a service for a client. Clients get a 403 page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::AdminData;
+use super::api::{AdminAssignPlan, AdminCreateClient, AdminCreateService, admin_view};
+use crate::auth::pages::RequireUser;
+use crate::billing::Plan;
+use crate::error::AppError;
+use crate::services::ServiceKind;
+use crate::ui::form::{FormAlert, FormField, use_form_error};
+use crate::ui::format::{count, usd};
+use crate::ui::states::{Forbidden, Loading};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let create_client = ServerAction::<AdminCreateClient>::new();
+    let assign_plan = ServerAction::<AdminAssignPlan>::new();
+    let create_service = ServerAction::<AdminCreateService>::new();
+    let data = Resource::new(
+        move || {
+            (
+                create_client.version().get(),
+                assign_plan.version().get(),
+                create_service.version().get(),
+            )
+        },
+        |_| admin_view(),
+    );
+    view! {
+        <Title text="Admin" />
+        <RequireUser>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(view) => Ok(view! { <Admin view create_client assign_plan create_service /> }.into_any()),
+                        Err(AppError::Forbidden) => Ok(view! { <Forbidden /> }.into_any()),
+                        Err(other) => Err(other),
+                    }
+                })}
+            </Transition>
+        </RequireUser>
+    }
+}
+
+fn plan_options(plans: &[Plan], selected: Option<&str>) -> impl IntoView + use<> {
+    plans
+        .iter()
+        .map(|plan| {
+            let label = format!(
+                "{} — {} requests, {}/month",
+                plan.name,
+                count(plan.monthly_request_quota),
+                usd(f64::from(plan.price_cents) / 100.0)
+            );
+            let is_selected = selected == Some(plan.name.as_str());
+            view! { <option value=plan.id.to_string() selected=is_selected>{label}</option> }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Admin(
+    view: AdminData,
+    create_client: ServerAction<AdminCreateClient>,
+    assign_plan: ServerAction<AdminAssignPlan>,
+    create_service: ServerAction<AdminCreateService>,
+) -> impl IntoView {
+    let AdminData {
+        overview,
+        clients,
+        plans,
+    } = view;
+    let client_error = use_form_error(move || create_client.value().get().map(Result::err));
+    let plan_error = use_form_error(move || assign_plan.value().get().map(Result::err));
+    let service_error = use_form_error(move || create_service.value().get().map(Result::err));
+    let client_options = clients
+        .iter()
+        .map(|c| {
+            let label = format!("{} <{}>", c.name, c.email);
+            view! { <option value=c.id.to_string()>{label}</option> }
+        })
+        .collect_view();
+    let rows = clients
+        .into_iter()
+        .map(|c| {
+            let options = plan_options(&plans, c.plan.as_deref());
+            let email = c.email.clone();
+            view! {
+                <tr data-client=email>
+                    <th scope="row">{c.name}<span class="key__name">{c.email}</span></th>
+                    <td>
+                        <ActionForm action=assign_plan attr:class="form form--row">
+                            <input type="hidden" name="user_id" value=c.id.to_string() />
+                            <select name="plan_id" aria-label="Plan">
+                                <option value="" selected=c.plan.is_none() disabled>"No plan"</option>
+                                {options}
+                            </select>
+                            <button class="button button--small" type="submit">"Assign"</button>
+                        </ActionForm>
+                    </td>
+                    <td class="num">{c.services}</td>
+                    <td class="num">{count(c.period_requests)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let new_client_options = plan_options(&plans, None);
+    let kinds = ServiceKind::ALL
+        .into_iter()
+        .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
+        .collect_view();
+    view! {
+        <section class="page-header">
+            <h1>"Admin"</h1>
+            <p class="page-header__lead">
+                {count(overview.clients)} " clients · " {count(overview.services)} " services · "
+                {count(overview.active_sessions)} " active sessions"
+            </p>
+        </section>
+        <section class="panel card" aria-labelledby="clients-title">
+            <h2 class="panel__title" id="clients-title">"Clients"</h2>
+            <FormAlert error=plan_error />
+            <div class="table-scroll">
+                <table class="data-table" aria-labelledby="clients-title">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Client"</th>
+                            <th scope="col">"Plan"</th>
+                            <th scope="col" class="num">"Services"</th>
+                            <th scope="col" class="num">"Requests this month"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+        <div class="grid grid--2">
+            <section class="panel card" aria-labelledby="new-client-title">
+                <h2 class="panel__title" id="new-client-title">"New client"</h2>
+                <ActionForm action=create_client attr:class="form" attr:novalidate="">
+                    <FormField label="Name" name="name" error=client_error />
+                    <FormField label="Email" name="email" kind="email" error=client_error />
+                    <FormField
+                        label="Password"
+                        name="password"
+                        kind="password"
+                        autocomplete="new-password"
+                        hint="Give it to the client; they can change it in their settings."
+                        error=client_error
+                    />
+                    <div class="field">
+                        <label for="field-plan_id">"Plan"</label>
+                        <select id="field-plan_id" name="plan_id">
+                            <option value="">"No plan yet"</option>
+                            {new_client_options}
+                        </select>
+                    </div>
+                    <FormAlert error=client_error />
+                    <button class="button button--primary" type="submit" disabled=move || create_client.pending().get()>
+                        "Create client"
+                    </button>
+                </ActionForm>
+            </section>
+            <section class="panel card" aria-labelledby="new-service-title">
+                <h2 class="panel__title" id="new-service-title">"New service for a client"</h2>
+                <ActionForm action=create_service attr:class="form" attr:novalidate="">
+                    <div class="field">
+                        <label for="field-user_id">"Client"</label>
+                        <select id="field-user_id" name="user_id">{client_options}</select>
+                    </div>
+                    <FormField label="Service name" name="name" error=service_error />
+                    <div class="field">
+                        <label for="field-service-kind">"Kind"</label>
+                        <select id="field-service-kind" name="kind">{kinds}</select>
+                    </div>
+                    <FormAlert error=service_error />
+                    <button class="button button--primary" type="submit" disabled=move || create_service.pending().get()>
+                        "Create service"
+                    </button>
+                </ActionForm>
+            </section>
+        </div>
+    }
+    .into_any()
+}

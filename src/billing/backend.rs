@@ -1,0 +1,146 @@
+//! Plans and usage, read from the `plans` table and the hourly rollups.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::{BillingOverview, Plan, Statement, projection};
+use crate::schema::{plans, users};
+
+const PLAN_COLUMNS: (plans::id, plans::name, plans::monthly_request_quota, plans::price_cents) =
+    (plans::id, plans::name, plans::monthly_request_quota, plans::price_cents);
+
+type PlanRow = (Uuid, String, i64, i32);
+
+fn plan_from_row((id, name, monthly_request_quota, price_cents): PlanRow) -> Plan {
+    Plan {
+        id,
+        name,
+        monthly_request_quota,
+        price_cents,
+    }
+}
+
+/// Every plan, cheapest first.
+pub async fn plans(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Plan>> {
+    let rows: Vec<PlanRow> = plans::table
+        .select(PLAN_COLUMNS)
+        .order(plans::price_cents.asc())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(plan_from_row).collect())
+}
+
+pub async fn plan_of(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Option<Plan>> {
+    let row: Option<PlanRow> = users::table
+        .inner_join(plans::table)
+        .filter(users::id.eq(user_id))
+        .select(PLAN_COLUMNS)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(plan_from_row))
+}
+
+/// The calendar month (UTC) holding `now`.
+pub fn period(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let first = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).expect("the first of a month exists");
+    let next = first + Months::new(1);
+    let start = Utc.from_utc_datetime(&first.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    let end = Utc.from_utc_datetime(&next.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    (start, end)
+}
+
+#[derive(QueryableByName)]
+struct MonthRow {
+    #[diesel(sql_type = Date)]
+    month: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+    #[diesel(sql_type = BigInt)]
+    tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    cost_micros: i64,
+}
+
+/// The monthly usage of the user's services from `from` (a month's start) up to `to`.
+async fn months(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<Statement>> {
+    let rows: Vec<MonthRow> = diesel::sql_query(
+        "SELECT date_trunc('month', m.bucket, 'UTC')::date AS month, sum(m.requests)::int8 AS requests, \
+                sum(m.tokens_in + m.tokens_out)::int8 AS tokens, sum(m.cost_micros)::int8 AS cost_micros \
+         FROM metrics m JOIN services s ON s.id = m.service_id \
+         WHERE s.user_id = $1 AND m.bucket >= $2 AND m.bucket < $3 GROUP BY 1 ORDER BY 1 DESC",
+    )
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Statement {
+            month: row.month,
+            requests: row.requests,
+            tokens: row.tokens,
+            cost_usd: row.cost_micros as f64 / 1_000_000.0,
+        })
+        .collect())
+}
+
+/// The user's plan, this period's usage and projection, and the twelve months before.
+pub async fn overview(conn: &mut AsyncPgConnection, user_id: Uuid, now: DateTime<Utc>) -> QueryResult<BillingOverview> {
+    let (start, end) = period(now);
+    let plan = plan_of(conn, user_id).await?;
+    let mut months = months(conn, user_id, start - Months::new(12), end).await?;
+    let current = match <[Statement]>::first(&months) {
+        Some(first) if first.month == start.date_naive() => months.remove(0),
+        _ => Statement {
+            month: start.date_naive(),
+            requests: 0,
+            tokens: 0,
+            cost_usd: 0.0,
+        },
+    };
+    Ok(BillingOverview {
+        plan,
+        period_start: start,
+        period_end: end,
+        projected_requests: projection(current.requests, start, end, now),
+        current,
+        statements: months,
+    })
+}
+
+/// Requests of each of `user_ids` in the current period (for the admin's list).
+pub async fn period_requests(
+    conn: &mut AsyncPgConnection,
+    user_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        user_id: Uuid,
+        #[diesel(sql_type = BigInt)]
+        requests: i64,
+    }
+    let (start, end) = period(now);
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT s.user_id, sum(m.requests)::int8 AS requests \
+         FROM metrics m JOIN services s ON s.id = m.service_id \
+         WHERE s.user_id = ANY($1) AND m.bucket >= $2 AND m.bucket < $3 GROUP BY 1",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(user_ids)
+    .bind::<Timestamptz, _>(start)
+    .bind::<Timestamptz, _>(end)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.user_id, r.requests)).collect())
+}

@@ -1,0 +1,603 @@
+//! `/settings/{profile,notifications,security,billing}`: one page per tab, each deep-linkable.
+//! Every form is an `ActionForm`, so it posts without JavaScript too. Resources are made at the
+//! top of each page, never inside a suspense boundary (hydration numbers them in order).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::api::{
+    ChangePassword, RevokeOtherSessions, RevokeSession, SavePreferences, SaveProfile, load_activity, load_preferences,
+    load_profile, load_sessions,
+};
+use super::{ActivityPage, BIO_MAX_CHARS, Preferences, Profile, SessionInfo};
+use crate::auth::pages::RequireUser;
+use crate::billing::BillingOverview;
+use crate::error::AppError;
+use crate::ui::form::{FormAlert, FormField, use_form_error};
+use crate::ui::format::{count, timestamp, usd};
+use crate::ui::states::Loading;
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Tab {
+    Profile,
+    Notifications,
+    Security,
+    Billing,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Profile, Tab::Notifications, Tab::Security, Tab::Billing];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Profile => "Profile",
+            Tab::Notifications => "Notifications",
+            Tab::Security => "Security",
+            Tab::Billing => "Billing and usage",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Tab::Profile => "/settings/profile",
+            Tab::Notifications => "/settings/notifications",
+            Tab::Security => "/settings/security",
+            Tab::Billing => "/settings/billing",
+        }
+    }
+}
+
+/// The frame every tab shares: title, heading and the tab list.
+#[component]
+fn SettingsFrame(tab: Tab, children: ChildrenFn) -> impl IntoView {
+    let tabs = Tab::ALL
+        .into_iter()
+        .map(|t| {
+            let current = (t == tab).then_some("page");
+            view! {
+                <a class="tabs__tab" href=t.path() aria-current=current>
+                    {t.label()}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text=format!("{} · Settings", tab.label()) />
+        <RequireUser>
+            <section class="page-header">
+                <h1>"Settings"</h1>
+            </section>
+            <nav class="tabs" aria-label="Settings">
+                {tabs.clone()}
+            </nav>
+            {children()}
+        </RequireUser>
+    }
+}
+
+/// "Saved." after the action succeeded, or after a plain form post came back with `?saved=1`.
+fn use_saved<S>(action: ServerAction<S>) -> Signal<bool>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let query = use_query_map();
+    Signal::derive(move || match action.value().with(|v| v.as_ref().map(Result::is_ok)) {
+        Some(ok) => ok,
+        None => query.read().get("saved").is_some() && query.read().get("error").is_none(),
+    })
+}
+
+/// A field's first value: what a plain form post sent back after an error, else the saved one.
+fn initial(name: &'static str, saved: String) -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query
+            .read()
+            .get(name)
+            .filter(|_| query.read().get("error").is_some())
+            .unwrap_or_else(|| saved.clone())
+    })
+}
+
+#[component]
+fn Saved(#[prop(into)] when: Signal<bool>, #[prop(default = "Saved.")] text: &'static str) -> impl IntoView {
+    view! {
+        <p class="form-saved" role="status">
+            {move || when.get().then_some(text)}
+        </p>
+    }
+}
+
+#[component]
+pub fn ProfileSettingsPage() -> impl IntoView {
+    let action = ServerAction::<SaveProfile>::new();
+    let profile = Resource::new(move || action.version().get(), |_| load_profile());
+    view! {
+        <SettingsFrame tab=Tab::Profile>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let profile = profile.await?;
+                    Ok::<_, AppError>(view! { <ProfileForm profile action /> })
+                })}
+            </Transition>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl IntoView {
+    let error = use_form_error(move || action.value().get().map(Result::err));
+    let saved = use_saved(action);
+    let bio_error = move || error.get().and_then(|e| e.field_message("bio"));
+    view! {
+        <section class="panel card" aria-labelledby="profile-title">
+            <h2 class="panel__title" id="profile-title">"Profile"</h2>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <FormField label="Name" name="name" autocomplete="name" value=initial("name", profile.name) error />
+                <FormField
+                    label="Email"
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    value=initial("email", profile.email)
+                    error
+                />
+                <FormField
+                    label="Current password"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    hint="Needed only to change your email."
+                    error
+                />
+                <FormField
+                    label="Company"
+                    name="company"
+                    autocomplete="organization"
+                    value=initial("company", profile.company.unwrap_or_default())
+                    error
+                />
+                <div class="field" class:field--invalid=move || bio_error().is_some()>
+                    <label for="field-bio">"Bio"</label>
+                    <textarea
+                        id="field-bio"
+                        name="bio"
+                        rows="4"
+                        maxlength=BIO_MAX_CHARS.to_string()
+                        aria-describedby="field-bio-message"
+                        aria-invalid=move || bio_error().is_some().to_string()
+                    >
+                        {profile.bio.unwrap_or_default()}
+                    </textarea>
+                    <p class="field__message" id="field-bio-message">
+                        {move || bio_error().unwrap_or_else(|| format!("At most {BIO_MAX_CHARS} characters."))}
+                    </p>
+                </div>
+                <FormField
+                    label="Avatar URL"
+                    name="avatar_url"
+                    kind="url"
+                    hint="An https:// address of a square image."
+                    value=initial("avatar_url", profile.avatar_url.unwrap_or_default())
+                    error
+                />
+                <FormAlert error />
+                <Saved when=saved />
+                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                    "Save profile"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotificationSettingsPage() -> impl IntoView {
+    let action = ServerAction::<SavePreferences>::new();
+    let preferences = Resource::new(move || action.version().get(), |_| load_preferences());
+    view! {
+        <SettingsFrame tab=Tab::Notifications>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let preferences = preferences.await?;
+                    Ok::<_, AppError>(view! { <PreferencesForm preferences action /> })
+                })}
+            </Transition>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+fn PreferencesForm(preferences: Preferences, action: ServerAction<SavePreferences>) -> impl IntoView {
+    let error = use_form_error(move || action.value().get().map(Result::err));
+    let saved = use_saved(action);
+    let checkbox = |name: &'static str, label: &'static str, checked: bool| {
+        view! {
+            <label class="check">
+                <input type="checkbox" name=name checked=checked />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <section class="panel card" aria-labelledby="preferences-title">
+            <h2 class="panel__title" id="preferences-title">"Notifications and preferences"</h2>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <fieldset class="fieldset">
+                    <legend>"Email"</legend>
+                    {checkbox("email_notifications", "Email me when an alert fires", preferences.email_notifications)}
+                    {checkbox("weekly_report", "Send me a weekly report", preferences.weekly_report)}
+                </fieldset>
+                <fieldset class="fieldset">
+                    <legend>"Alert when"</legend>
+                    <FormField
+                        label="Error rate above (%)"
+                        name="alert_error_rate_pct"
+                        kind="number"
+                        value=initial("alert_error_rate_pct", preferences.alert_error_rate_pct.to_string())
+                        error
+                    />
+                    <FormField
+                        label="p95 latency above (ms)"
+                        name="alert_p95_latency_ms"
+                        kind="number"
+                        value=initial("alert_p95_latency_ms", preferences.alert_p95_latency_ms.to_string())
+                        error
+                    />
+                </fieldset>
+                <FormField
+                    label="Time zone"
+                    name="timezone"
+                    hint="An IANA name such as Europe/Paris or America/New_York: the dashboard and exports use it."
+                    value=initial("timezone", preferences.timezone)
+                    error
+                />
+                <FormAlert error />
+                <Saved when=saved />
+                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                    "Save preferences"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn SecuritySettingsPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let revoke = ServerAction::<RevokeSession>::new();
+    let revoke_others = ServerAction::<RevokeOtherSessions>::new();
+    let sessions = Resource::new(
+        move || {
+            (
+                change.version().get(),
+                revoke.version().get(),
+                revoke_others.version().get(),
+            )
+        },
+        |_| load_sessions(),
+    );
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let activity = Resource::new(
+        move || {
+            (
+                page(),
+                change.version().get(),
+                revoke.version().get(),
+                revoke_others.version().get(),
+            )
+        },
+        |(page, ..)| load_activity(page),
+    );
+    view! {
+        <SettingsFrame tab=Tab::Security>
+            <PasswordForm action=change />
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let sessions = sessions.await?;
+                    Ok::<_, AppError>(view! { <Sessions sessions revoke revoke_others /> })
+                })}
+            </Transition>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let activity = activity.await?;
+                    Ok::<_, AppError>(view! { <ActivityLog activity /> })
+                })}
+            </Transition>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
+    let error = use_form_error(move || action.value().get().map(Result::err));
+    let saved = use_saved(action);
+    let message = move || match action.value().get() {
+        Some(Ok(0)) | None => "Password changed.".to_owned(),
+        Some(Ok(1)) => "Password changed; 1 other session was signed out.".to_owned(),
+        Some(Ok(n)) => format!("Password changed; {n} other sessions were signed out."),
+        Some(Err(_)) => String::new(),
+    };
+    view! {
+        <section class="panel card" aria-labelledby="password-title">
+            <h2 class="panel__title" id="password-title">"Change password"</h2>
+            <ActionForm action attr:class="form" attr:novalidate="">
+                <FormField
+                    label="Current password"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error
+                />
+                <FormField
+                    label="New password"
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 8 characters with upper- and lower-case letters, a digit and a special character."
+                    error
+                />
+                <FormField
+                    label="Confirm new password"
+                    name="confirm_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    error
+                />
+                <FormAlert error />
+                <p class="form-saved" role="status">
+                    {move || saved.get().then(message)}
+                </p>
+                <p class="form__note">"Every other device is signed out; this one stays signed in."</p>
+                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                    "Change password"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Sessions(
+    sessions: Vec<SessionInfo>,
+    revoke: ServerAction<RevokeSession>,
+    revoke_others: ServerAction<RevokeOtherSessions>,
+) -> impl IntoView {
+    let others = sessions.iter().filter(|s| !s.current).count();
+    let error = use_form_error(move || {
+        revoke
+            .value()
+            .get()
+            .map(|r| r.map(drop).err())
+            .or_else(|| revoke_others.value().get().map(|r| r.map(drop).err()))
+    });
+    let rows = sessions
+        .into_iter()
+        .map(|session| {
+            let device = format!("{} on {}", session.browser, session.os);
+            let label = format!("Sign out {device}, last seen {}", timestamp(session.last_seen_at));
+            let action = if session.current {
+                view! { <span class="badge badge--active">"This device"</span> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="id" value=session.id.to_string() />
+                        <button
+                            class="button button--danger button--small"
+                            type="submit"
+                            aria-label=label
+                        >
+                            "Sign out"
+                        </button>
+                    </ActionForm>
+                }
+                .into_any()
+            };
+            view! {
+                <tr data-session=session.id.to_string() data-current=session.current.to_string()>
+                    <th scope="row">{device}</th>
+                    <td>{session.ip.unwrap_or_else(|| "unknown".into())}</td>
+                    <td>{timestamp(session.created_at)}</td>
+                    <td>{timestamp(session.last_seen_at)}</td>
+                    <td>{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel card" aria-labelledby="sessions-title">
+            <h2 class="panel__title" id="sessions-title">"Where you are signed in"</h2>
+            <div class="table-scroll">
+                <table class="data-table" aria-labelledby="sessions-title">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Device"</th>
+                            <th scope="col">"IP address"</th>
+                            <th scope="col">"Signed in"</th>
+                            <th scope="col">"Last seen"</th>
+                            <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <FormAlert error />
+            {(others > 0)
+                .then(|| {
+                    view! {
+                        <ActionForm action=revoke_others attr:class="form form--actions">
+                            <button class="button button--danger" type="submit">
+                                "Sign out everywhere else"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ActivityLog(activity: ActivityPage) -> impl IntoView {
+    let ActivityPage {
+        entries,
+        page,
+        has_more,
+    } = activity;
+    let rows = entries
+        .into_iter()
+        .map(|entry| {
+            view! {
+                <tr>
+                    <td>{timestamp(entry.at)}</td>
+                    <th scope="row" data-action=entry.action>{entry.summary}</th>
+                    <td>{entry.ip.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel card" aria-labelledby="activity-title">
+            <h2 class="panel__title" id="activity-title">"Your activity"</h2>
+            <div class="table-scroll">
+                <table class="data-table" aria-labelledby="activity-title">
+                    <thead>
+                        <tr>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"What"</th>
+                            <th scope="col">"IP address"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <nav class="pager" aria-label="Activity pages">
+                {(page > 1).then(|| view! { <a href=format!("?page={}", page - 1) rel="prev">"← Newer"</a> })}
+                <span>"Page " {page}</span>
+                {has_more.then(|| view! { <a href=format!("?page={}", page + 1) rel="next">"Older →"</a> })}
+            </nav>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn BillingSettingsPage() -> impl IntoView {
+    let billing = Resource::new(|| (), |_| super::api::load_billing());
+    view! {
+        <SettingsFrame tab=Tab::Billing>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let billing = billing.await?;
+                    Ok::<_, AppError>(view! { <Billing billing /> })
+                })}
+            </Transition>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+fn Billing(billing: BillingOverview) -> impl IntoView {
+    let BillingOverview {
+        plan,
+        period_start,
+        period_end,
+        current,
+        projected_requests,
+        statements,
+    } = billing;
+    let last_day = (period_end - chrono::Duration::days(1)).format("%b %-d, %Y");
+    let period = format!("{} – {last_day}", period_start.format("%b %-d"));
+    let quota = plan.as_ref().map(|p| p.monthly_request_quota);
+    let used_pct = quota.map(|q| (current.requests as f64 / q as f64 * 100.0).min(100.0));
+    let plan_view = match &plan {
+        Some(plan) => view! {
+            <p class="plan__name" data-plan=plan.name.clone()>{plan.name.clone()}</p>
+            <p class="plan__price">{usd(f64::from(plan.price_cents) / 100.0)} " a month"</p>
+            <p>{count(plan.monthly_request_quota)} " requests a month included"</p>
+        }
+        .into_any(),
+        None => view! { <p>"No plan yet: your account manager assigns one."</p> }.into_any(),
+    };
+    let over = quota.is_some_and(|q| projected_requests > q);
+    let rows = statements
+        .into_iter()
+        .map(|s| {
+            view! {
+                <tr>
+                    <th scope="row">{s.month.format("%B %Y").to_string()}</th>
+                    <td class="num">{count(s.requests)}</td>
+                    <td class="num">{count(s.tokens)}</td>
+                    <td class="num">{usd(s.cost_usd)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="grid grid--2">
+            <section class="panel card plan" aria-labelledby="plan-title">
+                <h2 class="panel__title" id="plan-title">"Your plan"</h2>
+                {plan_view}
+                <p class="form__note">
+                    "Invoices and payments are handled by your agency outside the portal."
+                </p>
+            </section>
+            <section class="panel card" aria-labelledby="usage-title">
+                <h2 class="panel__title" id="usage-title">"Usage this period"</h2>
+                <p class="usage__period">{period}</p>
+                <p class="usage__figure">
+                    <strong data-usage=current.requests.to_string()>{count(current.requests)}</strong>
+                    {quota.map(|q| format!(" of {} requests", count(q)))}
+                </p>
+                {used_pct
+                    .map(|pct| {
+                        view! {
+                            <div
+                                class="meter"
+                                class:meter--over=over
+                                role="progressbar"
+                                aria-label="Requests used of the quota"
+                                aria-valuemin="0"
+                                aria-valuemax="100"
+                                aria-valuenow=format!("{pct:.0}")
+                            >
+                                <span class="meter__fill" style=format!("width: {pct:.1}%")></span>
+                            </div>
+                        }
+                    })}
+                <p>
+                    "Projected by the end of the period: " <strong>{count(projected_requests)}</strong>
+                    {over.then_some(" — above your quota")}
+                </p>
+                <p>"AI provider cost so far: " {usd(current.cost_usd)} " · " {count(current.tokens)} " tokens"</p>
+            </section>
+        </div>
+        <section class="panel card" aria-labelledby="statements-title">
+            <h2 class="panel__title" id="statements-title">"Monthly statements"</h2>
+            <div class="table-scroll">
+                <table class="data-table" aria-labelledby="statements-title">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Month"</th>
+                            <th scope="col" class="num">"Requests"</th>
+                            <th scope="col" class="num">"Tokens"</th>
+                            <th scope="col" class="num">"AI cost"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
