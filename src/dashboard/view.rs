@@ -70,7 +70,6 @@ pub fn AnalyticsView(
         <Transition fallback=|| view! { <Loading label="Loading your figures…" /> } set_pending=pending>
             {move || Suspend::new(async move {
                 let data = data.await?;
-                leptos::logging::log!("DBG render total {}", data.summary.current.total_requests);
                 let range = query.with_untracked(|q| q.range.clone()).unwrap_or_default();
                 Ok::<_, AppError>(
                     if !single && data.services.is_empty() {
