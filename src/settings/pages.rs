@@ -51,17 +51,19 @@ impl Tab {
 /// The frame every tab shares: title, heading and the tab list.
 #[component]
 fn SettingsFrame(tab: Tab, children: ChildrenFn) -> impl IntoView {
-    let tabs = Tab::ALL
-        .into_iter()
-        .map(|t| {
-            let current = (t == tab).then_some("page");
-            view! {
-                <a class="tabs__tab" href=t.path() aria-current=current>
-                    {t.label()}
-                </a>
-            }
-        })
-        .collect_view();
+    let tabs = move || {
+        Tab::ALL
+            .into_iter()
+            .map(|t| {
+                let current = (t == tab).then_some("page");
+                view! {
+                    <a class="tabs__tab" href=t.path() aria-current=current>
+                        {t.label()}
+                    </a>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <Title text=format!("{} · Settings", tab.label()) />
         <RequireUser>
@@ -69,7 +71,7 @@ fn SettingsFrame(tab: Tab, children: ChildrenFn) -> impl IntoView {
                 <h1>"Settings"</h1>
             </section>
             <nav class="tabs" aria-label="Settings">
-                {tabs.clone()}
+                {tabs()}
             </nav>
             {children()}
         </RequireUser>
@@ -113,7 +115,8 @@ fn Saved(#[prop(into)] when: Signal<bool>, #[prop(default = "Saved.")] text: &'s
 #[component]
 pub fn ProfileSettingsPage() -> impl IntoView {
     let action = ServerAction::<SaveProfile>::new();
-    let profile = Resource::new(move || action.version().get(), |_| load_profile());
+    // Loaded once: the form then keeps what the user typed, whether a save succeeds or not.
+    let profile = Resource::new(|| (), |_| load_profile());
     view! {
         <SettingsFrame tab=Tab::Profile>
             <Transition fallback=|| view! { <Loading /> }>
@@ -196,7 +199,7 @@ fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl Into
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
     let action = ServerAction::<SavePreferences>::new();
-    let preferences = Resource::new(move || action.version().get(), |_| load_preferences());
+    let preferences = Resource::new(|| (), |_| load_preferences());
     view! {
         <SettingsFrame tab=Tab::Notifications>
             <Transition fallback=|| view! { <Loading /> }>
