@@ -58,6 +58,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    metrics_daily (service_id, bucket) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        requests -> Int8,
+        errors -> Int8,
+        latency_ms_sum -> Int8,
+        tokens_in -> Int8,
+        tokens_out -> Int8,
+        cost_micros -> Int8,
+        latency_hist -> Array<Nullable<Int8>>,
+    }
+}
+
+diesel::table! {
     metrics_by_error (service_id, bucket, error_kind) {
         service_id -> Uuid,
         bucket -> Timestamptz,
@@ -148,6 +162,7 @@ diesel::joinable!(activity_logs -> users (user_id));
 diesel::joinable!(api_keys -> services (service_id));
 diesel::joinable!(events -> services (service_id));
 diesel::joinable!(metrics -> services (service_id));
+diesel::joinable!(metrics_daily -> services (service_id));
 diesel::joinable!(metrics_by_error -> services (service_id));
 diesel::joinable!(metrics_by_model -> services (service_id));
 diesel::joinable!(services -> users (user_id));
@@ -162,6 +177,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     metrics,
     metrics_by_error,
     metrics_by_model,
+    metrics_daily,
     plans,
     services,
     sessions,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::histogram;
 use super::validate::ValidEvent;
-use crate::schema::{events, metrics, metrics_by_error, metrics_by_model};
+use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily};
 
 /// The channel each committed batch is announced on, with its service id as the payload.
 pub const CHANNEL: &str = "ragsites_events";
@@ -43,6 +43,49 @@ impl Rollup {
 
 fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
+}
+
+/// The UTC day, as `metrics_daily` keys it.
+fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::days(1)).unwrap_or(at)
+}
+
+/// Adds the rollups of a batch (bucket → figures) into `metrics` (hours) or `metrics_daily`
+/// (days): the two tables have the same columns.
+macro_rules! upsert_rollups {
+    ($conn:expr, $table:ident, $service_id:expr, $rollups:expr) => {{
+        let rows: Vec<_> = $rollups
+            .iter()
+            .map(|(bucket, r)| {
+                (
+                    $table::service_id.eq($service_id),
+                    $table::bucket.eq(*bucket),
+                    $table::requests.eq(r.requests),
+                    $table::errors.eq(r.errors),
+                    $table::latency_ms_sum.eq(r.latency_ms_sum),
+                    $table::tokens_in.eq(r.tokens_in),
+                    $table::tokens_out.eq(r.tokens_out),
+                    $table::cost_micros.eq(r.cost_micros),
+                    $table::latency_hist.eq(&r.histogram),
+                )
+            })
+            .collect();
+        diesel::insert_into($table::table)
+            .values(rows)
+            .on_conflict(($table::service_id, $table::bucket))
+            .do_update()
+            .set((
+                $table::requests.eq($table::requests + excluded($table::requests)),
+                $table::errors.eq($table::errors + excluded($table::errors)),
+                $table::latency_ms_sum.eq($table::latency_ms_sum + excluded($table::latency_ms_sum)),
+                $table::tokens_in.eq($table::tokens_in + excluded($table::tokens_in)),
+                $table::tokens_out.eq($table::tokens_out + excluded($table::tokens_out)),
+                $table::cost_micros.eq($table::cost_micros + excluded($table::cost_micros)),
+                $table::latency_hist.eq(hist_add($table::latency_hist, excluded($table::latency_hist))),
+            ))
+            .execute($conn)
+            .await?;
+    }};
 }
 
 /// Stores the events not seen before and folds exactly those into the rollups; returns how
@@ -97,11 +140,13 @@ define_sql_function!(fn pg_notify(channel: diesel::sql_types::Text, payload: die
 
 async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: &[&ValidEvent]) -> QueryResult<()> {
     let mut hours: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
+    let mut days: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
     let mut models: BTreeMap<(DateTime<Utc>, &str), Rollup> = BTreeMap::new();
     let mut errors: BTreeMap<(DateTime<Utc>, &str), i64> = BTreeMap::new();
     for event in new {
         let hour = hour_of(event.occurred_at);
         hours.entry(hour).or_default().add(event);
+        days.entry(day_of(event.occurred_at)).or_default().add(event);
         if let Some(model) = &event.model {
             models.entry((hour, model)).or_default().add(event);
         }
@@ -111,37 +156,8 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
     }
 
     // Sorted keys: concurrent batches lock rollup rows in the same order, so they cannot deadlock.
-    let rows: Vec<_> = hours
-        .iter()
-        .map(|(hour, r)| {
-            (
-                metrics::service_id.eq(service_id),
-                metrics::bucket.eq(*hour),
-                metrics::requests.eq(r.requests),
-                metrics::errors.eq(r.errors),
-                metrics::latency_ms_sum.eq(r.latency_ms_sum),
-                metrics::tokens_in.eq(r.tokens_in),
-                metrics::tokens_out.eq(r.tokens_out),
-                metrics::cost_micros.eq(r.cost_micros),
-                metrics::latency_hist.eq(&r.histogram),
-            )
-        })
-        .collect();
-    diesel::insert_into(metrics::table)
-        .values(rows)
-        .on_conflict((metrics::service_id, metrics::bucket))
-        .do_update()
-        .set((
-            metrics::requests.eq(metrics::requests + excluded(metrics::requests)),
-            metrics::errors.eq(metrics::errors + excluded(metrics::errors)),
-            metrics::latency_ms_sum.eq(metrics::latency_ms_sum + excluded(metrics::latency_ms_sum)),
-            metrics::tokens_in.eq(metrics::tokens_in + excluded(metrics::tokens_in)),
-            metrics::tokens_out.eq(metrics::tokens_out + excluded(metrics::tokens_out)),
-            metrics::cost_micros.eq(metrics::cost_micros + excluded(metrics::cost_micros)),
-            metrics::latency_hist.eq(hist_add(metrics::latency_hist, excluded(metrics::latency_hist))),
-        ))
-        .execute(conn)
-        .await?;
+    upsert_rollups!(conn, metrics, service_id, hours);
+    upsert_rollups!(conn, metrics_daily, service_id, days);
 
     if !models.is_empty() {
         let rows: Vec<_> = models

@@ -314,6 +314,48 @@ pub async fn rollups_equal_the_raw_events_over_random_batches() {
         )
         .await;
     assert_eq!(by_model, 0, "and so does every per-model rollup");
+    let days = app
+        .count(
+            "SELECT count(*) AS n FROM ( \
+               SELECT service_id, date_trunc('day', bucket, 'UTC') AS bucket, sum(requests) AS requests, sum(errors) AS errors, \
+                      sum(latency_ms_sum) AS latency, sum(tokens_out) AS tout, sum(cost_micros) AS cost, hist_sum(latency_hist) AS hist \
+               FROM metrics GROUP BY 1, 2 \
+             ) h FULL JOIN metrics_daily d USING (service_id, bucket) \
+             WHERE h.requests IS DISTINCT FROM d.requests OR h.errors IS DISTINCT FROM d.errors \
+                OR h.latency IS DISTINCT FROM d.latency_ms_sum OR h.tout IS DISTINCT FROM d.tokens_out \
+                OR h.cost IS DISTINCT FROM d.cost_micros OR h.hist IS DISTINCT FROM d.latency_hist",
+        )
+        .await;
+    assert_eq!(days, 0, "every daily rollup equals its hours, histogram included");
+    assert!(
+        app.count("SELECT count(*) AS n FROM metrics_daily").await > 1,
+        "the batches span days"
+    );
+
+    // Windows that start and end inside days read whole days from the daily rollups and the
+    // edges from the hourly ones: their totals still equal the raw events'.
+    let bearer = format!("Bearer {}", c.token);
+    for (from_hours, to_hours) in [(80, 0), (61, 13), (30, 2), (5, 1)] {
+        let hour = |h: i64| {
+            let t = now - Duration::hours(h);
+            Utc.timestamp_opt(t.timestamp() - t.timestamp() % 3600, 0).unwrap()
+        };
+        let (from, to) = (hour(from_hours), hour(to_hours));
+        let url = format!(
+            "/api/v1/analytics/summary?range=custom&from={}&to={}",
+            from.format("%Y-%m-%dT%H:%M:%SZ"),
+            to.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        let summary = app.get_with(&url, &[("authorization", &bearer)]).await.json();
+        let raw = app
+            .count(&format!(
+                "SELECT count(*) AS n FROM events WHERE occurred_at >= '{}' AND occurred_at < '{}'",
+                from.to_rfc3339(),
+                to.to_rfc3339()
+            ))
+            .await;
+        assert_eq!(summary["total_requests"], raw, "{from} to {to}");
+    }
 }
 
 pub async fn summary_compares_with_the_previous_period_and_percentiles_are_close() {

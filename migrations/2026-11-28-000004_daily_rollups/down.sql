@@ -1,0 +1,1 @@
+DROP TABLE metrics_daily;
