@@ -19,16 +19,12 @@ pub fn AdminPage() -> impl IntoView {
     let create_client = ServerAction::<AdminCreateClient>::new();
     let assign_plan = ServerAction::<AdminAssignPlan>::new();
     let create_service = ServerAction::<AdminCreateService>::new();
-    let data = Resource::new(
-        move || {
-            (
-                create_client.version().get(),
-                assign_plan.version().get(),
-                create_service.version().get(),
-            )
-        },
-        |_| admin_view(),
-    );
+    // Refetched after a change succeeds, never after a refusal: a refused form keeps its input.
+    let changes = RwSignal::new(0u32);
+    count_successes(create_client, changes);
+    count_successes(assign_plan, changes);
+    count_successes(create_service, changes);
+    let data = Resource::new(move || changes.get(), |_| admin_view());
     view! {
         <Title text="Admin" />
         <RequireUser>
@@ -43,6 +39,18 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </RequireUser>
     }
+}
+
+fn count_successes<S>(action: ServerAction<S>, changes: RwSignal<u32>)
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            changes.update(|n| *n += 1);
+        }
+    });
 }
 
 fn plan_options(plans: &[Plan], selected: Option<&str>) -> impl IntoView + use<> {
@@ -159,6 +167,9 @@ fn Admin(
                         </select>
                     </div>
                     <FormAlert error=client_error />
+                    <p class="form-saved" role="status">
+                        {move || create_client.value().with(|v| matches!(v, Some(Ok(_)))).then_some("Client created.")}
+                    </p>
                     <button class="button button--primary" type="submit" disabled=move || create_client.pending().get()>
                         "Create client"
                     </button>
@@ -177,6 +188,9 @@ fn Admin(
                         <select id="field-service-kind" name="kind">{kinds}</select>
                     </div>
                     <FormAlert error=service_error />
+                    <p class="form-saved" role="status">
+                        {move || create_service.value().with(|v| matches!(v, Some(Ok(_)))).then_some("Service created.")}
+                    </p>
                     <button class="button button--primary" type="submit" disabled=move || create_service.pending().get()>
                         "Create service"
                     </button>

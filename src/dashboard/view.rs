@@ -139,7 +139,7 @@ fn Figures(data: DashboardData, range: String, single: bool) -> impl IntoView {
         </div>
         <ActivityFeed activity />
         <p class="footnote">
-            "Times in " {series.tz.clone()} " · " <a href="/settings">"change time zone"</a>
+            "Times in " {series.tz.clone()} " · " <a href="/settings/notifications">"change time zone"</a>
         </p>
     }
     .into_any()
