@@ -409,8 +409,8 @@ fn Sessions(
             view! {
                 <tr data-session=session.id.to_string() data-current=session.current.to_string()>
                     <th scope="row">{device}</th>
-                    <td>{session.ip.unwrap_or_else(|| "unknown".into())}</td>
-                    <td>{timestamp(session.created_at)}</td>
+                    <td class="hide-narrow">{session.ip.unwrap_or_else(|| "unknown".into())}</td>
+                    <td class="hide-narrow">{timestamp(session.created_at)}</td>
                     <td>{timestamp(session.last_seen_at)}</td>
                     <td>{action}</td>
                 </tr>
@@ -425,8 +425,8 @@ fn Sessions(
                     <thead>
                         <tr>
                             <th scope="col">"Device"</th>
-                            <th scope="col">"IP address"</th>
-                            <th scope="col">"Signed in"</th>
+                            <th scope="col" class="hide-narrow">"IP address"</th>
+                            <th scope="col" class="hide-narrow">"Signed in"</th>
                             <th scope="col">"Last seen"</th>
                             <th scope="col"><span class="visually-hidden">"Action"</span></th>
                         </tr>
