@@ -23,7 +23,9 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  workers: 2,
+  // In CI one worker: two browsers, the debug server and PostgreSQL on two cores made sign-ins
+  // and hydration queue past the timeouts.
+  workers: process.env.CI ? 1 : 2,
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],

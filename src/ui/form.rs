@@ -52,7 +52,8 @@ pub fn FormField(
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                prop:value=move || value.get()
+                // The attribute, not the property: hydration then leaves alone what a person
+                // typed before the page's script arrived.
                 value=move || value.get()
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=described_by.clone()
