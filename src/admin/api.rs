@@ -41,7 +41,7 @@ pub async fn admin_create_client(
             .map(drop)
     }
     .await;
-    ssr::answer(result, &[("name", &name), ("email", &email)])
+    crate::ui::form::answer_form_post(result, "/admin", &[("name", &name), ("email", &email)])
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_assign_plan")]
@@ -53,7 +53,7 @@ pub async fn admin_assign_plan(user_id: String, plan_id: String) -> Result<(), A
         super::backend::assign_plan(&mut *state.conn().await?, user_id, plan_id, &client).await
     }
     .await;
-    ssr::answer(result, &[])
+    crate::ui::form::answer_form_post(result, "/admin", &[])
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_create_service")]
@@ -74,7 +74,7 @@ pub async fn admin_create_service(user_id: String, name: String, kind: String) -
         crate::services::backend::create(&mut conn, owner, &new, &client).await
     }
     .await;
-    ssr::answer(result, &[("service_name", &name)])
+    crate::ui::form::answer_form_post(result, "/admin", &[("service_name", &name)])
 }
 
 #[cfg(feature = "ssr")]
@@ -84,7 +84,6 @@ mod ssr {
     use crate::auth::backend::{Authenticated, ClientInfo};
     use crate::error::AppError;
     use crate::server::state::AppState;
-    use crate::ui::form::{is_plain_form_post, report_to_plain_form};
 
     pub async fn context() -> Result<(Authenticated, AppState, ClientInfo), AppError> {
         let admin = crate::auth::guard::require_admin().await?;
@@ -102,14 +101,5 @@ mod ssr {
                 .map(Some)
                 .map_err(|_| AppError::field("plan_id", "Choose a plan from the list.")),
         }
-    }
-
-    pub fn answer<T>(result: Result<T, AppError>, keep: &[(&str, &str)]) -> Result<T, AppError> {
-        match &result {
-            Ok(_) if is_plain_form_post() => leptos_axum::redirect("/admin?saved=1"),
-            Ok(_) => {}
-            Err(error) => report_to_plain_form(error, "/admin", keep),
-        }
-        result
     }
 }

@@ -40,7 +40,7 @@ pub async fn save_profile(
         ("company", profile.company.as_deref().unwrap_or("")),
         ("avatar_url", profile.avatar_url.as_deref().unwrap_or("")),
     ];
-    ssr::answer(result, "/settings/profile", &keep)
+    crate::ui::form::answer_form_post(result, "/settings/profile", &keep)
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_preferences")]
@@ -86,7 +86,7 @@ pub async fn save_preferences(
         super::backend::update_preferences(&mut *state.conn().await?, &auth, preferences, &client).await
     }
     .await;
-    ssr::answer(result, "/settings/notifications", &[("timezone", &timezone)])
+    crate::ui::form::answer_form_post(result, "/settings/notifications", &[("timezone", &timezone)])
 }
 
 /// Answers how many other sessions were signed out.
@@ -109,7 +109,7 @@ pub async fn change_password(
         .await
     }
     .await;
-    ssr::answer(result, "/settings/security", &[])
+    crate::ui::form::answer_form_post(result, "/settings/security", &[])
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_sessions")]
@@ -127,7 +127,7 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
         super::backend::revoke_session(&mut *state.conn().await?, &auth, id, &client).await
     }
     .await;
-    ssr::answer(result, "/settings/security", &[])
+    crate::ui::form::answer_form_post(result, "/settings/security", &[])
 }
 
 /// Answers how many sessions were signed out.
@@ -138,7 +138,7 @@ pub async fn revoke_other_sessions() -> Result<usize, AppError> {
         Ok(super::backend::revoke_other_sessions(&mut *state.conn().await?, &auth, &client).await?)
     }
     .await;
-    ssr::answer(result, "/settings/security", &[])
+    crate::ui::form::answer_form_post(result, "/settings/security", &[])
 }
 
 /// One page (1-based) of the user's own activity.
@@ -162,22 +162,11 @@ mod ssr {
     use crate::auth::backend::{Authenticated, ClientInfo};
     use crate::error::AppError;
     use crate::server::state::AppState;
-    use crate::ui::form::{is_plain_form_post, report_to_plain_form};
 
     pub async fn context() -> Result<(Authenticated, AppState, ClientInfo), AppError> {
         let auth = crate::auth::guard::require_user().await?;
         let state = crate::server::state::app_state()?;
         let client = crate::auth::guard::request_client_info().await?;
         Ok((auth, state, client))
-    }
-
-    /// Sends a plain form post back to its tab; the enhanced form reads the result itself.
-    pub fn answer<T>(result: Result<T, AppError>, page: &str, keep: &[(&str, &str)]) -> Result<T, AppError> {
-        match &result {
-            Ok(_) if is_plain_form_post() => leptos_axum::redirect(&format!("{page}?saved=1")),
-            Ok(_) => {}
-            Err(error) => report_to_plain_form(error, page, keep),
-        }
-        result
     }
 }

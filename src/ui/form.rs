@@ -107,6 +107,18 @@ pub fn is_plain_form_post() -> bool {
     })
 }
 
+/// The end of a form's server function: a plain form post goes back to `page`, with `?saved=1`
+/// or with the error and the fields in `keep`; the enhanced form reads the result itself.
+#[cfg(feature = "ssr")]
+pub fn answer_form_post<T>(result: Result<T, AppError>, page: &str, keep: &[(&str, &str)]) -> Result<T, AppError> {
+    match &result {
+        Ok(_) if is_plain_form_post() => leptos_axum::redirect(&format!("{page}?saved=1")),
+        Ok(_) => {}
+        Err(error) => report_to_plain_form(error, page, keep),
+    }
+    result
+}
+
 /// On a plain (JavaScript-less) form post, redirect back to `page` with the error and `keep`.
 #[cfg(feature = "ssr")]
 pub fn report_to_plain_form(error: &AppError, page: &str, keep: &[(&str, &str)]) {

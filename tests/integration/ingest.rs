@@ -537,15 +537,7 @@ pub async fn the_dashboard_server_function_is_scoped_to_the_user() {
     let a = client(&app, "a@example.com", "A bot").await;
     let b = client(&app, "b@example.com", "B bot").await;
     post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
-    let call = async |token: &str, body: String| {
-        let request = axum::http::Request::post("/api/fn/load_dashboard")
-            .header("host", "portal.test")
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        app.send(request).await
-    };
+    let call = async |token: &str, body: String| app.server_fn("load_dashboard", body, token).await;
     let defaults = call(&a.token, String::new()).await;
     assert_eq!(
         defaults.status,

@@ -7,16 +7,9 @@ use crate::support::{TestApp, TestResponse};
 
 const PASSWORD: &str = "Str0ng!pass";
 
-/// Calls a server function as the enhanced page does (form body, JSON answer) with a token.
 async fn call(app: &TestApp, name: &str, fields: &[(&str, &str)], token: &str) -> TestResponse {
-    let body = serde_urlencoded::to_string(fields).unwrap();
-    let request = axum::http::Request::post(format!("/api/fn/{name}"))
-        .header("host", "portal.test")
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(axum::body::Body::from(body))
-        .unwrap();
-    app.send(request).await
+    app.server_fn(name, serde_urlencoded::to_string(fields).unwrap(), token)
+        .await
 }
 
 async fn login(app: &TestApp, email: &str, password: &str) -> TestResponse {
