@@ -24,9 +24,12 @@ pub fn Navbar() -> impl IntoView {
         }
     };
     let pathname = use_location().pathname;
-    Effect::new(move |_| {
+    // Not on the first run: that is hydration, and a menu opened before it must stay open.
+    Effect::new(move |ran: Option<()>| {
         pathname.track();
-        close();
+        if ran.is_some() {
+            close();
+        }
     });
     let escape = window_event_listener(ev::keydown, move |event| {
         if event.key() == "Escape" {
