@@ -18,7 +18,7 @@ fi
 # Served over plain http on loopback: the session cookie cannot be marked Secure here.
 export COOKIE_SECURE="${COOKIE_SECURE:-false}"
 
-cargo leptos build --release
+cargo leptos build --release --precompress
 target/release/ragsites-portal seed
 cat <<MSG
 
@@ -26,4 +26,4 @@ cat <<MSG
   Demo sign-in:    demo@ragsites.com / Demo@123456
 
 MSG
-exec cargo leptos serve --release
+exec cargo leptos serve --release --precompress

@@ -36,11 +36,19 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
     let state = crate::server::state::app_state()?;
     let mut conn = state.conn().await?;
     let window = backend::resolve(&mut conn, &auth, &query, chrono::Utc::now()).await?;
-    let (summary, series) = backend::overview(&mut conn, &window).await?;
+    let (summary, series, breakdown) = match state.figures.get(&window) {
+        Ok(figures) => figures,
+        Err(ticket) => {
+            let (summary, series) = backend::overview(&mut conn, &window).await?;
+            let figures = (summary, series, backend::breakdown(&mut conn, &window).await?);
+            state.figures.put(ticket, window, figures.clone());
+            figures
+        }
+    };
     Ok(DashboardData {
         summary,
         series,
-        breakdown: backend::breakdown(&mut conn, &window).await?,
+        breakdown,
         activity: backend::recent_activity(&mut conn, &auth, query.service, 10).await?,
         services: crate::services::backend::list(&mut conn, &auth)
             .await?

@@ -24,7 +24,7 @@ use crate::schema::{activity_logs, services, user_preferences};
 const MAX_SPAN: TimeDelta = TimeDelta::days(366);
 
 /// A resolved query: the services in scope, the period and its predecessor, the buckets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Window {
     pub service_ids: Vec<Uuid>,
     pub from: DateTime<Utc>,

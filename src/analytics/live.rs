@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -13,6 +14,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
+use super::cache::FiguresCache;
 use super::{AnalyticsQuery, backend};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
@@ -43,14 +45,15 @@ impl Default for Live {
 }
 
 impl Live {
-    /// Listens on `database_url` until shutdown, reconnecting after any failure.
-    pub fn spawn_listener(&self, database_url: String) {
+    /// Listens on `database_url` until shutdown, reconnecting after any failure; each batch
+    /// also drops the cached figures of its service.
+    pub fn spawn_listener(&self, database_url: String, figures: Arc<FiguresCache>) {
         let batches = self.batches.clone();
         let mut shutdown = self.shutdown.clone();
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    result = listen(&database_url, &batches) => {
+                    result = listen(&database_url, &batches, &figures) => {
                         if let Err(error) = result {
                             tracing::warn!(%error, "live updates: listener lost, reconnecting");
                         }
@@ -68,16 +71,23 @@ impl Live {
     }
 }
 
-async fn listen(database_url: &str, batches: &broadcast::Sender<Uuid>) -> diesel::QueryResult<()> {
+async fn listen(
+    database_url: &str,
+    batches: &broadcast::Sender<Uuid>,
+    figures: &FiguresCache,
+) -> diesel::QueryResult<()> {
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
         .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
     diesel::sql_query(format!("LISTEN {CHANNEL}"))
         .execute(&mut conn)
         .await?;
+    // Batches committed while no one was listening went unheard.
+    figures.clear();
     let mut notifications = std::pin::pin!(conn.notifications_stream());
     while let Some(notification) = notifications.next().await {
         if let Ok(service_id) = notification?.payload.parse::<Uuid>() {
+            figures.invalidate(service_id);
             // No receivers is fine: nobody is watching right now.
             let _ = batches.send(service_id);
         }

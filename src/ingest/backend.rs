@@ -128,12 +128,19 @@ pub async fn store(conn: &mut AsyncPgConnection, service_id: Uuid, batch: &[Vali
             return Ok(0);
         }
         fold_into_rollups(conn, service_id, &new).await?;
-        diesel::select(pg_notify(CHANNEL, service_id.to_string()))
-            .execute(conn)
-            .await?;
+        announce(conn, service_id).await?;
         Ok(new.len())
     })
     .await
+}
+
+/// Tells every server process, when the transaction commits, that a service's figures changed
+/// (live streams answer it; cached figures are dropped).
+pub async fn announce(conn: &mut AsyncPgConnection, service_id: Uuid) -> QueryResult<()> {
+    diesel::select(pg_notify(CHANNEL, service_id.to_string()))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 define_sql_function!(fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text));

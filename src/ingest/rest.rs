@@ -96,6 +96,9 @@ async fn ingest(
         }
     }
     let accepted = backend::store(&mut *state.conn().await?, service_id, &valid).await?;
+    if accepted > 0 {
+        state.figures.invalidate(service_id);
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(Receipt {

@@ -103,7 +103,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!("listening on http://{addr}");
-    state.live.spawn_listener(database.url.clone());
+    state.live.spawn_listener(database.url.clone(), state.figures.clone());
     spawn_retention(state.clone());
     let live = state.live.clone();
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();

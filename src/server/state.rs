@@ -7,6 +7,7 @@ use leptos::prelude::LeptosOptions;
 
 use super::config::Config;
 use super::db::{DbConn, DbPool};
+use crate::analytics::cache::FiguresCache;
 use crate::analytics::live::Live;
 use crate::auth::rate_limit::FailureLimiter;
 use crate::error::AppError;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub limiter: Arc<FailureLimiter>,
     pub ingest_throttle: Arc<Throttle>,
     pub live: Live,
+    pub figures: Arc<FiguresCache>,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             limiter: Arc::default(),
             ingest_throttle: Arc::default(),
             live: Live::default(),
+            figures: Arc::default(),
         }
     }
 

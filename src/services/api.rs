@@ -43,7 +43,7 @@ pub async fn set_service_status(id: Uuid, status: ServiceStatus) -> Result<Servi
         status: Some(status),
         ..Default::default()
     };
-    super::backend::update(&mut *state.conn().await?, &auth, id, &change, &client).await
+    super::backend::update(&mut *state.conn().await?, &auth, id, &change, &client, &state.figures).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "rename_service")]
@@ -55,7 +55,7 @@ pub async fn rename_service(id: Uuid, name: String) -> Result<Service, AppError>
         name: Some(name),
         ..Default::default()
     };
-    super::backend::update(&mut *state.conn().await?, &auth, id, &change, &client).await
+    super::backend::update(&mut *state.conn().await?, &auth, id, &change, &client, &state.figures).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_keys")]

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, ServiceKind, ServiceStatus};
+use crate::analytics::cache::FiguresCache;
 use crate::auth::Role;
 use crate::auth::backend::{Authenticated, ClientInfo, log_activity};
 use crate::error::AppError;
@@ -136,13 +137,15 @@ pub async fn create(
     }
 }
 
-/// Renames, pauses/resumes/archives or reconfigures a service the user may change.
+/// Renames, pauses/resumes/archives or reconfigures a service the user may change. Its name and
+/// status are part of the dashboard's figures: the change is announced like a batch.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
     id: Uuid,
     change: &ServiceChange,
     client: &ClientInfo,
+    figures: &FiguresCache,
 ) -> Result<Service, AppError> {
     change.validate()?;
     let current = find(conn, auth, id).await?;
@@ -169,9 +172,11 @@ pub async fn update(
                 .await?;
             let detail = json!({ "service_id": id, "name": name, "status": status.as_str() });
             log_activity(conn, auth.user.id, "service.update", detail, client).await?;
+            crate::ingest::backend::announce(conn, id).await?;
             Ok::<_, diesel::result::Error>(service_from_row(row))
         })
         .await;
+    figures.invalidate(id);
     match result {
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
             Err(AppError::field("name", "You already have a service with this name."))

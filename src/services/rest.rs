@@ -60,7 +60,15 @@ async fn update(
 ) -> Result<Json<Service>, AppError> {
     let id = parse_id(&id)?;
     Ok(Json(
-        backend::update(&mut *state.conn().await?, &auth, id, &change, &client_info(&parts)).await?,
+        backend::update(
+            &mut *state.conn().await?,
+            &auth,
+            id,
+            &change,
+            &client_info(&parts),
+            &state.figures,
+        )
+        .await?,
     ))
 }
 

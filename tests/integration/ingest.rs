@@ -504,7 +504,7 @@ pub async fn live_counters_follow_batches_from_another_server_process() {
     let url = crate::support::database_url(&ingesting.db_name);
     let pool = ragsites_portal::server::db::connect(&url, 2).await.unwrap();
     let watching = TestApp::with_pool(pool, ingesting.db_name.clone());
-    watching.state.live.spawn_listener(url);
+    watching.state.live.spawn_listener(url, watching.state.figures.clone());
 
     let c = client(&ingesting, "a@example.com", "Bot").await;
     let request = axum::http::Request::get("/api/v1/live?range=24h")
@@ -514,6 +514,15 @@ pub async fn live_counters_follow_batches_from_another_server_process() {
         .unwrap();
     let response = watching.router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.headers()["content-type"], "text/event-stream");
+    // The watching process caches the dashboard's figures; the other process's batches must
+    // drop them.
+    let dashboard_total = async || {
+        let data = watching
+            .server_fn("load_dashboard", "query[range]=24h".into(), &c.token)
+            .await;
+        data.json()["summary"]["total_requests"].clone()
+    };
+    assert_eq!(dashboard_total().await, 0);
     let mut body = response.into_body();
     assert_eq!(next_summary(&mut body).await["total_requests"], 0);
     // The listener connects in the background: give it a moment before the first batch.
@@ -525,10 +534,12 @@ pub async fn live_counters_follow_batches_from_another_server_process() {
         1,
         "the other process saw the batch"
     );
+    assert_eq!(dashboard_total().await, 1, "the cached figures were dropped");
     post_events(&ingesting, &c.key, &json!([event("live-2", Utc::now(), 80, false)])).await;
     let latest = next_summary(&mut body).await;
     assert_eq!(latest["total_requests"], 2);
     assert_eq!(latest["success_rate"], 0.5);
+    assert_eq!(dashboard_total().await, 2);
     watching.state.live.shut_down();
 }
 
@@ -549,6 +560,18 @@ pub async fn the_dashboard_server_function_is_scoped_to_the_user() {
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     assert_eq!(own.json()["summary"]["total_requests"], 1);
     assert_eq!(own.json()["breakdown"]["services"][0]["name"], "A bot");
+    // Figures are cached per view; a batch of this process drops them at once.
+    post_events(&app, &a.key, &json!([event("y", Utc::now(), 100, false)])).await;
+    let after = call(&a.token, "query[range]=24h".into()).await.json();
+    assert_eq!(after["summary"]["total_requests"], 2);
+    assert_eq!(after["breakdown"]["services"][0]["errors"], 1);
+    // So does a change to the service itself: its name is part of the figures.
+    let renamed = app
+        .server_fn("rename_service", format!("id={}&name=Renamed", a.service), &a.token)
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let after = call(&a.token, "query[range]=24h".into()).await.json();
+    assert_eq!(after["breakdown"]["services"][0]["name"], "Renamed");
     let others = call(&b.token, format!("query[range]=24h&query[service]={}", a.service)).await;
     assert_eq!(others.status, StatusCode::NOT_FOUND, "{}", others.body);
     let mine = call(&b.token, "query[range]=24h".into()).await.json();
