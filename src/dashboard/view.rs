@@ -46,7 +46,15 @@ pub fn AnalyticsView(
     let export = move || format!("/api/v1/analytics/export.csv?{}", query_string(&query.get()));
     let on_update = Callback::new(move |()| refresh.update(|n| *n += 1));
     // While other figures load, the ones shown are dimmed and marked busy, not passed off as current.
+    // Only in the browser: the server renders the figures once, and a write there (the Transition
+    // reports from a spawned effect) re-ran the boundary around it and disposed the page while it
+    // was being sent — a dropped response now and then.
     let pending = RwSignal::new(false);
+    let set_pending = SignalSetter::map(move |busy| {
+        if cfg!(feature = "hydrate") {
+            pending.set(busy);
+        }
+    });
     view! {
         <div class="toolbar">
             <Transition fallback=|| ()>
@@ -67,7 +75,7 @@ pub fn AnalyticsView(
             </div>
         </div>
         <div class="figures" class:figures--pending=pending aria-busy=move || pending.get().to_string()>
-        <Transition fallback=|| view! { <Loading label="Loading your figures…" /> } set_pending=pending>
+        <Transition fallback=|| view! { <Loading label="Loading your figures…" /> } set_pending>
             {move || Suspend::new(async move {
                 let data = data.await?;
                 let range = query.with_untracked(|q| q.range.clone()).unwrap_or_default();

@@ -646,3 +646,23 @@ pub async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+pub async fn the_dashboard_page_renders_whole_every_time() {
+    // A signal written while the server rendered (the figures' busy state) used to dispose the
+    // page mid-response now and then (a few in a thousand renders, more once figures are
+    // cached and arrive at once): render it many times.
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    post_events(&app, &c.key, &json!([event("e", Utc::now(), 100, true)])).await;
+    let cookie = format!("ragsites_session={}", c.token);
+    for _ in 0..300 {
+        let page = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("</html>"), "a whole page");
+        assert!(page.body.contains("__INCOMPLETE_CHUNKS"), "with its data for hydration");
+        assert!(
+            page.body.contains("1 requests in the last 24 hours"),
+            "with its figures"
+        );
+    }
+}

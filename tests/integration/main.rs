@@ -72,6 +72,7 @@ fn main() -> std::process::ExitCode {
         ingest::live_counters_follow_batches_from_another_server_process,
         ingest::the_dashboard_server_function_is_scoped_to_the_user,
         ingest::csv_export_matches_the_summary_and_stays_with_its_owner,
+        ingest::the_dashboard_page_renders_whole_every_time,
     ];
     // Listing needs no database.
     let bench = (!args.list).then(support::Bench::start);
