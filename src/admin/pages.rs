@@ -13,6 +13,7 @@ use crate::services::ServiceKind;
 use crate::ui::form::{FormAlert, FormField, use_form_error};
 use crate::ui::format::{count, usd};
 use crate::ui::states::{Forbidden, Loading};
+use crate::ui::table::{Column, DataTable};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -131,19 +132,17 @@ fn Admin(
         <section class="panel card" aria-labelledby="clients-title">
             <h2 class="panel__title" id="clients-title">"Clients"</h2>
             <FormAlert error=plan_error />
-            <div class="table-scroll">
-                <table class="data-table" aria-labelledby="clients-title">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Client"</th>
-                            <th scope="col">"Plan"</th>
-                            <th scope="col" class="num">"Services"</th>
-                            <th scope="col" class="num">"Requests this month"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable
+                labelled_by="clients-title"
+                columns=&[
+                    Column::Text("Client"),
+                    Column::Text("Plan"),
+                    Column::Number("Services"),
+                    Column::Number("Requests this month"),
+                ]
+            >
+                {rows}
+            </DataTable>
         </section>
         <div class="grid grid--2">
             <section class="panel card" aria-labelledby="new-client-title">

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::analytics::{Activity, ErrorCount, ModelUsage, ServiceUsage};
 use crate::ui::format::{compact, count, millis, percent, usd};
+use crate::ui::table::{Column, DataTable};
 
 fn share(part: i64, max: i64) -> String {
     let percent = if max > 0 { part as f64 / max as f64 * 100.0 } else { 0.0 };
@@ -19,18 +20,13 @@ pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
             <h2 class="panel__title" id="usage-by-service">
                 "Usage by service"
             </h2>
-            <div class="table-scroll">
-                <table class="data-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Service"</th>
-                            <th scope="col" class="num">"Requests"</th>
-                            <th scope="col" class="num">"Success"</th>
-                            <th scope="col" class="num">"Avg latency"</th>
-                            <th scope="col" class="num">"Cost"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
+            <DataTable columns=&[
+                Column::Text("Service"),
+                Column::Number("Requests"),
+                Column::Number("Success"),
+                Column::Number("Avg latency"),
+                Column::Number("Cost"),
+            ]>
                         {services
                             .into_iter()
                             .map(|s| {
@@ -50,9 +46,7 @@ pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
                                 }
                             })
                             .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
     }
 }
@@ -70,14 +64,7 @@ pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
                 view! { <p class="panel__empty">"No errors in this period."</p> }.into_any()
             } else {
                 view! {
-                    <table class="data-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Kind"</th>
-                                <th scope="col" class="num">"Errors"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                    <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>
                             {errors
                                 .into_iter()
                                 .map(|e| {
@@ -94,8 +81,7 @@ pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
+                    </DataTable>
                 }
                     .into_any()
             }}
@@ -115,16 +101,12 @@ pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
                 view! { <p class="panel__empty">"No model usage reported in this period."</p> }.into_any()
             } else {
                 view! {
-                    <table class="data-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Model"</th>
-                                <th scope="col" class="num">"Requests"</th>
-                                <th scope="col" class="num">"Tokens"</th>
-                                <th scope="col" class="num">"Cost"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                    <DataTable columns=&[
+                        Column::Text("Model"),
+                        Column::Number("Requests"),
+                        Column::Number("Tokens"),
+                        Column::Number("Cost"),
+                    ]>
                             {models
                                 .into_iter()
                                 .map(|m| {
@@ -140,8 +122,7 @@ pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
                                     }
                                 })
                                 .collect_view()}
-                        </tbody>
-                    </table>
+                    </DataTable>
                 }
                     .into_any()
             }}

@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_form_error};
 use crate::ui::format::{count, percent, timestamp};
 use crate::ui::states::{Loading, NotFound};
+use crate::ui::table::{Column, DataTable};
 
 fn status_badge(status: ServiceStatus) -> impl IntoView {
     let name = status.as_str();
@@ -61,18 +62,17 @@ fn ServiceList(
                         .into_any()
                 } else {
                     view! {
-                        <div class="panel table-scroll">
-                            <table class="data-table" aria-label="Your services">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Service"</th>
-                                        <th scope="col">"Kind"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col" class="num">"Requests"</th>
-                                        <th scope="col" class="num">"Success"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
+                        <div class="panel">
+                            <DataTable
+                                label="Your services"
+                                columns=&[
+                                    Column::Text("Service"),
+                                    Column::Text("Kind"),
+                                    Column::Text("Status"),
+                                    Column::Number("Requests"),
+                                    Column::Number("Success"),
+                                ]
+                            >
                                     {services
                                         .into_iter()
                                         .map(|s| {
@@ -91,8 +91,7 @@ fn ServiceList(
                                             }
                                         })
                                         .collect_view()}
-                                </tbody>
-                            </table>
+                            </DataTable>
                         </div>
                     }
                         .into_any()
@@ -310,19 +309,10 @@ fn KeyList(keys: Vec<ApiKeyInfo>, service_id: Uuid, revoke: ServerAction<RevokeK
     }
     let date = |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".into(), timestamp);
     view! {
-        <div class="table-scroll">
-            <table class="data-table" aria-label="API keys">
-                <thead>
-                    <tr>
-                        <th scope="col">"Key"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Action"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable
+            label="API keys"
+            columns=&[Column::Text("Key"), Column::Text("Created"), Column::Text("Last used"), Column::Action]
+        >
                     {keys
                         .into_iter()
                         .map(|key| {
@@ -355,9 +345,7 @@ fn KeyList(keys: Vec<ApiKeyInfo>, service_id: Uuid, revoke: ServerAction<RevokeK
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
     .into_any()
 }

@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_form_error};
 use crate::ui::format::{count, timestamp, usd};
 use crate::ui::states::Loading;
+use crate::ui::table::{Column, DataTable};
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Tab {
@@ -420,20 +421,18 @@ fn Sessions(
     view! {
         <section class="panel card" aria-labelledby="sessions-title">
             <h2 class="panel__title" id="sessions-title">"Where you are signed in"</h2>
-            <div class="table-scroll">
-                <table class="data-table" aria-labelledby="sessions-title">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Device"</th>
-                            <th scope="col" class="hide-narrow">"IP address"</th>
-                            <th scope="col" class="hide-narrow">"Signed in"</th>
-                            <th scope="col">"Last seen"</th>
-                            <th scope="col"><span class="visually-hidden">"Action"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable
+                labelled_by="sessions-title"
+                columns=&[
+                    Column::Text("Device"),
+                    Column::Wide("IP address"),
+                    Column::Wide("Signed in"),
+                    Column::Text("Last seen"),
+                    Column::Action,
+                ]
+            >
+                {rows}
+            </DataTable>
             <FormAlert error />
             {(others > 0)
                 .then(|| {
@@ -472,18 +471,12 @@ fn ActivityLog(activity: ActivityPage) -> impl IntoView {
     view! {
         <section class="panel card" aria-labelledby="activity-title">
             <h2 class="panel__title" id="activity-title">"Your activity"</h2>
-            <div class="table-scroll">
-                <table class="data-table" aria-labelledby="activity-title">
-                    <thead>
-                        <tr>
-                            <th scope="col">"When"</th>
-                            <th scope="col">"What"</th>
-                            <th scope="col">"IP address"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable
+                labelled_by="activity-title"
+                columns=&[Column::Text("When"), Column::Text("What"), Column::Text("IP address")]
+            >
+                {rows}
+            </DataTable>
             <nav class="pager" aria-label="Activity pages">
                 {(page > 1).then(|| view! { <a href=format!("?page={}", page - 1) rel="prev">"← Newer"</a> })}
                 <span>"Page " {page}</span>
@@ -587,19 +580,17 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
         </div>
         <section class="panel card" aria-labelledby="statements-title">
             <h2 class="panel__title" id="statements-title">"Monthly statements"</h2>
-            <div class="table-scroll">
-                <table class="data-table" aria-labelledby="statements-title">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Month"</th>
-                            <th scope="col" class="num">"Requests"</th>
-                            <th scope="col" class="num">"Tokens"</th>
-                            <th scope="col" class="num">"AI cost"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable
+                labelled_by="statements-title"
+                columns=&[
+                    Column::Text("Month"),
+                    Column::Number("Requests"),
+                    Column::Number("Tokens"),
+                    Column::Number("AI cost"),
+                ]
+            >
+                {rows}
+            </DataTable>
         </section>
     }
     .into_any()

@@ -5,3 +5,4 @@ pub mod format;
 pub mod layout;
 pub mod navbar;
 pub mod states;
+pub mod table;
