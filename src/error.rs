@@ -79,6 +79,16 @@ impl AppError {
         Some(Self::Validation { message, fields })
     }
 
+    /// Runs a form's checks (field, outcome): `Ok` when all pass, else one error naming each
+    /// failed field.
+    pub fn check_fields<const N: usize>(checks: [(&str, Result<(), String>); N]) -> Result<(), Self> {
+        let fields = checks
+            .into_iter()
+            .filter_map(|(field, result)| result.err().map(|message| (field.to_owned(), message)))
+            .collect();
+        Self::from_fields(fields).map_or(Ok(()), Err)
+    }
+
     /// The message for one field, if this error has one.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {

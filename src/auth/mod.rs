@@ -16,7 +16,7 @@ pub mod token;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 
 /// bcrypt reads at most 72 bytes; a longer password is refused rather than silently cut.
 pub const PASSWORD_MAX_BYTES: usize = 72;
@@ -69,19 +69,17 @@ pub struct RegisterForm {
 impl RegisterForm {
     /// Every rule at once, so the form can show all its problems together.
     pub fn validate(&self) -> Result<(), AppError> {
-        let mut fields = FieldErrors::new();
-        let mut check = |field: &str, result: Result<(), String>| {
-            if let Err(message) = result {
-                fields.insert(field.to_owned(), message);
-            }
+        let confirmed = if self.password == self.confirm_password {
+            Ok(())
+        } else {
+            Err("Passwords do not match.".into())
         };
-        check("name", validate_name(&self.name));
-        check("email", validate_email(&self.email));
-        check("password", validate_password(&self.password));
-        if self.password != self.confirm_password {
-            check("confirm_password", Err("Passwords do not match.".into()));
-        }
-        AppError::from_fields(fields).map_or(Ok(()), Err)
+        AppError::check_fields([
+            ("name", validate_name(&self.name)),
+            ("email", validate_email(&self.email)),
+            ("password", validate_password(&self.password)),
+            ("confirm_password", confirmed),
+        ])
     }
 }
 

@@ -48,21 +48,16 @@ impl Profile {
 
     /// Every rule at once, so a form shows all its problems together.
     pub fn validate(&self) -> Result<(), AppError> {
-        let mut fields = FieldErrors::new();
-        let mut check = |field: &str, result: Result<(), String>| {
-            if let Err(message) = result {
-                fields.insert(field.to_owned(), message);
-            }
-        };
-        check("name", validate_name(&self.name));
-        check("email", validate_email(&self.email));
-        check(
-            "company",
-            max_chars("Company", self.company.as_deref(), COMPANY_MAX_CHARS),
-        );
-        check("bio", max_chars("Bio", self.bio.as_deref(), BIO_MAX_CHARS));
-        check("avatar_url", validate_avatar_url(self.avatar_url.as_deref()));
-        AppError::from_fields(fields).map_or(Ok(()), Err)
+        AppError::check_fields([
+            ("name", validate_name(&self.name)),
+            ("email", validate_email(&self.email)),
+            (
+                "company",
+                max_chars("Company", self.company.as_deref(), COMPANY_MAX_CHARS),
+            ),
+            ("bio", max_chars("Bio", self.bio.as_deref(), BIO_MAX_CHARS)),
+            ("avatar_url", validate_avatar_url(self.avatar_url.as_deref())),
+        ])
     }
 }
 
