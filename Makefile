@@ -1,4 +1,7 @@
 # The two commands of the README. Both install what is missing first (scripts/setup.sh).
+# Release builds take wasm-opt from there (see scripts/setup.sh).
+export PATH := $(CURDIR)/target/wasm-opt/node_modules/.bin:$(PATH)
+
 .PHONY: run test setup setup-test dev fmt lint schema bench-auth bench-ingest bench-queries
 
 run: setup

@@ -15,11 +15,10 @@ has_pg_server() {
 # --- Debian packages ----------------------------------------------------------------
 packages=()
 command -v cc >/dev/null || packages+=(build-essential)
-command -v wasm-opt >/dev/null || packages+=(binaryen)
 has_pg_server || packages+=(postgresql)
+command -v npm >/dev/null || packages+=(nodejs npm)
 if $for_tests; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
-  command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 if ((${#packages[@]})); then
   echo "==> installing Debian packages: ${packages[*]}"
@@ -44,6 +43,17 @@ wasm_bindgen=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen" ]]; then
   echo "==> installing wasm-bindgen-cli $wasm_bindgen"
   cargo install wasm-bindgen-cli --version "$wasm_bindgen"
+fi
+
+# --- wasm-opt ---------------------------------------------------------------------------
+# Release builds run wasm-opt. Debian 12's binaryen (108) breaks wasm-bindgen's externref table
+# (the page's script then fails with "WebAssembly.Table.set(): Argument 1 is invalid for
+# table" and nothing hydrates): use Binaryen's own build from npm, put on the PATH by the Makefile.
+binaryen=132
+if [[ "$(target/wasm-opt/node_modules/.bin/wasm-opt --version 2>/dev/null)" != "wasm-opt version $binaryen "* ]]; then
+  echo "==> installing wasm-opt (binaryen $binaryen)"
+  mkdir -p target/wasm-opt
+  npm install --prefix target/wasm-opt --no-save --no-audit --no-fund "binaryen@$binaryen.0.0"
 fi
 
 # --- Playwright -------------------------------------------------------------------------
