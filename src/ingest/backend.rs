@@ -1,17 +1,18 @@
-//! One committed batch: raw events, their hourly rollups, and a notification, all or nothing.
+//! One committed batch: raw events, their hourly and daily rollups, and a notification, all or
+//! nothing.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Int8, Nullable};
+use diesel::sql_types::{Array, Bool, Int4, Int8, Nullable, Text, Timestamptz};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::histogram;
 use super::validate::ValidEvent;
-use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily};
+use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily, services};
 
 /// The channel each committed batch is announced on, with its service id as the payload.
 pub const CHANNEL: &str = "ragsites_events";
@@ -50,8 +51,8 @@ fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::days(1)).unwrap_or(at)
 }
 
-/// Adds the rollups of a batch (bucket → figures) into `metrics` (hours) or `metrics_daily`
-/// (days): the two tables have the same columns.
+/// The statement adding the rollups of a batch (bucket → figures) into `metrics` (hours) or
+/// `metrics_daily` (days), which have the same columns, sent on a shared connection.
 macro_rules! upsert_rollups {
     ($conn:expr, $table:ident, $service_id:expr, $rollups:expr) => {{
         let rows: Vec<_> = $rollups
@@ -83,8 +84,7 @@ macro_rules! upsert_rollups {
                 $table::cost_micros.eq($table::cost_micros + excluded($table::cost_micros)),
                 $table::latency_hist.eq(hist_add($table::latency_hist, excluded($table::latency_hist))),
             ))
-            .execute($conn)
-            .await?;
+            .execute(&mut $conn)
     }};
 }
 
@@ -97,41 +97,64 @@ pub async fn store(conn: &mut AsyncPgConnection, service_id: Uuid, batch: &[Vali
         return Ok(0);
     }
     conn.transaction(async |conn| {
-        let rows: Vec<_> = unique
-            .iter()
-            .map(|e| {
-                (
-                    events::service_id.eq(service_id),
-                    events::event_id.eq(&e.event_id),
-                    events::occurred_at.eq(e.occurred_at),
-                    events::latency_ms.eq(e.latency_ms as i32),
-                    events::success.eq(e.success),
-                    events::error_kind.eq(e.error_kind.as_deref()),
-                    events::model.eq(e.model.as_deref()),
-                    events::tokens_in.eq(e.tokens_in as i32),
-                    events::tokens_out.eq(e.tokens_out as i32),
-                    events::cost_micros.eq(e.cost_micros),
-                    events::end_user.eq(e.end_user.as_deref()),
-                )
-            })
-            .collect();
-        let inserted: HashSet<String> = diesel::insert_into(events::table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .returning(events::event_id)
-            .get_results(conn)
-            .await?
-            .into_iter()
-            .collect();
+        let shared: &AsyncPgConnection = conn;
+        // Instead of a foreign key checked per row: a deleted service is refused, and a service
+        // cannot be deleted until this batch is committed (its trigger then deletes the events).
+        let service_exists = services::table
+            .find(service_id)
+            .select(services::id)
+            .for_key_share()
+            .get_result::<Uuid>(&mut &*shared);
+        let (_, inserted) = futures_util::try_join!(service_exists, insert_events(shared, service_id, &unique))?;
+        let inserted: HashSet<String> = inserted.into_iter().map(|row| row.event_id).collect();
         let new: Vec<&ValidEvent> = unique.into_iter().filter(|e| inserted.contains(&e.event_id)).collect();
         if new.is_empty() {
             return Ok(0);
         }
         fold_into_rollups(conn, service_id, &new).await?;
-        announce(conn, service_id).await?;
         Ok(new.len())
     })
     .await
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = Text)]
+    event_id: String,
+}
+
+/// Inserts the events not stored before; returns the ids of those it inserted. One column per
+/// array parameter: a batch is one small statement, planned once per connection, instead of
+/// thousands of parameters parsed and planned for every batch.
+async fn insert_events(
+    mut conn: &AsyncPgConnection,
+    service_id: Uuid,
+    batch: &[&ValidEvent],
+) -> QueryResult<Vec<Inserted>> {
+    diesel::sql_query(
+        "INSERT INTO events (service_id, event_id, occurred_at, latency_ms, success, error_kind, model, \
+           tokens_in, tokens_out, cost_micros, end_user) \
+         SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int4[], $5::bool[], $6::text[], \
+           $7::text[], $8::int4[], $9::int4[], $10::int8[], $11::text[]) \
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(service_id)
+    .bind::<Array<Text>, _>(column(batch, |e| e.event_id.as_str()))
+    .bind::<Array<Timestamptz>, _>(column(batch, |e| e.occurred_at))
+    .bind::<Array<Int4>, _>(column(batch, |e| e.latency_ms as i32))
+    .bind::<Array<Bool>, _>(column(batch, |e| e.success))
+    .bind::<Array<Nullable<Text>>, _>(column(batch, |e| e.error_kind.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(column(batch, |e| e.model.as_deref()))
+    .bind::<Array<Int4>, _>(column(batch, |e| e.tokens_in as i32))
+    .bind::<Array<Int4>, _>(column(batch, |e| e.tokens_out as i32))
+    .bind::<Array<Int8>, _>(column(batch, |e| e.cost_micros))
+    .bind::<Array<Nullable<Text>>, _>(column(batch, |e| e.end_user.as_deref()))
+    .load(&mut conn)
+    .await
+}
+
+fn column<'a, T>(batch: &[&'a ValidEvent], value: impl Fn(&'a ValidEvent) -> T) -> Vec<T> {
+    batch.iter().map(|e| value(e)).collect()
 }
 
 /// Tells every server process, when the transaction commits, that a service's figures changed
@@ -145,6 +168,9 @@ pub async fn announce(conn: &mut AsyncPgConnection, service_id: Uuid) -> QueryRe
 
 define_sql_function!(fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text));
 
+/// Adds a batch's new events to its service's rollups and announces the batch. Every batch of a
+/// busy service updates the same rows, and each holds their locks until it commits: the
+/// statements go out pipelined, in one round trip, so that time is as short as it can be.
 async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: &[&ValidEvent]) -> QueryResult<()> {
     let mut hours: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
     let mut days: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
@@ -162,11 +188,15 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
         }
     }
 
-    // Sorted keys: concurrent batches lock rollup rows in the same order, so they cannot deadlock.
-    upsert_rollups!(conn, metrics, service_id, hours);
-    upsert_rollups!(conn, metrics_daily, service_id, days);
-
-    if !models.is_empty() {
+    // Sorted keys and one statement order: concurrent batches lock rollup rows in the same
+    // order, so they cannot deadlock.
+    let shared: &AsyncPgConnection = conn;
+    let hourly = upsert_rollups!(&*shared, metrics, service_id, hours);
+    let daily = upsert_rollups!(&*shared, metrics_daily, service_id, days);
+    let by_model = async {
+        if models.is_empty() {
+            return Ok(0);
+        }
         let rows: Vec<_> = models
             .iter()
             .map(|((hour, model), r)| {
@@ -198,11 +228,13 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
                 metrics_by_model::cost_micros
                     .eq(metrics_by_model::cost_micros + excluded(metrics_by_model::cost_micros)),
             ))
-            .execute(conn)
-            .await?;
-    }
-
-    if !errors.is_empty() {
+            .execute(&mut &*shared)
+            .await
+    };
+    let by_error = async {
+        if errors.is_empty() {
+            return Ok(0);
+        }
         let rows: Vec<_> = errors
             .iter()
             .map(|((hour, kind), count)| {
@@ -223,9 +255,11 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
             ))
             .do_update()
             .set(metrics_by_error::errors.eq(metrics_by_error::errors + excluded(metrics_by_error::errors)))
-            .execute(conn)
-            .await?;
-    }
+            .execute(&mut &*shared)
+            .await
+    };
+    let notify = diesel::select(pg_notify(CHANNEL, service_id.to_string())).execute(&mut &*shared);
+    futures_util::try_join!(hourly, daily, by_model, by_error, notify)?;
     Ok(())
 }
 

@@ -219,6 +219,51 @@ pub async fn revoked_keys_and_paused_services_are_refused() {
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
 }
 
+pub async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    let gone = client(&app, "gone@example.com", "Bot").await;
+    let kept = client(&app, "kept@example.com", "Bot").await;
+    for c in [&gone, &kept] {
+        let stored = post_events(
+            &app,
+            &c.key,
+            &json!([event("1", Utc::now(), 5, true), event("2", Utc::now(), 5, true)]),
+        )
+        .await;
+        assert_eq!(stored.json()["accepted"], 2, "{}", stored.body);
+    }
+    let events_of = |service: &str| format!("SELECT count(*) AS n FROM events WHERE service_id = '{service}'");
+
+    // An account deleted by an operator takes its services and their events with it.
+    let mut admin = app.state.pool.get().await.unwrap();
+    diesel::sql_query("DELETE FROM users WHERE email = 'gone@example.com'")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(app.count(&events_of(&gone.service)).await, 0);
+    assert_eq!(
+        app.count(&events_of(&kept.service)).await,
+        2,
+        "other services keep theirs"
+    );
+
+    // A batch that passed the key check while its service is being deleted waits for the
+    // deletion and is refused: no events are left behind for a service that no longer exists.
+    diesel::sql_query("BEGIN").execute(&mut admin).await.unwrap();
+    let deleted = format!("DELETE FROM services WHERE id = '{}'", kept.service);
+    diesel::sql_query(deleted).execute(&mut admin).await.unwrap();
+    let late = json!([event("3", Utc::now(), 5, true)]);
+    let refused = post_events(&app, &kept.key, &late);
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        diesel::sql_query("COMMIT").execute(&mut admin).await.unwrap();
+    };
+    let (refused, ()) = tokio::join!(refused, commit);
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+    assert_eq!(app.count(&events_of(&kept.service)).await, 0);
+}
+
 pub async fn unreadable_batches_are_refused_without_writing() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;

@@ -66,6 +66,7 @@ fn main() -> std::process::ExitCode {
         ingest::keys_write_only_to_their_service_and_clients_see_only_their_own,
         ingest::revoked_keys_and_paused_services_are_refused,
         ingest::unreadable_batches_are_refused_without_writing,
+        ingest::a_deleted_service_loses_its_events_and_never_gains_new_ones,
         ingest::rollups_equal_the_raw_events_over_random_batches,
         ingest::summary_compares_with_the_previous_period_and_percentiles_are_close,
         ingest::days_are_local_days_across_a_daylight_saving_change,
