@@ -159,11 +159,10 @@ fn column<'a, T>(batch: &[&'a ValidEvent], value: impl Fn(&'a ValidEvent) -> T) 
 
 /// Tells every server process, when the transaction commits, that a service's figures changed
 /// (live streams answer it; cached figures are dropped).
-pub async fn announce(conn: &mut AsyncPgConnection, service_id: Uuid) -> QueryResult<()> {
+pub async fn announce(mut conn: &AsyncPgConnection, service_id: Uuid) -> QueryResult<usize> {
     diesel::select(pg_notify(CHANNEL, service_id.to_string()))
-        .execute(conn)
-        .await?;
-    Ok(())
+        .execute(&mut conn)
+        .await
 }
 
 define_sql_function!(fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text));
@@ -188,8 +187,8 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
         }
     }
 
-    // Sorted keys and one statement order: concurrent batches lock rollup rows in the same
-    // order, so they cannot deadlock.
+    // Sorted keys and one statement order (the join sends them in the order it polls them):
+    // concurrent batches lock rollup rows in the same order, so they cannot deadlock.
     let shared: &AsyncPgConnection = conn;
     let hourly = upsert_rollups!(&*shared, metrics, service_id, hours);
     let daily = upsert_rollups!(&*shared, metrics_daily, service_id, days);
@@ -258,8 +257,7 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
             .execute(&mut &*shared)
             .await
     };
-    let notify = diesel::select(pg_notify(CHANNEL, service_id.to_string())).execute(&mut &*shared);
-    futures_util::try_join!(hourly, daily, by_model, by_error, notify)?;
+    futures_util::try_join!(hourly, daily, by_model, by_error, announce(shared, service_id))?;
     Ok(())
 }
 
