@@ -1,4 +1,4 @@
-//! RagSites Portal: one crate, built as the SSR server (`ssr`) and the hydrating client (`hydrate`).
+//! RagSites Portal: one crate, built as the SSR server (`ssr`) and the browser's islands (`hydrate`).
 
 pub mod admin;
 pub mod analytics;
@@ -22,7 +22,7 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
     // Lets tests (and CSS) tell a hydrated page from a server-rendered one.
     if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "true");

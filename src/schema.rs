@@ -160,7 +160,6 @@ diesel::table! {
 diesel::joinable!(activity_logs -> services (service_id));
 diesel::joinable!(activity_logs -> users (user_id));
 diesel::joinable!(api_keys -> services (service_id));
-diesel::joinable!(events -> services (service_id));
 diesel::joinable!(metrics -> services (service_id));
 diesel::joinable!(metrics_daily -> services (service_id));
 diesel::joinable!(metrics_by_error -> services (service_id));

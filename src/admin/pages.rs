@@ -20,12 +20,7 @@ pub fn AdminPage() -> impl IntoView {
     let create_client = ServerAction::<AdminCreateClient>::new();
     let assign_plan = ServerAction::<AdminAssignPlan>::new();
     let create_service = ServerAction::<AdminCreateService>::new();
-    // Refetched after a change succeeds, never after a refusal: a refused form keeps its input.
-    let changes = RwSignal::new(0u32);
-    count_successes(create_client, changes);
-    count_successes(assign_plan, changes);
-    count_successes(create_service, changes);
-    let data = Resource::new(move || changes.get(), |_| admin_view());
+    let data = Resource::new(|| (), |_| admin_view());
     view! {
         <Title text="Admin" />
         <RequireUser>
@@ -40,18 +35,6 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </RequireUser>
     }
-}
-
-fn count_successes<S>(action: ServerAction<S>, changes: RwSignal<u32>)
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
-    S::Output: Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
-            changes.update(|n| *n += 1);
-        }
-    });
 }
 
 fn plan_options(plans: &[Plan], selected: Option<&str>) -> impl IntoView + use<> {

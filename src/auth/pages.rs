@@ -2,13 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 
 use super::User;
 use super::api::{Register, SignIn, SignOut, current_user};
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, load_page_on_success, use_form_error, use_query_value};
-use crate::ui::format::url_component;
+use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
 use crate::ui::states::Loading;
 
 /// The account actions and the signed-in user, provided once by the layout.
@@ -27,9 +26,6 @@ pub fn provide_auth() -> AuthContext {
     let sign_in = ServerAction::<SignIn>::new();
     let register = ServerAction::<Register>::new();
     let sign_out = ServerAction::<SignOut>::new();
-    load_page_on_success(sign_in);
-    load_page_on_success(register);
-    load_page_on_success(sign_out);
     let pathname = use_location().pathname;
     let user = Resource::new_blocking(move || pathname.get(), |_| current_user());
     let auth = AuthContext {
@@ -46,27 +42,7 @@ pub fn provide_auth() -> AuthContext {
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = expect_context::<AuthContext>();
-    let location = use_location();
-    let navigate = use_navigate();
     let children = StoredValue::new(children);
-    // The server checked before rendering; in the browser, each page asks afresh as it mounts
-    // (a resource made after hydration may reuse data from the first render).
-    Effect::new(move |_| {
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            if let Ok(None) = current_user().await {
-                let here = format!(
-                    "{}{}",
-                    location.pathname.get_untracked(),
-                    location.search.get_untracked()
-                );
-                navigate(
-                    &format!("/auth/signin?next={}", url_component(&here)),
-                    Default::default(),
-                );
-            }
-        });
-    });
     view! {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

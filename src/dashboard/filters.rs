@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
@@ -18,22 +17,19 @@ pub const RANGES: [(&str, &str); 5] = [
     ("custom", "Custom range"),
 ];
 
-/// The query the URL asks for; `from` and `to` count only for a custom range.
-pub fn use_analytics_query(service: Signal<Option<Uuid>>) -> Memo<AnalyticsQuery> {
-    let params = use_query_map();
-    Memo::new(move |_| {
-        params.with(|p| {
-            let range = p.get("range").filter(|r| RANGES.iter().any(|(value, _)| value == r));
-            let custom = range.as_deref() == Some("custom");
-            let moment = |name| p.get(name).filter(|_| custom).and_then(|v| parse_moment(&v));
-            AnalyticsQuery {
-                from: moment("from"),
-                to: moment("to"),
-                range,
-                service: service.get().or_else(|| p.get("service").and_then(|v| v.parse().ok())),
-                tz: None,
-            }
-        })
+/// The query the page's URL asks for; `from` and `to` count only for a custom range.
+pub fn analytics_query(service: Option<Uuid>) -> AnalyticsQuery {
+    use_query_map().with_untracked(|p| {
+        let range = p.get("range").filter(|r| RANGES.iter().any(|(value, _)| value == r));
+        let custom = range.as_deref() == Some("custom");
+        let moment = |name| p.get(name).filter(|_| custom).and_then(|v| parse_moment(&v));
+        AnalyticsQuery {
+            from: moment("from"),
+            to: moment("to"),
+            range,
+            service: service.or_else(|| p.get("service").and_then(|v| v.parse().ok())),
+            tz: None,
+        }
     })
 }
 
@@ -57,37 +53,37 @@ pub fn query_string(query: &AnalyticsQuery) -> String {
         .join("&")
 }
 
-/// Range and service pickers. A plain GET form, so it works without JavaScript; once hydrated
-/// a changed select applies at once (the router keeps it a client-side navigation).
+/// Range and service pickers. A plain GET form, so it works without JavaScript; in an island
+/// a changed select applies at once.
 #[component]
 pub fn Filters(
-    query: Memo<AnalyticsQuery>,
+    query: AnalyticsQuery,
     /// Where the form leads (the page itself).
     action: String,
     /// The services to choose from; none on a service's own page.
     #[prop(optional)]
     services: Vec<(Uuid, String)>,
 ) -> impl IntoView {
-    let range = move || query.with(|q| q.range.clone().unwrap_or_else(|| "7d".into()));
+    let range = query.range.clone().unwrap_or_else(|| "7d".into());
     let day = |moment: Option<Moment>| match moment {
         Some(Moment::Day(day)) => day.to_string(),
         Some(Moment::At(at)) => at.date_naive().to_string(),
         None => String::new(),
     };
     let has_services = !services.is_empty();
-    let selected_service = move || query.with(|q| q.service);
+    let selected_service = query.service;
     let service_options = services
         .into_iter()
         .map(|(id, name)| {
             view! {
-                <option value=id.to_string() selected=move || selected_service() == Some(id)>
+                <option value=id.to_string() selected=selected_service == Some(id)>
                     {name}
                 </option>
             }
         })
         .collect_view();
     view! {
-        <Form method="GET" action=action attr:class="filters" on:change=apply_on_change>
+        <form method="get" action=action class="filters" on:change=apply_on_change>
             <label class="filters__field">
                 <span class="visually-hidden">"Date range"</span>
                 <select name="range" aria-label="Date range">
@@ -95,7 +91,7 @@ pub fn Filters(
                         .iter()
                         .map(|(value, label)| {
                             view! {
-                                <option value=*value selected=move || range() == *value>
+                                <option value=*value selected=range == *value>
                                     {*label}
                                 </option>
                             }
@@ -106,11 +102,11 @@ pub fn Filters(
             <span class="filters__dates">
                 <label class="filters__field">
                     "From"
-                    <input type="date" name="from" value=move || day(query.with(|q| q.from)) />
+                    <input type="date" name="from" value=day(query.from) />
                 </label>
                 <label class="filters__field">
                     "To"
-                    <input type="date" name="to" value=move || day(query.with(|q| q.to)) />
+                    <input type="date" name="to" value=day(query.to) />
                 </label>
             </span>
             {has_services
@@ -119,7 +115,7 @@ pub fn Filters(
                 <label class="filters__field">
                     <span class="visually-hidden">"Service"</span>
                     <select name="service" aria-label="Service">
-                        <option value="" selected=move || selected_service().is_none()>
+                        <option value="" selected=selected_service.is_none()>
                             "All services"
                         </option>
                         {service_options}
@@ -130,7 +126,7 @@ pub fn Filters(
             <button class="button" type="submit">
                 "Apply"
             </button>
-        </Form>
+        </form>
     }
 }
 

@@ -17,7 +17,7 @@ enum Status {
 }
 
 #[component]
-pub fn LiveIndicator(query: Memo<AnalyticsQuery>, on_update: Callback<()>) -> impl IntoView {
+pub fn LiveIndicator(query: AnalyticsQuery, on_update: Callback<()>) -> impl IntoView {
     let status = RwSignal::new(Status::Off);
     #[cfg(feature = "hydrate")]
     connect(query, status, on_update);
@@ -43,7 +43,7 @@ pub fn LiveIndicator(query: Memo<AnalyticsQuery>, on_update: Callback<()>) -> im
 }
 
 #[cfg(feature = "hydrate")]
-fn connect(query: Memo<AnalyticsQuery>, status: RwSignal<Status>, on_update: Callback<()>) {
+fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<()>) {
     use std::time::Duration;
 
     use wasm_bindgen::JsCast;
@@ -62,9 +62,9 @@ fn connect(query: Memo<AnalyticsQuery>, status: RwSignal<Status>, on_update: Cal
     // The browser reconnects after a dropped connection by itself; after a refused one (a
     // restart, an error answer) it gives up, so this tries again a few seconds later.
     let attempt = RwSignal::new(0u32);
+    let url = format!("/api/v1/live?{}", super::filters::query_string(&query));
     Effect::new(move |_| {
         attempt.track();
-        let url = format!("/api/v1/live?{}", super::filters::query_string(&query.get()));
         close();
         status.set(Status::Connecting);
         let Ok(source) = EventSource::new(&url) else {

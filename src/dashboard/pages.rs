@@ -3,13 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::view::{AnalyticsView, use_analytics};
+use super::filters::analytics_query;
+use super::view::AnalyticsView;
 use crate::auth::pages::{AuthContext, RequireUser};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
-    let analytics = use_analytics(Signal::stored(None));
+    let query = analytics_query(None);
     let name = move || {
         auth.user
             .get()
@@ -25,7 +26,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>"Dashboard"</h1>
                 <p class="page-header__lead">"Welcome, " {name} ". Here is how your AI services are doing."</p>
             </section>
-            <AnalyticsView analytics path="/dashboard".to_owned() />
+            <AnalyticsView query=query.clone() path="/dashboard".to_owned() single=false />
         </RequireUser>
     }
 }

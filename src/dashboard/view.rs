@@ -2,11 +2,10 @@
 //! filters, live indicator, export, cards, charts and tables, all from one server call.
 
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use super::cards::MetricCards;
 use super::charts::{Chart, Hidden, Series as ChartSeries, Shape};
-use super::filters::{Filters, query_string, use_analytics_query};
+use super::filters::{Filters, query_string};
 use super::live::LiveIndicator;
 use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
 use crate::analytics::api::{DashboardData, load_dashboard};
@@ -15,35 +14,25 @@ use crate::error::AppError;
 use crate::ui::format::{compact, count, millis};
 use crate::ui::states::{EmptyState, Loading};
 
-/// A view's query (from the URL) and its data, refetched on live updates.
-#[derive(Clone, Copy)]
-pub struct Analytics {
-    query: Memo<AnalyticsQuery>,
-    data: Resource<Result<DashboardData, AppError>>,
-    refresh: RwSignal<u32>,
-}
-
-/// Made at the top of a page, never inside a suspense boundary: a resource made there is
-/// numbered differently by the server and the browser, and hydration fails.
-pub fn use_analytics(service: Signal<Option<Uuid>>) -> Analytics {
-    let query = use_analytics_query(service);
-    let refresh = RwSignal::new(0u32);
-    let data = Resource::new(move || (query.get(), refresh.get()), |(query, _)| load_dashboard(query));
-    Analytics { query, data, refresh }
-}
-
-#[component]
+/// Filters, live indicator, export and figures: an island, the part of the page that runs in
+/// the browser. The query comes from the page's URL; a changed filter loads a new page.
+#[island]
 pub fn AnalyticsView(
-    analytics: Analytics,
+    query: AnalyticsQuery,
     /// The page's own path, where the filters lead.
     path: String,
     /// On a service's page: one service, no service filter or breakdown.
-    #[prop(optional)]
     single: bool,
 ) -> impl IntoView {
-    let Analytics { query, data, refresh } = analytics;
+    // Made before any suspense boundary: a resource made inside one is numbered differently by
+    // the server and the browser, and hydration fails.
+    let refresh = RwSignal::new(0u32);
+    let data = {
+        let query = query.clone();
+        Resource::new(move || refresh.get(), move |_| load_dashboard(query.clone()))
+    };
     Hidden::provide();
-    let export = move || format!("/api/v1/analytics/export.csv?{}", query_string(&query.get()));
+    let export = format!("/api/v1/analytics/export.csv?{}", query_string(&query));
     let on_update = Callback::new(move |()| refresh.update(|n| *n += 1));
     // While other figures load, the ones shown are dimmed and marked busy, not passed off as current.
     // Only in the browser: the server renders the figures once, and a write there (the Transition
@@ -55,11 +44,14 @@ pub fn AnalyticsView(
             pending.set(busy);
         }
     });
+    let range = query.range.clone().unwrap_or_default();
+    let filters_query = query.clone();
     view! {
         <div class="toolbar">
             <Transition fallback=|| ()>
                 {move || {
                     let action = path.clone();
+                    let query = filters_query.clone();
                     Suspend::new(async move {
                         let services = data.await?.services;
                         let services = if single { Vec::new() } else { services };
@@ -76,17 +68,19 @@ pub fn AnalyticsView(
         </div>
         <div class="figures" class:figures--pending=pending aria-busy=move || pending.get().to_string()>
         <Transition fallback=|| view! { <Loading label="Loading your figures…" /> } set_pending>
-            {move || Suspend::new(async move {
-                let data = data.await?;
-                let range = query.with_untracked(|q| q.range.clone()).unwrap_or_default();
-                Ok::<_, AppError>(
-                    if !single && data.services.is_empty() {
-                        view! { <NoServicesYet /> }.into_any()
-                    } else {
-                        view! { <Figures data range single /> }.into_any()
-                    },
-                )
-            })}
+            {move || {
+                let range = range.clone();
+                Suspend::new(async move {
+                    let data = data.await?;
+                    Ok::<_, AppError>(
+                        if !single && data.services.is_empty() {
+                            view! { <NoServicesYet /> }.into_any()
+                        } else {
+                            view! { <Figures data range single /> }.into_any()
+                        },
+                    )
+                })
+            }}
         </Transition>
         </div>
     }

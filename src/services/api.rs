@@ -31,7 +31,12 @@ pub async fn create_service(name: String, kind: String, description: Option<Stri
         ..Default::default()
     };
     let new = super::NewService { name, kind, config };
-    super::backend::create(&mut *state.conn().await?, auth.user.id, &new, &client).await
+    let service = super::backend::create(&mut *state.conn().await?, auth.user.id, &new, &client).await?;
+    // A new service opens at once: its next step is an API key.
+    if crate::ui::form::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/services/{}", service.id));
+    }
+    Ok(service)
 }
 
 #[server(prefix = "/api/fn", endpoint = "set_service_status")]

@@ -3,16 +3,16 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use super::api::{CreateKey, CreateService, RevokeKey, SetServiceStatus, get_service, list_keys};
 use super::{ApiKeyInfo, CreatedKey, Service, ServiceKind, ServiceStatus};
-use crate::analytics::ServiceUsage;
 use crate::analytics::api::load_service_usage;
+use crate::analytics::{AnalyticsQuery, ServiceUsage};
 use crate::auth::pages::RequireUser;
-use crate::dashboard::filters::{Filters, use_analytics_query};
-use crate::dashboard::view::{Analytics, AnalyticsView, use_analytics};
+use crate::dashboard::filters::{Filters, analytics_query};
+use crate::dashboard::view::AnalyticsView;
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_form_error};
 use crate::ui::format::{count, percent, timestamp};
@@ -26,8 +26,11 @@ fn status_badge(status: ServiceStatus) -> impl IntoView {
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
-    let query = use_analytics_query(Signal::stored(None));
-    let usage = Resource::new(move || query.get(), load_service_usage);
+    let query = analytics_query(None);
+    let usage = {
+        let query = query.clone();
+        Resource::new(|| (), move |_| load_service_usage(query.clone()))
+    };
     view! {
         <Title text="Services" />
         <RequireUser>
@@ -35,20 +38,23 @@ pub fn ServicesPage() -> impl IntoView {
                 <h1>"Services"</h1>
                 <p class="page-header__lead">"The chatbots, RAG sites and voice agents we run for you."</p>
             </section>
-            <ServiceList query usage />
+            <ServiceList query=query.clone() usage />
             <NewService />
         </RequireUser>
     }
 }
 
+/// The list's filters, as an island: a changed select applies at once.
+#[island]
+fn ServiceFilters(query: AnalyticsQuery) -> impl IntoView {
+    view! { <Filters query action="/services".to_owned() /> }
+}
+
 #[component]
-fn ServiceList(
-    query: Memo<crate::analytics::AnalyticsQuery>,
-    usage: Resource<Result<Vec<ServiceUsage>, AppError>>,
-) -> impl IntoView {
+fn ServiceList(query: AnalyticsQuery, usage: Resource<Result<Vec<ServiceUsage>, AppError>>) -> impl IntoView {
     view! {
         <div class="toolbar">
-            <Filters query action="/services".to_owned() />
+            <ServiceFilters query />
         </div>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
@@ -103,16 +109,9 @@ fn ServiceList(
 
 #[component]
 fn NewService() -> impl IntoView {
+    // A plain form post: the server opens the new service's page (its next step is a key).
     let action = ServerAction::<CreateService>::new();
     let error = use_form_error(move || action.value().get().map(Result::err));
-    let navigate = use_navigate();
-    // With JavaScript, a new service opens at once (to create its key); without, the browser
-    // comes back to this list.
-    Effect::new(move |_| {
-        if let Some(Ok(service)) = action.value().get() {
-            navigate(&format!("/services/{}", service.id), Default::default());
-        }
-    });
     view! {
         <section class="panel" aria-labelledby="new-service">
             <h2 class="panel__title" id="new-service">
@@ -139,18 +138,14 @@ fn NewService() -> impl IntoView {
     }
 }
 
-/// Every resource of the page is made here, outside the suspense boundaries (see
-/// [`use_analytics`]); a service that is not the user's shows the 404 page and nothing else.
+/// A service that is not the user's shows the 404 page and nothing else.
 #[component]
 pub fn ServicePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    let id = use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
     let set_status = ServerAction::<SetServiceStatus>::new();
-    let analytics = use_analytics(id.into());
-    let keys = KeyActions::new(id);
     let service = Resource::new(
-        move || (id.get(), set_status.version().get()),
-        |(id, _)| async move {
+        || (),
+        move |_| async move {
             match id {
                 Some(id) => get_service(id).await,
                 None => Err(AppError::NotFound),
@@ -162,7 +157,7 @@ pub fn ServicePage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match service.await {
-                        Ok(service) => Ok(view! { <ServiceDetail service set_status analytics keys /> }.into_any()),
+                        Ok(service) => Ok(view! { <ServiceDetail service set_status /> }.into_any()),
                         Err(AppError::NotFound) => Ok(view! { <NotFound /> }.into_any()),
                         Err(error) => Err(error),
                     }
@@ -173,12 +168,7 @@ pub fn ServicePage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceDetail(
-    service: Service,
-    set_status: ServerAction<SetServiceStatus>,
-    analytics: Analytics,
-    keys: KeyActions,
-) -> impl IntoView {
+fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -> impl IntoView {
     let (next_status, toggle_label) = match service.status {
         ServiceStatus::Active => (ServiceStatus::Paused, "Pause"),
         _ => (ServiceStatus::Active, "Resume"),
@@ -209,7 +199,7 @@ fn ServiceDetail(
         <p class="notice" role="note" hidden=service.status != ServiceStatus::Paused>
             "This service is paused: its events are refused until you resume it."
         </p>
-        <AnalyticsView analytics path=format!("/services/{}", service.id) single=true />
+        <AnalyticsView query=analytics_query(Some(service.id)) path=format!("/services/{}", service.id) single=true />
         <div class="grid grid--2">
             <section class="panel" aria-labelledby="configuration">
                 <h2 class="panel__title" id="configuration">
@@ -230,41 +220,23 @@ fn ServiceDetail(
                     </dd>
                 </dl>
             </section>
-            <ApiKeys service_id=service.id keys />
+            <ApiKeys service_id=service.id />
         </div>
     }
     .into_any()
 }
 
-/// The key list and the actions that change it.
-#[derive(Clone, Copy)]
-struct KeyActions {
-    create: ServerAction<CreateKey>,
-    revoke: ServerAction<RevokeKey>,
-    list: Resource<Result<Vec<ApiKeyInfo>, AppError>>,
-}
-
-impl KeyActions {
-    fn new(service_id: Memo<Option<Uuid>>) -> Self {
-        let create = ServerAction::<CreateKey>::new();
-        let revoke = ServerAction::<RevokeKey>::new();
-        let list = Resource::new(
-            move || (service_id.get(), create.version().get(), revoke.version().get()),
-            |(id, ..)| async move {
-                match id {
-                    Some(id) => list_keys(id).await,
-                    None => Err(AppError::NotFound),
-                }
-            },
-        );
-        Self { create, revoke, list }
-    }
-}
-
-#[component]
-fn ApiKeys(service_id: Uuid, keys: KeyActions) -> impl IntoView {
-    let KeyActions { create, revoke, list } = keys;
-    let create_error = use_form_error(move || create.value().get().map(Result::err));
+/// The key list and the forms that change it: an island, since a new key's secret is shown
+/// once, in the page's memory.
+#[island]
+fn ApiKeys(service_id: Uuid) -> impl IntoView {
+    let create = ServerAction::<CreateKey>::new();
+    let revoke = ServerAction::<RevokeKey>::new();
+    let list = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        move |_| list_keys(service_id),
+    );
+    let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     // The secret is shown once, in this page's memory: without JavaScript there is nowhere to
     // show it safely (never in a URL), so the button waits for hydration.
     let hydrated = RwSignal::new(false);

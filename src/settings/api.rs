@@ -38,6 +38,7 @@ pub async fn save_profile(
         ("name", profile.name.as_str()),
         ("email", profile.email.as_str()),
         ("company", profile.company.as_deref().unwrap_or("")),
+        ("bio", profile.bio.as_deref().unwrap_or("")),
         ("avatar_url", profile.avatar_url.as_deref().unwrap_or("")),
     ];
     crate::ui::form::answer_form_post(result, "/settings/profile", &keep)
@@ -109,7 +110,9 @@ pub async fn change_password(
         .await
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/settings/security", &[])
+    crate::ui::form::answer_form_post_with(result, "/settings/security", &[], |signed_out| {
+        vec![("signed_out", signed_out.to_string())]
+    })
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_sessions")]

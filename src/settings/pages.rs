@@ -1,6 +1,6 @@
 //! `/settings/{profile,notifications,security,billing}`: one page per tab, each deep-linkable.
-//! Every form is an `ActionForm`, so it posts without JavaScript too. Resources are made at the
-//! top of each page, never inside a suspense boundary (hydration numbers them in order).
+//! Every form posts to its server function, which answers with the tab again (`?saved=1`, or
+//! the error and the fields typed).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,7 +14,7 @@ use super::{ActivityPage, BIO_MAX_CHARS, Preferences, Profile, SessionInfo};
 use crate::auth::pages::RequireUser;
 use crate::billing::BillingOverview;
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_form_error};
+use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
 use crate::ui::format::{count, timestamp, usd};
 use crate::ui::states::Loading;
 use crate::ui::table::{Column, DataTable};
@@ -173,7 +173,7 @@ fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl Into
                         aria-describedby="field-bio-message"
                         aria-invalid=move || bio_error().is_some().to_string()
                     >
-                        {profile.bio.unwrap_or_default()}
+                        {initial("bio", profile.bio.unwrap_or_default())}
                     </textarea>
                     <p class="field__message" id="field-bio-message">
                         {move || bio_error().unwrap_or_else(|| format!("At most {BIO_MAX_CHARS} characters."))}
@@ -322,16 +322,20 @@ pub fn SecuritySettingsPage() -> impl IntoView {
     }
 }
 
+fn signed_out_message(others: usize) -> String {
+    match others {
+        0 => "Password changed.".to_owned(),
+        1 => "Password changed; 1 other session was signed out.".to_owned(),
+        n => format!("Password changed; {n} other sessions were signed out."),
+    }
+}
+
 #[component]
 fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
     let error = use_form_error(move || action.value().get().map(Result::err));
     let saved = use_saved(action);
-    let message = move || match action.value().get() {
-        Some(Ok(0)) | None => "Password changed.".to_owned(),
-        Some(Ok(1)) => "Password changed; 1 other session was signed out.".to_owned(),
-        Some(Ok(n)) => format!("Password changed; {n} other sessions were signed out."),
-        Some(Err(_)) => String::new(),
-    };
+    let signed_out = use_query_value("signed_out");
+    let message = move || signed_out_message(signed_out.get().parse().unwrap_or(0));
     view! {
         <section class="panel card" aria-labelledby="password-title">
             <h2 class="panel__title" id="password-title">"Change password"</h2>

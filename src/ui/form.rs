@@ -6,7 +6,6 @@
 //! [`use_form_error`] reads either.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
@@ -83,18 +82,6 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
-/// Loads `path` as a new page once an action answers with it (after signing in or out).
-pub fn load_page_on_success<S>(action: ServerAction<S>)
-where
-    S: ServerFn<Output = String, Error = AppError> + Send + Sync + Clone + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = action.value().get() {
-            let _ = window().location().set_href(&path);
-        }
-    });
-}
-
 /// A browser's own form submission (no JavaScript): it wants HTML back, not data.
 #[cfg(feature = "ssr")]
 pub fn is_plain_form_post() -> bool {
@@ -111,8 +98,24 @@ pub fn is_plain_form_post() -> bool {
 /// or with the error and the fields in `keep`; the enhanced form reads the result itself.
 #[cfg(feature = "ssr")]
 pub fn answer_form_post<T>(result: Result<T, AppError>, page: &str, keep: &[(&str, &str)]) -> Result<T, AppError> {
+    answer_form_post_with(result, page, keep, |_| Vec::new())
+}
+
+/// [`answer_form_post`], with what the page should say about the success in the query too.
+#[cfg(feature = "ssr")]
+pub fn answer_form_post_with<T>(
+    result: Result<T, AppError>,
+    page: &str,
+    keep: &[(&str, &str)],
+    outcome: impl Fn(&T) -> Vec<(&'static str, String)>,
+) -> Result<T, AppError> {
     match &result {
-        Ok(_) if is_plain_form_post() => leptos_axum::redirect(&format!("{page}?saved=1")),
+        Ok(value) if is_plain_form_post() => {
+            let mut pairs = vec![("saved", "1".to_owned())];
+            pairs.extend(outcome(value));
+            let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+            leptos_axum::redirect(&format!("{page}?{query}"));
+        }
         Ok(_) => {}
         Err(error) => report_to_plain_form(error, page, keep),
     }

@@ -1,11 +1,8 @@
 //! The responsive navbar. On narrow screens a checkbox opens the menu and a `<details>` holds
-//! the account menu, so both work before hydration; once hydrated, Escape and navigation
-//! close them.
+//! the account menu, so both work without JavaScript; once hydrated, Escape closes them.
 
 use leptos::ev;
-use leptos::html::{Details, Input};
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 use crate::auth::pages::AuthContext;
 use crate::auth::{Role, User};
@@ -13,30 +10,6 @@ use crate::auth::{Role, User};
 #[component]
 pub fn Navbar() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
-    let menu = NodeRef::<Input>::new();
-    let account = NodeRef::<Details>::new();
-    let close = move || {
-        if let Some(toggle) = menu.get_untracked() {
-            toggle.set_checked(false);
-        }
-        if let Some(details) = account.get_untracked() {
-            details.set_open(false);
-        }
-    };
-    let pathname = use_location().pathname;
-    // Not on the first run: that is hydration, and a menu opened before it must stay open.
-    Effect::new(move |ran: Option<()>| {
-        pathname.track();
-        if ran.is_some() {
-            close();
-        }
-    });
-    let escape = window_event_listener(ev::keydown, move |event| {
-        if event.key() == "Escape" {
-            close();
-        }
-    });
-    on_cleanup(move || escape.remove());
 
     let links = move |user: Option<User>| match user {
         Some(user) => view! {
@@ -52,7 +25,7 @@ pub fn Navbar() -> impl IntoView {
                 </li>
             })}
             <li>
-                <details class="account" node_ref=account>
+                <details class="account">
                     <summary class="account__button" aria-label="Account">
                         <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
                         <span class="account__name">{user.name.clone()}</span>
@@ -108,7 +81,6 @@ pub fn Navbar() -> impl IntoView {
                         type="checkbox"
                         aria-label="Menu"
                         aria-controls="menu-list"
-                        node_ref=menu
                     />
                     <span class="menu__button" aria-hidden="true">
                         <span class="menu__icon"></span>
@@ -118,10 +90,35 @@ pub fn Navbar() -> impl IntoView {
                             {move || Suspend::new(async move { links(auth.user.await.ok().flatten()) })}
                         </Transition>
                     </ul>
+                    <CloseOnEscape />
                 </div>
             </nav>
         </header>
     }
+}
+
+/// Escape closes the menu and the account menu: the navbar's one island.
+#[island]
+fn CloseOnEscape() -> impl IntoView {
+    let escape = window_event_listener(ev::keydown, |event| {
+        if event.key() != "Escape" {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let find = |selector| document().query_selector(selector).ok().flatten();
+            if let Some(toggle) = find(".menu__toggle").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                toggle.set_checked(false);
+            }
+            if let Some(details) =
+                find("details.account").and_then(|e| e.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+            {
+                details.set_open(false);
+            }
+        }
+    });
+    on_cleanup(move || escape.remove());
 }
 
 fn initials(name: &str) -> String {
