@@ -41,7 +41,7 @@ pub async fn admin_create_client(
             .map(drop)
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/admin", &[("name", &name), ("email", &email)])
+    answer(result, "client", &[("name", &name), ("email", &email)])
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_assign_plan")]
@@ -53,7 +53,7 @@ pub async fn admin_assign_plan(user_id: String, plan_id: String) -> Result<(), A
         super::backend::assign_plan(&mut *state.conn().await?, user_id, plan_id, &client).await
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/admin", &[])
+    answer(result, "plan", &[])
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_create_service")]
@@ -74,7 +74,14 @@ pub async fn admin_create_service(user_id: String, name: String, kind: String) -
         crate::services::backend::create(&mut conn, owner, &new, &client).await
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/admin", &[("service_name", &name)])
+    answer(result, "service", &[("service_name", &name)])
+}
+
+/// Back to `/admin`, naming the form (`?form=client|plan|service`) whose outcome the page shows.
+#[cfg(feature = "ssr")]
+fn answer<T>(result: Result<T, AppError>, form: &'static str, keep: &[(&str, &str)]) -> Result<T, AppError> {
+    let keep = [&[("form", form)], keep].concat();
+    crate::ui::form::answer_form_post_with(result, "/admin", &keep, |_| vec![("form", form.to_owned())])
 }
 
 #[cfg(feature = "ssr")]

@@ -2,7 +2,9 @@
 //! create a client, assign a plan and create a service for a client. Clients get a 403 page.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use super::AdminData;
 use super::api::{AdminAssignPlan, AdminCreateClient, AdminCreateService, admin_view};
@@ -17,9 +19,6 @@ use crate::ui::table::{Column, DataTable};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let create_client = ServerAction::<AdminCreateClient>::new();
-    let assign_plan = ServerAction::<AdminAssignPlan>::new();
-    let create_service = ServerAction::<AdminCreateService>::new();
     let data = Resource::new(|| (), |_| admin_view());
     view! {
         <Title text="Admin" />
@@ -27,7 +26,7 @@ pub fn AdminPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(view) => Ok(view! { <Admin view create_client assign_plan create_service /> }.into_any()),
+                        Ok(view) => Ok(view! { <Admin view /> }.into_any()),
                         Err(AppError::Forbidden) => Ok(view! { <Forbidden /> }.into_any()),
                         Err(other) => Err(other),
                     }
@@ -35,6 +34,23 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </RequireUser>
     }
+}
+
+/// The error a post of `form` came back with (the page has three forms).
+fn form_error(form: &'static str) -> Signal<Option<AppError>> {
+    let error = use_form_error();
+    let query = use_query_map();
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|_| query.read().get("form").as_deref() == Some(form))
+    })
+}
+
+/// Whether a post of `form` came back saved.
+fn saved(form: &'static str) -> Signal<bool> {
+    let query = use_query_map();
+    Signal::derive(move || query.with(|q| q.get("saved").is_some() && q.get("form").as_deref() == Some(form)))
 }
 
 fn plan_options(plans: &[Plan], selected: Option<&str>) -> impl IntoView + use<> {
@@ -54,20 +70,16 @@ fn plan_options(plans: &[Plan], selected: Option<&str>) -> impl IntoView + use<>
 }
 
 #[component]
-fn Admin(
-    view: AdminData,
-    create_client: ServerAction<AdminCreateClient>,
-    assign_plan: ServerAction<AdminAssignPlan>,
-    create_service: ServerAction<AdminCreateService>,
-) -> impl IntoView {
+fn Admin(view: AdminData) -> impl IntoView {
     let AdminData {
         overview,
         clients,
         plans,
     } = view;
-    let client_error = use_form_error(move || create_client.value().get().map(Result::err));
-    let plan_error = use_form_error(move || assign_plan.value().get().map(Result::err));
-    let service_error = use_form_error(move || create_service.value().get().map(Result::err));
+    let client_error = form_error("client");
+    let plan_error = form_error("plan");
+    let service_error = form_error("service");
+    let (client_saved, service_saved) = (saved("client"), saved("service"));
     let client_options = clients
         .iter()
         .map(|c| {
@@ -84,14 +96,14 @@ fn Admin(
                 <tr data-client=email>
                     <th scope="row">{c.name}<span class="key__name">{c.email}</span></th>
                     <td>
-                        <ActionForm action=assign_plan attr:class="form form--row">
+                        <form method="post" action=AdminAssignPlan::url() class="form form--row">
                             <input type="hidden" name="user_id" value=c.id.to_string() />
                             <select name="plan_id" aria-label="Plan">
                                 <option value="" selected=c.plan.is_none() disabled>"No plan"</option>
                                 {options}
                             </select>
                             <button class="button button--small" type="submit">"Assign"</button>
-                        </ActionForm>
+                        </form>
                     </td>
                     <td class="num">{c.services}</td>
                     <td class="num">{count(c.period_requests)}</td>
@@ -130,7 +142,7 @@ fn Admin(
         <div class="grid grid--2">
             <section class="panel card" aria-labelledby="new-client-title">
                 <h2 class="panel__title" id="new-client-title">"New client"</h2>
-                <ActionForm action=create_client attr:class="form" attr:novalidate="">
+                <form method="post" action=AdminCreateClient::url() class="form" novalidate="">
                     <FormField label="Name" name="name" error=client_error />
                     <FormField label="Email" name="email" kind="email" error=client_error />
                     <FormField
@@ -150,16 +162,16 @@ fn Admin(
                     </div>
                     <FormAlert error=client_error />
                     <p class="form-saved" role="status">
-                        {move || create_client.value().with(|v| matches!(v, Some(Ok(_)))).then_some("Client created.")}
+                        {move || client_saved.get().then_some("Client created.")}
                     </p>
-                    <button class="button button--primary" type="submit" disabled=move || create_client.pending().get()>
+                    <button class="button button--primary" type="submit">
                         "Create client"
                     </button>
-                </ActionForm>
+                </form>
             </section>
             <section class="panel card" aria-labelledby="new-service-title">
                 <h2 class="panel__title" id="new-service-title">"New service for a client"</h2>
-                <ActionForm action=create_service attr:class="form" attr:novalidate="">
+                <form method="post" action=AdminCreateService::url() class="form" novalidate="">
                     <div class="field">
                         <label for="field-user_id">"Client"</label>
                         <select id="field-user_id" name="user_id">{client_options}</select>
@@ -171,12 +183,12 @@ fn Admin(
                     </div>
                     <FormAlert error=service_error />
                     <p class="form-saved" role="status">
-                        {move || create_service.value().with(|v| matches!(v, Some(Ok(_)))).then_some("Service created.")}
+                        {move || service_saved.get().then_some("Service created.")}
                     </p>
-                    <button class="button button--primary" type="submit" disabled=move || create_service.pending().get()>
+                    <button class="button button--primary" type="submit">
                         "Create service"
                     </button>
-                </ActionForm>
+                </form>
             </section>
         </div>
     }

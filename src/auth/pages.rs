@@ -1,21 +1,19 @@
 //! The sign-in and registration pages, and the account context every page shares.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use super::User;
-use super::api::{Register, SignIn, SignOut, current_user};
+use super::api::{Register, SignIn, current_user};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
 use crate::ui::states::Loading;
 
-/// The account actions and the signed-in user, provided once by the layout.
+/// The signed-in user, provided once by the layout.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    pub sign_in: ServerAction<SignIn>,
-    pub register: ServerAction<Register>,
-    pub sign_out: ServerAction<SignOut>,
     pub user: Resource<Result<Option<User>, AppError>>,
 }
 
@@ -23,17 +21,9 @@ pub struct AuthContext {
 /// navigation (a session ended elsewhere shows in the navbar on the next page). Blocking: the
 /// server waits for it, so the navbar and guarded content are in the HTML itself.
 pub fn provide_auth() -> AuthContext {
-    let sign_in = ServerAction::<SignIn>::new();
-    let register = ServerAction::<Register>::new();
-    let sign_out = ServerAction::<SignOut>::new();
     let pathname = use_location().pathname;
     let user = Resource::new_blocking(move || pathname.get(), |_| current_user());
-    let auth = AuthContext {
-        sign_in,
-        register,
-        sign_out,
-        user,
-    };
+    let auth = AuthContext { user };
     provide_context(auth);
     auth
 }
@@ -58,8 +48,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = expect_context::<AuthContext>().sign_in;
-    let error = use_form_error(move || action.value().get().map(Result::err));
+    let error = use_form_error();
     let next = use_query_value("next");
     let email = use_query_value("email");
     view! {
@@ -67,15 +56,15 @@ pub fn SignInPage() -> impl IntoView {
         <section class="auth card">
             <h1>"Welcome back"</h1>
             <p class="auth__lead">"Sign in to see how your AI services are doing."</p>
-            <ActionForm action=action attr:class="form" attr:novalidate="">
-                <input type="hidden" name="next" prop:value=move || next.get() value=move || next.get() />
+            <form method="post" action=SignIn::url() class="form" novalidate="">
+                <input type="hidden" name="next" value=move || next.get() />
                 <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error />
                 <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
                 <FormAlert error />
-                <button class="button button--primary button--block" type="submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                <button class="button button--primary button--block" type="submit">
+                    "Sign in"
                 </button>
-            </ActionForm>
+            </form>
             <p class="auth__switch">"New here? " <a href="/auth/register">"Create an account"</a></p>
         </section>
     }
@@ -83,8 +72,7 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let action = expect_context::<AuthContext>().register;
-    let error = use_form_error(move || action.value().get().map(Result::err));
+    let error = use_form_error();
     let next = use_query_value("next");
     let name = use_query_value("name");
     let email = use_query_value("email");
@@ -98,8 +86,8 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="auth card">
             <h1>"Create your account"</h1>
             <p class="auth__lead">"Watch and manage the AI services we run for you."</p>
-            <ActionForm action=action attr:class="form" attr:novalidate="">
-                <input type="hidden" name="next" prop:value=move || next.get() value=move || next.get() />
+            <form method="post" action=Register::url() class="form" novalidate="">
+                <input type="hidden" name="next" value=move || next.get() />
                 <FormField label="Name" name="name" autocomplete="name" value=name error=field_error />
                 <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error />
                 <FormField
@@ -118,10 +106,10 @@ pub fn RegisterPage() -> impl IntoView {
                     error=field_error
                 />
                 <FormAlert error=field_error />
-                <button class="button button--primary button--block" type="submit" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                <button class="button button--primary button--block" type="submit">
+                    "Create account"
                 </button>
-            </ActionForm>
+            </form>
             <p class="auth__switch">"Already have an account? " <a href="/auth/signin">"Sign in"</a></p>
         </section>
     }

@@ -2,6 +2,7 @@
 //! figures, status, configuration and API keys).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
@@ -47,7 +48,7 @@ pub fn ServicesPage() -> impl IntoView {
 /// The list's filters, as an island: a changed select applies at once.
 #[island]
 fn ServiceFilters(query: AnalyticsQuery) -> impl IntoView {
-    view! { <Filters query action="/services".to_owned() /> }
+    view! { <Filters query action="/services".to_owned() /> }.into_any()
 }
 
 #[component]
@@ -109,15 +110,14 @@ fn ServiceList(query: AnalyticsQuery, usage: Resource<Result<Vec<ServiceUsage>, 
 
 #[component]
 fn NewService() -> impl IntoView {
-    // A plain form post: the server opens the new service's page (its next step is a key).
-    let action = ServerAction::<CreateService>::new();
-    let error = use_form_error(move || action.value().get().map(Result::err));
+    // The server answers a success with the new service's page (its next step is a key).
+    let error = use_form_error();
     view! {
         <section class="panel" aria-labelledby="new-service">
             <h2 class="panel__title" id="new-service">
                 "New service"
             </h2>
-            <ActionForm action attr:class="form form--inline" attr:novalidate="">
+            <form method="post" action=CreateService::url() class="form form--inline" novalidate="">
                 <FormField label="Name" name="name" error />
                 <div class="field">
                     <label for="field-kind">"Kind"</label>
@@ -130,19 +130,19 @@ fn NewService() -> impl IntoView {
                 </div>
                 <FormField label="Description (optional)" name="description" error />
                 <FormAlert error />
-                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                <button class="button button--primary" type="submit">
                     "Create service"
                 </button>
-            </ActionForm>
+            </form>
         </section>
     }
+    .into_any()
 }
 
 /// A service that is not the user's shows the 404 page and nothing else.
 #[component]
 pub fn ServicePage() -> impl IntoView {
     let id = use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
-    let set_status = ServerAction::<SetServiceStatus>::new();
     let service = Resource::new(
         || (),
         move |_| async move {
@@ -157,7 +157,7 @@ pub fn ServicePage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match service.await {
-                        Ok(service) => Ok(view! { <ServiceDetail service set_status /> }.into_any()),
+                        Ok(service) => Ok(view! { <ServiceDetail service /> }.into_any()),
                         Err(AppError::NotFound) => Ok(view! { <NotFound /> }.into_any()),
                         Err(error) => Err(error),
                     }
@@ -168,12 +168,12 @@ pub fn ServicePage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -> impl IntoView {
+fn ServiceDetail(service: Service) -> impl IntoView {
     let (next_status, toggle_label) = match service.status {
         ServiceStatus::Active => (ServiceStatus::Paused, "Pause"),
         _ => (ServiceStatus::Active, "Resume"),
     };
-    let status_error = use_form_error(move || set_status.value().get().map(Result::err));
+    let status_error = use_form_error();
     let config = service.config.clone();
     view! {
         <Title text=service.name.clone() />
@@ -187,14 +187,14 @@ fn ServiceDetail(service: Service, set_status: ServerAction<SetServiceStatus>) -
                     {service.kind.label()} " · " {status_badge(service.status)}
                 </p>
             </div>
-            <ActionForm action=set_status attr:class="form form--actions">
+            <form method="post" action=SetServiceStatus::url() class="form form--actions">
                 <input type="hidden" name="id" value=service.id.to_string() />
                 <input type="hidden" name="status" value=next_status.as_str() />
-                <button class="button" type="submit" disabled=move || set_status.pending().get()>
+                <button class="button" type="submit">
                     {toggle_label}
                 </button>
                 <FormAlert error=status_error />
-            </ActionForm>
+            </form>
         </section>
         <p class="notice" role="note" hidden=service.status != ServiceStatus::Paused>
             "This service is paused: its events are refused until you resume it."

@@ -3,6 +3,7 @@
 //! the error and the fields typed).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -79,17 +80,10 @@ fn SettingsFrame(tab: Tab, children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// "Saved." after the action succeeded, or after a plain form post came back with `?saved=1`.
-fn use_saved<S>(action: ServerAction<S>) -> Signal<bool>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
-    S::Output: Send + Sync + 'static,
-{
+/// "Saved." after a form post came back with `?saved=1`.
+fn use_saved() -> Signal<bool> {
     let query = use_query_map();
-    Signal::derive(move || match action.value().with(|v| v.as_ref().map(Result::is_ok)) {
-        Some(ok) => ok,
-        None => query.read().get("saved").is_some() && query.read().get("error").is_none(),
-    })
+    Signal::derive(move || query.read().get("saved").is_some() && query.read().get("error").is_none())
 }
 
 /// A field's first value: what a plain form post sent back after an error, else the saved one.
@@ -115,7 +109,6 @@ fn Saved(#[prop(into)] when: Signal<bool>, #[prop(default = "Saved.")] text: &'s
 
 #[component]
 pub fn ProfileSettingsPage() -> impl IntoView {
-    let action = ServerAction::<SaveProfile>::new();
     // Loaded once: the form then keeps what the user typed, whether a save succeeds or not.
     let profile = Resource::new(|| (), |_| load_profile());
     view! {
@@ -123,7 +116,7 @@ pub fn ProfileSettingsPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let profile = profile.await?;
-                    Ok::<_, AppError>(view! { <ProfileForm profile action /> })
+                    Ok::<_, AppError>(view! { <ProfileForm profile /> })
                 })}
             </Transition>
         </SettingsFrame>
@@ -131,14 +124,14 @@ pub fn ProfileSettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl IntoView {
-    let error = use_form_error(move || action.value().get().map(Result::err));
-    let saved = use_saved(action);
+fn ProfileForm(profile: Profile) -> impl IntoView {
+    let error = use_form_error();
+    let saved = use_saved();
     let bio_error = move || error.get().and_then(|e| e.field_message("bio"));
     view! {
         <section class="panel card" aria-labelledby="profile-title">
             <h2 class="panel__title" id="profile-title">"Profile"</h2>
-            <ActionForm action attr:class="form" attr:novalidate="">
+            <form method="post" action=SaveProfile::url() class="form" novalidate="">
                 <FormField label="Name" name="name" autocomplete="name" value=initial("name", profile.name) error />
                 <FormField
                     label="Email"
@@ -189,24 +182,23 @@ fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl Into
                 />
                 <FormAlert error />
                 <Saved when=saved />
-                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                <button class="button button--primary" type="submit">
                     "Save profile"
                 </button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
-    let action = ServerAction::<SavePreferences>::new();
     let preferences = Resource::new(|| (), |_| load_preferences());
     view! {
         <SettingsFrame tab=Tab::Notifications>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let preferences = preferences.await?;
-                    Ok::<_, AppError>(view! { <PreferencesForm preferences action /> })
+                    Ok::<_, AppError>(view! { <PreferencesForm preferences /> })
                 })}
             </Transition>
         </SettingsFrame>
@@ -214,9 +206,9 @@ pub fn NotificationSettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn PreferencesForm(preferences: Preferences, action: ServerAction<SavePreferences>) -> impl IntoView {
-    let error = use_form_error(move || action.value().get().map(Result::err));
-    let saved = use_saved(action);
+fn PreferencesForm(preferences: Preferences) -> impl IntoView {
+    let error = use_form_error();
+    let saved = use_saved();
     let checkbox = |name: &'static str, label: &'static str, checked: bool| {
         view! {
             <label class="check">
@@ -228,7 +220,7 @@ fn PreferencesForm(preferences: Preferences, action: ServerAction<SavePreference
     view! {
         <section class="panel card" aria-labelledby="preferences-title">
             <h2 class="panel__title" id="preferences-title">"Notifications and preferences"</h2>
-            <ActionForm action attr:class="form" attr:novalidate="">
+            <form method="post" action=SavePreferences::url() class="form" novalidate="">
                 <fieldset class="fieldset">
                     <legend>"Email"</legend>
                     {checkbox("email_notifications", "Email me when an alert fires", preferences.email_notifications)}
@@ -260,29 +252,17 @@ fn PreferencesForm(preferences: Preferences, action: ServerAction<SavePreference
                 />
                 <FormAlert error />
                 <Saved when=saved />
-                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                <button class="button button--primary" type="submit">
                     "Save preferences"
                 </button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
 #[component]
 pub fn SecuritySettingsPage() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
-    let revoke = ServerAction::<RevokeSession>::new();
-    let revoke_others = ServerAction::<RevokeOtherSessions>::new();
-    let sessions = Resource::new(
-        move || {
-            (
-                change.version().get(),
-                revoke.version().get(),
-                revoke_others.version().get(),
-            )
-        },
-        |_| load_sessions(),
-    );
+    let sessions = Resource::new(|| (), |_| load_sessions());
     let query = use_query_map();
     let page = move || {
         query
@@ -292,24 +272,14 @@ pub fn SecuritySettingsPage() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     };
-    let activity = Resource::new(
-        move || {
-            (
-                page(),
-                change.version().get(),
-                revoke.version().get(),
-                revoke_others.version().get(),
-            )
-        },
-        |(page, ..)| load_activity(page),
-    );
+    let activity = Resource::new(page, load_activity);
     view! {
         <SettingsFrame tab=Tab::Security>
-            <PasswordForm action=change />
+            <PasswordForm />
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let sessions = sessions.await?;
-                    Ok::<_, AppError>(view! { <Sessions sessions revoke revoke_others /> })
+                    Ok::<_, AppError>(view! { <Sessions sessions /> })
                 })}
             </Transition>
             <Transition fallback=|| view! { <Loading /> }>
@@ -331,15 +301,15 @@ fn signed_out_message(others: usize) -> String {
 }
 
 #[component]
-fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
-    let error = use_form_error(move || action.value().get().map(Result::err));
-    let saved = use_saved(action);
+fn PasswordForm() -> impl IntoView {
+    let error = use_form_error();
+    // Only a changed password answers with `signed_out` (a revoked session comes back saved too).
     let signed_out = use_query_value("signed_out");
-    let message = move || signed_out_message(signed_out.get().parse().unwrap_or(0));
+    let message = move || signed_out.get().parse().ok().map(signed_out_message);
     view! {
         <section class="panel card" aria-labelledby="password-title">
             <h2 class="panel__title" id="password-title">"Change password"</h2>
-            <ActionForm action attr:class="form" attr:novalidate="">
+            <form method="post" action=ChangePassword::url() class="form" novalidate="">
                 <FormField
                     label="Current password"
                     name="current_password"
@@ -364,31 +334,21 @@ fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
                 />
                 <FormAlert error />
                 <p class="form-saved" role="status">
-                    {move || saved.get().then(message)}
+                    {message}
                 </p>
                 <p class="form__note">"Every other device is signed out; this one stays signed in."</p>
-                <button class="button button--primary" type="submit" disabled=move || action.pending().get()>
+                <button class="button button--primary" type="submit">
                     "Change password"
                 </button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
 #[component]
-fn Sessions(
-    sessions: Vec<SessionInfo>,
-    revoke: ServerAction<RevokeSession>,
-    revoke_others: ServerAction<RevokeOtherSessions>,
-) -> impl IntoView {
+fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
     let others = sessions.iter().filter(|s| !s.current).count();
-    let error = use_form_error(move || {
-        revoke
-            .value()
-            .get()
-            .map(|r| r.map(drop).err())
-            .or_else(|| revoke_others.value().get().map(|r| r.map(drop).err()))
-    });
+    let error = use_form_error();
     let rows = sessions
         .into_iter()
         .map(|session| {
@@ -398,7 +358,7 @@ fn Sessions(
                 view! { <span class="badge badge--active">"This device"</span> }.into_any()
             } else {
                 view! {
-                    <ActionForm action=revoke>
+                    <form method="post" action=RevokeSession::url()>
                         <input type="hidden" name="id" value=session.id.to_string() />
                         <button
                             class="button button--danger button--small"
@@ -407,7 +367,7 @@ fn Sessions(
                         >
                             "Sign out"
                         </button>
-                    </ActionForm>
+                    </form>
                 }
                 .into_any()
             };
@@ -441,11 +401,11 @@ fn Sessions(
             {(others > 0)
                 .then(|| {
                     view! {
-                        <ActionForm action=revoke_others attr:class="form form--actions">
+                        <form method="post" action=RevokeOtherSessions::url() class="form form--actions">
                             <button class="button button--danger" type="submit">
                                 "Sign out everywhere else"
                             </button>
-                        </ActionForm>
+                        </form>
                     }
                 })}
         </section>

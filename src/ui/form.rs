@@ -1,26 +1,20 @@
-//! Form fields and their errors, the same with and without JavaScript.
-//!
-//! With JavaScript, an `ActionForm`'s errors come back as the action's value. Without it, the
-//! browser posts the form and follows a redirect: [`report_to_plain_form`] sends it back to
-//! the form's page with the error (and the fields worth keeping) in the query string, and
-//! [`use_form_error`] reads either.
+//! Form fields and their errors. A form posts to its server function, and the browser follows
+//! a redirect: [`report_to_plain_form`] sends it back to the form's page with the error (and
+//! the fields worth keeping) in the query string, where [`use_form_error`] reads it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 
-/// The error to show: the action's latest, or one carried back by a plain form post.
-pub fn use_form_error(
-    action_error: impl Fn() -> Option<Option<AppError>> + Send + Sync + 'static,
-) -> Signal<Option<AppError>> {
+/// The error a form post came back with.
+pub fn use_form_error() -> Signal<Option<AppError>> {
     let query = use_query_map();
-    Signal::derive(move || match action_error() {
-        Some(error) => error,
-        None => query
+    Signal::derive(move || {
+        query
             .read()
             .get("error")
-            .and_then(|json| serde_json::from_str(&json).ok()),
+            .and_then(|json| serde_json::from_str(&json).ok())
     })
 }
 

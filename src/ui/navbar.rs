@@ -3,7 +3,9 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
+use crate::auth::api::SignOut;
 use crate::auth::pages::AuthContext;
 use crate::auth::{Role, User};
 
@@ -42,9 +44,9 @@ pub fn Navbar() -> impl IntoView {
                             <a href="/settings">"Settings"</a>
                         </li>
                         <li>
-                            <ActionForm action=auth.sign_out>
+                            <form method="post" action=SignOut::url()>
                                 <button type="submit" class="account__signout">"Sign out"</button>
-                            </ActionForm>
+                            </form>
                         </li>
                     </ul>
                 </details>
@@ -101,25 +103,28 @@ pub fn Navbar() -> impl IntoView {
 #[island]
 fn CloseOnEscape() -> impl IntoView {
     let escape = window_event_listener(ev::keydown, |event| {
-        if event.key() != "Escape" {
-            return;
-        }
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let find = |selector| document().query_selector(selector).ok().flatten();
-            if let Some(toggle) = find(".menu__toggle").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                toggle.set_checked(false);
-            }
-            if let Some(details) =
-                find("details.account").and_then(|e| e.dyn_into::<web_sys::HtmlDetailsElement>().ok())
-            {
-                details.set_open(false);
-            }
+        if event.key() == "Escape" {
+            close_menus();
         }
     });
     on_cleanup(move || escape.remove());
 }
+
+#[cfg(feature = "hydrate")]
+fn close_menus() {
+    use wasm_bindgen::JsCast;
+    let find = |selector| document().query_selector(selector).ok().flatten();
+    if let Some(toggle) = find(".menu__toggle").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        toggle.set_checked(false);
+    }
+    if let Some(details) = find("details.account").and_then(|e| e.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+        details.set_open(false);
+    }
+}
+
+/// Never called: the server sends no key presses.
+#[cfg(not(feature = "hydrate"))]
+fn close_menus() {}
 
 fn initials(name: &str) -> String {
     name.split_whitespace()
