@@ -26,7 +26,10 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>"Dashboard"</h1>
                 <p class="page-header__lead">"Welcome, " {name} ". Here is how your AI services are doing."</p>
             </section>
-            <AnalyticsView query=query.clone() path="/dashboard".to_owned() single=false />
         </RequireUser>
+        // Outside the guard's suspense: its children are rendered again as the user resolves,
+        // and an island in there made its resource (and fetched the figures) three times. The
+        // page is signed-in only anyway (the server's page guard redirects everyone else).
+        <AnalyticsView query path="/dashboard".to_owned() single=false />
     }
 }
