@@ -116,6 +116,11 @@ pub fn answer_form_post_with<T>(
     result
 }
 
+/// The longest field value carried back in a redirect: a whole bio (500 characters, up to
+/// 2,000 bytes of UTF-8) fits; a longer value was refused anyway and is typed again.
+#[cfg(feature = "ssr")]
+const KEPT_VALUE_MAX_BYTES: usize = 2_000;
+
 /// On a plain (JavaScript-less) form post, redirect back to `page` with the error and `keep`.
 #[cfg(feature = "ssr")]
 pub fn report_to_plain_form(error: &AppError, page: &str, keep: &[(&str, &str)]) {
@@ -124,7 +129,11 @@ pub fn report_to_plain_form(error: &AppError, page: &str, keep: &[(&str, &str)])
     }
     let json = serde_json::to_string(error).unwrap_or_default();
     let mut pairs: Vec<(&str, &str)> = vec![("error", &json)];
-    pairs.extend(keep.iter().copied().filter(|(_, v)| !v.is_empty() && v.len() <= 512));
+    pairs.extend(
+        keep.iter()
+            .copied()
+            .filter(|(_, v)| !v.is_empty() && v.len() <= KEPT_VALUE_MAX_BYTES),
+    );
     let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
     leptos_axum::redirect(&format!("{page}?{query}"));
 }
