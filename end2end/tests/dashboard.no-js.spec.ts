@@ -19,3 +19,28 @@ test("the dashboard renders its figures and filters without JavaScript", async (
   await expect(metric(page, "Total requests")).not.toHaveText(week!);
   await page.screenshot({ path: "test-results/dashboard-no-js.png", fullPage: true });
 });
+
+test("chart tooltips and legends work without JavaScript", async ({ page }) => {
+  await page.goto("/auth/signin");
+  await page.getByLabel("Email").fill(DEMO.email);
+  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  const chart = page.locator('[data-chart="requests"]');
+  const point = chart.locator(".chart__point").nth(2);
+  await expect(point.locator(".chart__tooltip")).toBeHidden();
+  await point.hover();
+  await expect(point.locator(".chart__tooltip")).toBeVisible();
+  await expect(point.locator(".chart__tooltip")).toContainText(/Success: .+Errors: /);
+
+  // Hiding "Success" leaves the errors, drawn on their own (smaller) scale.
+  const bothTop = await chart.locator(".chart__view--both .chart__axis").last().textContent();
+  await expect(chart.locator(".chart__view--both")).toBeVisible();
+  await chart.locator("label", { hasText: "Success" }).click();
+  await expect(chart.getByRole("checkbox", { name: "Success" })).not.toBeChecked();
+  await expect(chart.locator(".chart__view--both")).toBeHidden();
+  await expect(chart.locator(".chart__view--s1")).toBeVisible();
+  await expect(chart.locator(".chart__view--s1 .chart__axis").last()).not.toHaveText(bothTop!);
+  await chart.locator("label", { hasText: "Success" }).click();
+  await expect(chart.locator(".chart__view--both")).toBeVisible();
+});

@@ -89,6 +89,10 @@ test("an event sent to the ingestion API shows on the open dashboard without a r
   await hydrated(page);
   await expect(metric(page, "Total requests")).toHaveText("0");
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toHaveText("Live");
+  // A series hidden through the legend stays hidden when the figures are replaced.
+  const errorsShown = page.locator('[data-chart="requests"]').getByRole("checkbox", { name: "Errors" });
+  await page.locator('[data-chart="requests"] label', { hasText: "Errors" }).click();
+  await expect(errorsShown).not.toBeChecked();
   const events = [0, 1, 2].map((i) => ({
     id: `live-${i}`,
     timestamp: new Date().toISOString(),
@@ -104,6 +108,8 @@ test("an event sent to the ingestion API shows on the open dashboard without a r
   await expect(metric(page, "Total requests")).toHaveText("3");
   await expect(metric(page, "Success rate")).toHaveText("66.7%");
   await expect(page.getByRole("region", { name: "Errors by kind" })).toContainText("timeout");
+  await expect(errorsShown).not.toBeChecked();
+  await expect(page.locator('[data-chart="requests"] .chart__view--s0')).toBeVisible();
 });
 
 test("the CSV export holds the figures on the screen", async ({ page }) => {

@@ -1,6 +1,7 @@
 //! SVG charts drawn on the server: stacked bars and lines over time. Each has a title, a text
-//! description and a table view; once hydrated, hovering shows a point's values and the legend
-//! hides or shows a series (remembered while the page stays open, live updates included).
+//! description and a table view. Hovering a point shows its values and the legend hides or
+//! shows a series, both in CSS (`:hover`, a checkbox per series and `:has()`), so they work
+//! before hydration and need no code in the browser; the axis keeps its scale.
 
 use leptos::prelude::*;
 
@@ -13,12 +14,11 @@ const BOTTOM: f64 = 28.0;
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Shape {
-    /// Series stacked as bars, bottom first.
+    /// The second series stacked on the first, as bars.
     StackedBars,
     Lines,
 }
 
-#[derive(Clone)]
 pub struct Series {
     pub name: &'static str,
     /// CSS modifier giving the colour: `chart__series--{tone}`.
@@ -26,13 +26,9 @@ pub struct Series {
     pub values: Vec<Option<f64>>,
 }
 
-/// The series hidden through a legend, shared by the charts of a page.
-#[derive(Clone, Copy)]
-pub struct Hidden(RwSignal<Vec<String>>);
-
-impl Hidden {
-    pub fn provide() {
-        provide_context(Self(RwSignal::new(Vec::new())));
+impl Series {
+    fn value(&self, i: usize) -> Option<f64> {
+        self.values.get(i).copied().flatten()
     }
 }
 
@@ -49,6 +45,7 @@ fn nice_ceiling(max: f64) -> f64 {
         .unwrap_or(10.0 * power)
 }
 
+/// A chart of two series: the legend's CSS picks one of three plots (both, either alone).
 #[component]
 pub fn Chart(
     title: &'static str,
@@ -56,262 +53,134 @@ pub fn Chart(
     description: String,
     shape: Shape,
     labels: Vec<String>,
-    series: Vec<Series>,
+    series: [Series; 2],
     /// Writes a value (axis labels, tooltip, table).
     format: fn(f64) -> String,
 ) -> impl IntoView {
     let id = title.to_lowercase().replace(' ', "-");
-    let hidden = use_context::<Hidden>()
-        .unwrap_or_else(|| Hidden(RwSignal::new(Vec::new())))
-        .0;
-    let key = move |name: &str| format!("{title}/{name}");
-    let shown = move |name: &str| !hidden.with(|h| h.contains(&key(name)));
-    let hovered = RwSignal::new(None::<usize>);
-    let data = StoredValue::new((labels, series));
-    let n = data.with_value(|(labels, _)| labels.len().max(1));
+    let n = labels.len().max(1);
     let band = (WIDTH - LEFT - RIGHT) / n as f64;
-    let plot_height = HEIGHT - TOP - BOTTOM;
-
-    let top = Memo::new(move |_| {
-        data.with_value(|(_, series)| {
-            let visible: Vec<&Series> = series.iter().filter(|s| shown(s.name)).collect();
-            let max = (0..n)
-                .map(|i| {
-                    let values = visible
-                        .iter()
-                        .map(|s| s.values.get(i).copied().flatten().unwrap_or(0.0));
-                    match shape {
-                        Shape::StackedBars => values.sum::<f64>(),
-                        Shape::Lines => values.fold(0.0, f64::max),
-                    }
-                })
-                .fold(0.0, f64::max);
-            nice_ceiling(max)
-        })
-    });
-    let empty = data.with_value(|(_, series)| series.iter().all(|s| s.values.iter().all(|v| v.unwrap_or(0.0) == 0.0)));
-    let y = move |value: f64| TOP + plot_height * (1.0 - value / top.get());
-    let x_center = move |i: usize| LEFT + (i as f64 + 0.5) * band;
-
-    let grid = move || {
-        [0.0, 0.5, 1.0]
-            .into_iter()
-            .map(|f| {
-                let value = top.get() * f;
-                view! {
-                    <line class="chart__grid" x1=LEFT x2=WIDTH - RIGHT y1=y(value) y2=y(value) />
-                    <text class="chart__axis" x=LEFT - 8.0 y=y(value) + 4.0 text-anchor="end">
-                        {(!empty).then(|| format(value))}
-                    </text>
-                }
-            })
-            .collect_view()
-    };
-    let x_labels = data.with_value(|(labels, _)| {
-        let step = labels.len().div_ceil(6).max(1);
-        labels
-            .iter()
-            .enumerate()
-            .step_by(step)
-            .map(|(i, label)| {
-                view! {
-                    <text class="chart__axis" x=x_center(i) y=HEIGHT - 8.0 text-anchor="middle">
-                        {label.clone()}
-                    </text>
-                }
-            })
-            .collect_view()
-    });
-    let marks = move || {
-        data.with_value(|(_, series)| {
-            let visible: Vec<&Series> = series.iter().filter(|s| shown(s.name)).collect();
-            match shape {
-                Shape::StackedBars => (0..n)
-                    .flat_map(|i| {
-                        let mut base = 0.0;
-                        visible
-                            .iter()
-                            .map(|s| {
-                                let value = s.values.get(i).copied().flatten().unwrap_or(0.0);
-                                let (y0, y1) = (y(base), y(base + value));
-                                base += value;
-                                view! {
-                                    <rect
-                                        class=format!("chart__bar chart__series--{}", s.tone)
-                                        x=LEFT + i as f64 * band + band * 0.15
-                                        width=band * 0.7
-                                        y=y1
-                                        height=(y0 - y1).max(0.0)
-                                    />
-                                }
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .collect_view()
-                    .into_any(),
-                Shape::Lines => visible
-                    .iter()
-                    .map(|s| {
-                        let mut path = String::new();
-                        let mut pen_down = false;
-                        for (i, value) in s.values.iter().enumerate() {
-                            match value {
-                                Some(v) => {
-                                    let command = if pen_down { 'L' } else { 'M' };
-                                    path.push_str(&format!("{command}{:.1},{:.1} ", x_center(i), y(*v)));
-                                    pen_down = true;
-                                }
-                                None => pen_down = false,
-                            }
-                        }
-                        view! { <path class=format!("chart__line chart__series--{}", s.tone) d=path /> }
-                    })
-                    .collect_view()
-                    .into_any(),
+    let x_center = |i: usize| LEFT + (i as f64 + 0.5) * band;
+    let text = |value: Option<f64>| value.map(format).unwrap_or_else(|| "–".into());
+    let empty = series.iter().all(|s| s.values.iter().all(|v| v.unwrap_or(0.0) == 0.0));
+    let step = labels.len().div_ceil(6).max(1);
+    let x_labels = labels
+        .iter()
+        .enumerate()
+        .step_by(step)
+        .map(|(i, label)| {
+            view! {
+                <text class="chart__axis" x=x_center(i) y=HEIGHT - 8.0 text-anchor="middle">
+                    {label.clone()}
+                </text>
             }
         })
-    };
-    // One invisible column per point catches the hover; its <title> is the tooltip before
-    // hydration (and without JavaScript).
-    let hover_targets = data.with_value(|(labels, series)| {
-        labels
-            .iter()
-            .enumerate()
-            .map(|(i, label)| {
-                let text = point_text(label, series, i, format);
-                view! {
-                    <rect
-                        class="chart__hit"
-                        x=LEFT + i as f64 * band
-                        y=TOP
-                        width=band
-                        height=plot_height
-                        on:mouseenter=move |_| hovered.set(Some(i))
-                    >
-                        <title>{text}</title>
-                    </rect>
-                }
-            })
-            .collect_view()
-    });
-    let cursor = move || {
-        hovered.get().map(|i| {
-            view! { <line class="chart__cursor" x1=x_center(i) x2=x_center(i) y1=TOP y2=TOP + plot_height /> }
-        })
-    };
-    let tooltip = move || {
-        hovered.get().map(|i| {
-            let left = x_center(i) / WIDTH * 100.0;
-            let (label, rows) = data.with_value(|(labels, series)| {
-                let rows = series
-                    .iter()
-                    .filter(|s| shown(s.name))
-                    .map(|s| {
-                        let value = s.values.get(i).copied().flatten();
-                        (s.name, s.tone, value.map(format).unwrap_or_else(|| "–".into()))
-                    })
-                    .collect::<Vec<_>>();
-                (labels.get(i).cloned().unwrap_or_default(), rows)
-            });
+        .collect_view();
+    // The plot three times, each on its own scale: both series, the first alone, the second
+    // alone; the legend's checkboxes pick the one shown.
+    let plots = [("both", &[0, 1][..]), ("s0", &[0]), ("s1", &[1])]
+        .into_iter()
+        .map(|(name, shown)| {
+            let shown: Vec<&Series> = shown.iter().map(|&k| &series[k]).collect();
             view! {
-                <div class="chart__tooltip" style=format!("left: {left:.1}%")>
-                    <strong>{label}</strong>
-                    {rows
-                        .into_iter()
-                        .map(|(name, tone, value)| {
-                            view! {
-                                <span class=format!("chart__key chart__series--{tone}")>{name} ": " {value}</span>
-                            }
-                        })
-                        .collect_view()}
+                <g class=format!("chart__view chart__view--{name}")>
+                    {plot(shape, &shown, n, format, empty)}
+                </g>
+            }
+        })
+        .collect_view();
+    // One column per point over the plot; hovering it shows the cursor and the point's values.
+    // Hidden from screen readers, who have the table view.
+    let points = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let side = match i * 4 / n {
+                0 => " chart__point--start",
+                3 => " chart__point--end",
+                _ => "",
+            };
+            let rows = series
+                .iter()
+                .enumerate()
+                .map(|(k, s)| {
+                    view! {
+                        <span class=format!("chart__key chart__s{k} chart__series--{}", s.tone)>
+                            {s.name} ": " {text(s.value(i))}
+                        </span>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class=format!("chart__point{side}")>
+                    <div class="chart__tooltip">
+                        <strong>{label.clone()}</strong>
+                        {rows}
+                    </div>
                 </div>
             }
         })
-    };
-    let legend = data.with_value(|(_, series)| {
-        series
-            .iter()
-            .map(|s| {
-                let name = s.name;
-                let toggle = move |_| {
-                    let key = key(name);
-                    hidden.update(|h| match h.iter().position(|k| *k == key) {
-                        Some(at) => {
-                            h.remove(at);
+        .collect_view();
+    let points_place = format!(
+        "top: {:.2}%; right: {:.2}%; bottom: {:.2}%; left: {:.2}%",
+        TOP / HEIGHT * 100.0,
+        RIGHT / WIDTH * 100.0,
+        BOTTOM / HEIGHT * 100.0,
+        LEFT / WIDTH * 100.0,
+    );
+    let legend = series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            view! {
+                <label class=format!("chart__legend-item chart__series--{}", s.tone)>
+                    <input class="chart__toggle" type="checkbox" id=format!("{id}-series-{k}") data-series=k checked />
+                    <span class="chart__swatch" aria-hidden="true"></span>
+                    {s.name}
+                </label>
+            }
+        })
+        .collect_view();
+    let table = view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Period"</th>
+                    {series.iter().map(|s| view! { <th scope="col">{s.name}</th> }).collect_view()}
+                </tr>
+            </thead>
+            <tbody>
+                {labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, label)| {
+                        view! {
+                            <tr>
+                                <th scope="row">{label.clone()}</th>
+                                {series.iter().map(|s| view! { <td>{text(s.value(i))}</td> }).collect_view()}
+                            </tr>
                         }
-                        None => h.push(key),
                     })
-                };
-                view! {
-                    <button
-                        type="button"
-                        class=format!("chart__legend-item chart__series--{}", s.tone)
-                        aria-pressed=move || shown(name).to_string()
-                        on:click=toggle
-                    >
-                        <span class="chart__swatch" aria-hidden="true"></span>
-                        {name}
-                    </button>
-                }
-            })
-            .collect_view()
-    });
-    let table = data.with_value(|(labels, series)| {
-        view! {
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Period"</th>
-                        {series.iter().map(|s| view! { <th scope="col">{s.name}</th> }).collect_view()}
-                    </tr>
-                </thead>
-                <tbody>
-                    {labels
-                        .iter()
-                        .enumerate()
-                        .map(|(i, label)| {
-                            view! {
-                                <tr>
-                                    <th scope="row">{label.clone()}</th>
-                                    {series
-                                        .iter()
-                                        .map(|s| {
-                                            let value = s.values.get(i).copied().flatten();
-                                            view! { <td>{value.map(format).unwrap_or_else(|| "–".into())}</td> }
-                                        })
-                                        .collect_view()}
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-    });
+                    .collect_view()}
+            </tbody>
+        </table>
+    };
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let labelled_by = format!("{title_id} {desc_id}");
     view! {
-        <figure class="chart" data-chart=id.clone()>
+        <figure class="chart" data-chart=id>
             <figcaption class="chart__header">
-                <h2 class="chart__title" id=title_id.clone()>
+                <h2 class="chart__title" id=title_id>
                     {title}
                 </h2>
-                <div class="chart__legend">{legend}</div>
+                <div class="chart__legend" role="group" aria-label="Series shown">{legend}</div>
             </figcaption>
             <div class="chart__plot">
-                <svg
-                    viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-                    role="img"
-                    aria-labelledby=labelled_by
-                    on:mouseleave=move |_| hovered.set(None)
-                >
+                <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-labelledby=labelled_by>
                     <desc id=desc_id>{description}</desc>
-                    {grid}
                     {x_labels}
-                    {marks}
-                    {cursor}
-                    {hover_targets}
+                    {plots}
                     {empty
                         .then(|| {
                             view! {
@@ -321,7 +190,9 @@ pub fn Chart(
                             }
                         })}
                 </svg>
-                {tooltip}
+                <div class="chart__points" style=points_place aria-hidden="true">
+                    {points}
+                </div>
             </div>
             <details class="chart__table">
                 <summary>"Table view"</summary>
@@ -332,16 +203,83 @@ pub fn Chart(
     .into_any()
 }
 
-fn point_text(label: &str, series: &[Series], i: usize, format: fn(f64) -> String) -> String {
-    let values = series
-        .iter()
-        .map(|s| {
-            let value = s.values.get(i).copied().flatten();
-            format!("{}: {}", s.name, value.map(format).unwrap_or_else(|| "–".into()))
+/// Grid, axis values and marks of some of a chart's series, scaled to their highest value.
+fn plot(shape: Shape, shown: &[&Series], n: usize, format: fn(f64) -> String, empty: bool) -> impl IntoView + use<> {
+    let band = (WIDTH - LEFT - RIGHT) / n as f64;
+    let plot_height = HEIGHT - TOP - BOTTOM;
+    let at = |s: &Series, i| s.value(i).unwrap_or(0.0);
+    let max = (0..n)
+        .map(|i| {
+            let values = shown.iter().map(|s| at(s, i));
+            match shape {
+                Shape::StackedBars => values.sum::<f64>(),
+                Shape::Lines => values.fold(0.0, f64::max),
+            }
         })
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("{label} — {values}")
+        .fold(0.0, f64::max);
+    let top = nice_ceiling(max);
+    let y = |value: f64| TOP + plot_height * (1.0 - value / top);
+    let x_center = |i: usize| LEFT + (i as f64 + 0.5) * band;
+    let grid = [0.0, 0.5, 1.0]
+        .into_iter()
+        .map(|f| {
+            let value = top * f;
+            view! {
+                <line class="chart__grid" x1=LEFT x2=WIDTH - RIGHT y1=y(value) y2=y(value) />
+                <text class="chart__axis" x=LEFT - 8.0 y=y(value) + 4.0 text-anchor="end">
+                    {(!empty).then(|| format(value))}
+                </text>
+            }
+        })
+        .collect_view();
+    let marks = match shape {
+        Shape::StackedBars => (0..n)
+            .flat_map(|i| {
+                let mut base = 0.0;
+                shown
+                    .iter()
+                    .map(|s| {
+                        let value = at(s, i);
+                        let (y0, y1) = (y(base), y(base + value));
+                        base += value;
+                        view! {
+                            <rect
+                                class=format!("chart__bar chart__series--{}", s.tone)
+                                x=LEFT + i as f64 * band + band * 0.15
+                                width=band * 0.7
+                                y=y1
+                                height=(y0 - y1).max(0.0)
+                            />
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect_view()
+            .into_any(),
+        Shape::Lines => shown
+            .iter()
+            .map(|s| {
+                let mut path = String::new();
+                let mut pen_down = false;
+                for (i, value) in s.values.iter().enumerate() {
+                    match value {
+                        Some(v) => {
+                            let command = if pen_down { 'L' } else { 'M' };
+                            path.push_str(&format!("{command}{:.1},{:.1} ", x_center(i), y(*v)));
+                            pen_down = true;
+                        }
+                        None => pen_down = false,
+                    }
+                }
+                view! { <path class=format!("chart__line chart__series--{}", s.tone) d=path /> }
+            })
+            .collect_view()
+            .into_any(),
+    };
+    view! {
+        {grid}
+        {marks}
+    }
 }
 
 #[cfg(test)]

@@ -53,15 +53,14 @@ pub fn query_string(query: &AnalyticsQuery) -> String {
         .join("&")
 }
 
-/// Range and service pickers. A plain GET form, so it works without JavaScript; in an island
+/// Range and service pickers. A plain GET form, so it works without JavaScript; as an island,
 /// a changed select applies at once.
-#[component]
+#[island]
 pub fn Filters(
     query: AnalyticsQuery,
     /// Where the form leads (the page itself).
     action: String,
     /// The services to choose from; none on a service's own page.
-    #[prop(optional)]
     services: Vec<(Uuid, String)>,
 ) -> impl IntoView {
     let range = query.range.clone().unwrap_or_else(|| "7d".into());
@@ -128,6 +127,7 @@ pub fn Filters(
             </button>
         </form>
     }
+    .into_any()
 }
 
 /// A changed select submits its form, except on choosing "Custom range" (the dates come first).

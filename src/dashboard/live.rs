@@ -1,5 +1,6 @@
 //! The live indicator, and in the browser the connection behind it: an `EventSource` on
-//! `/api/v1/live` for the view's query. Each update after the first asks the page to refetch.
+//! `/api/v1/live` for the view's query. Each update after the first fetches the figures as the
+//! server renders them and puts them in place of the ones shown.
 
 use leptos::prelude::*;
 
@@ -16,13 +17,18 @@ enum Status {
     Reconnecting,
 }
 
-#[component]
-pub fn LiveIndicator(query: AnalyticsQuery, on_update: Callback<()>) -> impl IntoView {
+#[island]
+pub fn LiveFigures(query: AnalyticsQuery, single: bool) -> impl IntoView {
     let status = RwSignal::new(Status::Off);
     #[cfg(feature = "hydrate")]
-    connect(query, status, on_update);
+    {
+        let latest = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let for_update = query.clone();
+        let on_update = move |()| refresh(for_update.clone(), single, latest.clone());
+        connect(query, status, Callback::new(on_update));
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (query, on_update);
+    let _ = (query, single);
     let text = move || match status.get() {
         Status::Off => "Live updates off",
         Status::Connecting => "Connecting…",
@@ -93,4 +99,46 @@ fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<
         current.set_value(Some((source, [on_summary, on_open, on_error])));
     });
     on_cleanup(close);
+}
+
+/// Fetches the figures and puts them in place; an answer overtaken by a later one is dropped.
+/// The series hidden through a legend stay hidden.
+#[cfg(feature = "hydrate")]
+fn refresh(query: AnalyticsQuery, single: bool, latest: std::sync::Arc<std::sync::atomic::AtomicU32>) {
+    use std::sync::atomic::Ordering;
+
+    use wasm_bindgen::JsCast;
+    use web_sys::HtmlInputElement;
+
+    let Some(figures) = document().get_element_by_id(super::view::FIGURES_ID) else {
+        return;
+    };
+    let ticket = latest.fetch_add(1, Ordering::Relaxed) + 1;
+    let _ = figures.set_attribute("aria-busy", "true");
+    leptos::task::spawn_local(async move {
+        let answer = super::api::figures_html(query, single).await;
+        if latest.load(Ordering::Relaxed) != ticket {
+            return;
+        }
+        // On an error the figures shown stay (the next update tries again).
+        if let Ok(html) = answer {
+            let hidden: Vec<String> = figures
+                .query_selector_all(".chart__toggle:not(:checked)")
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|node| node.dyn_into::<web_sys::Element>().ok().map(|e| e.id()))
+                .collect();
+            figures.set_inner_html(&html);
+            for id in hidden {
+                if let Some(toggle) = document()
+                    .get_element_by_id(&id)
+                    .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                {
+                    toggle.set_checked(false);
+                }
+            }
+        }
+        let _ = figures.set_attribute("aria-busy", "false");
+    });
 }

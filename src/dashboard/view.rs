@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::cards::MetricCards;
-use super::charts::{Chart, Hidden, Series as ChartSeries, Shape};
+use super::charts::{Chart, Series as ChartSeries, Shape};
 use super::filters::{Filters, query_string};
-use super::live::LiveIndicator;
+use super::live::LiveFigures;
 use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
 use crate::analytics::api::{DashboardData, load_dashboard};
 use crate::analytics::{AnalyticsQuery, Bucket, Series};
@@ -14,9 +14,10 @@ use crate::error::AppError;
 use crate::ui::format::{compact, count, millis};
 use crate::ui::states::{EmptyState, Loading};
 
-/// Filters, live indicator, export and figures: an island, the part of the page that runs in
-/// the browser. The query comes from the page's URL; a changed filter loads a new page.
-#[island]
+/// Filters, live indicator, export and figures, all rendered on the server. Two islands run in
+/// the browser: the filters (a changed select applies at once) and the live indicator, which
+/// swaps in the figures the server renders again as events arrive.
+#[component]
 pub fn AnalyticsView(
     query: AnalyticsQuery,
     /// The page's own path, where the filters lead.
@@ -24,31 +25,16 @@ pub fn AnalyticsView(
     /// On a service's page: one service, no service filter or breakdown.
     single: bool,
 ) -> impl IntoView {
-    // Made before any suspense boundary: a resource made inside one is numbered differently by
-    // the server and the browser, and hydration fails.
-    let refresh = RwSignal::new(0u32);
     let data = {
         let query = query.clone();
-        Resource::new(move || refresh.get(), move |_| load_dashboard(query.clone()))
+        Resource::new(|| (), move |_| load_dashboard(query.clone()))
     };
-    Hidden::provide();
     let export = format!("/api/v1/analytics/export.csv?{}", query_string(&query));
-    let on_update = Callback::new(move |()| refresh.update(|n| *n += 1));
-    // While other figures load, the ones shown are dimmed and marked busy, not passed off as current.
-    // Only in the browser: the server renders the figures once, and a write there (the Transition
-    // reports from a spawned effect) re-ran the boundary around it and disposed the page while it
-    // was being sent — a dropped response now and then.
-    let pending = RwSignal::new(false);
-    let set_pending = SignalSetter::map(move |busy| {
-        if cfg!(feature = "hydrate") {
-            pending.set(busy);
-        }
-    });
     let range = query.range.clone().unwrap_or_default();
     let filters_query = query.clone();
     view! {
         <div class="toolbar">
-            <Transition fallback=|| ()>
+            <Suspense fallback=|| ()>
                 {move || {
                     let action = path.clone();
                     let query = filters_query.clone();
@@ -58,31 +44,34 @@ pub fn AnalyticsView(
                         Ok::<_, AppError>(view! { <Filters query action services /> })
                     })
                 }}
-            </Transition>
+            </Suspense>
             <div class="toolbar__end">
-                <LiveIndicator query on_update />
+                <LiveFigures query single />
                 <a class="button" href=export download="" rel="nofollow">
                     "Export CSV"
                 </a>
             </div>
         </div>
-        <div class="figures" class:figures--pending=pending aria-busy=move || pending.get().to_string()>
-        <Transition fallback=|| view! { <Loading label="Loading your figures…" /> } set_pending>
-            {move || {
-                let range = range.clone();
-                Suspend::new(async move {
-                    let data = data.await?;
-                    Ok::<_, AppError>(
-                        if !single && data.services.is_empty() {
-                            view! { <NoServicesYet /> }.into_any()
-                        } else {
-                            view! { <Figures data range single /> }.into_any()
-                        },
-                    )
-                })
-            }}
-        </Transition>
+        <div class="figures" id=FIGURES_ID aria-busy="false">
+            <Suspense fallback=|| view! { <Loading label="Loading your figures…" /> }>
+                {move || {
+                    let range = range.clone();
+                    Suspend::new(async move { Ok::<_, AppError>(figures(data.await?, range, single)) })
+                }}
+            </Suspense>
         </div>
+    }
+}
+
+/// The element holding the figures, which live updates replace.
+pub const FIGURES_ID: &str = "figures";
+
+/// The figures for one query's data, or the first steps for a client with no service yet.
+pub fn figures(data: DashboardData, range: String, single: bool) -> AnyView {
+    if !single && data.services.is_empty() {
+        view! { <NoServicesYet /> }.into_any()
+    } else {
+        view! { <Figures data range single /> }.into_any()
     }
 }
 
@@ -147,9 +136,9 @@ fn Figures(data: DashboardData, range: String, single: bool) -> impl IntoView {
     .into_any()
 }
 
-fn charts(series: &Series) -> (Vec<ChartSeries>, Vec<ChartSeries>) {
+fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
     let points = &series.points;
-    let requests = vec![
+    let requests = [
         ChartSeries {
             name: "Success",
             tone: "success",
@@ -161,7 +150,7 @@ fn charts(series: &Series) -> (Vec<ChartSeries>, Vec<ChartSeries>) {
             values: points.iter().map(|p| Some(p.errors as f64)).collect(),
         },
     ];
-    let latency = vec![
+    let latency = [
         ChartSeries {
             name: "p50",
             tone: "primary",

@@ -45,17 +45,11 @@ pub fn ServicesPage() -> impl IntoView {
     }
 }
 
-/// The list's filters, as an island: a changed select applies at once.
-#[island]
-fn ServiceFilters(query: AnalyticsQuery) -> impl IntoView {
-    view! { <Filters query action="/services".to_owned() /> }.into_any()
-}
-
 #[component]
 fn ServiceList(query: AnalyticsQuery, usage: Resource<Result<Vec<ServiceUsage>, AppError>>) -> impl IntoView {
     view! {
         <div class="toolbar">
-            <ServiceFilters query />
+            <Filters query action="/services".to_owned() services=Vec::new() />
         </div>
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {

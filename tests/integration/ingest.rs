@@ -628,6 +628,42 @@ pub async fn the_dashboard_server_function_is_scoped_to_the_user() {
     );
 }
 
+/// What a live update swaps in: the figures as the page renders them, for the caller only.
+pub async fn the_live_figures_are_rendered_for_their_owner_only() {
+    let app = TestApp::new().await;
+    let a = client(&app, "a@example.com", "A bot").await;
+    let b = client(&app, "b@example.com", "B bot").await;
+    post_events(
+        &app,
+        &a.key,
+        &json!([event("x", Utc::now(), 100, true), event("y", Utc::now(), 300, false)]),
+    )
+    .await;
+    let call = async |token: &str, body: String| app.server_fn("figures_html", body, token).await;
+    let own = call(&a.token, "query[range]=24h&single=false".into()).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let html: String = serde_json::from_str(&own.body).expect("a JSON string");
+    assert!(html.contains(r#"data-metric="Total requests""#), "{html}");
+    assert!(
+        html.contains("A bot") && html.contains(r#"data-chart="requests""#),
+        "{html}"
+    );
+    assert!(!html.contains("B bot"), "{html}");
+    let others = call(
+        &b.token,
+        format!("query[range]=24h&query[service]={}&single=true", a.service),
+    )
+    .await;
+    assert_eq!(others.status, StatusCode::NOT_FOUND, "{}", others.body);
+    let new_client = app.register("Cy", "c@example.com", "Str0ng!pass").await;
+    let empty: String = serde_json::from_str(&call(&new_client, "single=false".into()).await.body).unwrap();
+    assert!(empty.contains("No services yet"), "{empty}");
+    let anonymous = app
+        .server_fn("figures_html", "single=false".into(), "not-a-token")
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.body);
+}
+
 pub async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     let app = TestApp::new().await;
     let a = client(&app, "a@example.com", "=HYPERLINK(\"x\"), bot").await;

@@ -72,6 +72,7 @@ fn main() -> std::process::ExitCode {
         ingest::days_are_local_days_across_a_daylight_saving_change,
         ingest::live_counters_follow_batches_from_another_server_process,
         ingest::the_dashboard_server_function_is_scoped_to_the_user,
+        ingest::the_live_figures_are_rendered_for_their_owner_only,
         ingest::csv_export_matches_the_summary_and_stays_with_its_owner,
         ingest::the_dashboard_page_renders_whole_every_time,
     ];
