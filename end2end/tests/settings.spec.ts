@@ -10,10 +10,15 @@ test("profile and preferences: an edit survives a reload, a bad value is refused
   await expect(page).toHaveURL(/\/settings\/profile$/);
   await hydrated(page);
   await page.getByLabel("Company").fill("Compilers Inc.");
-  await page.getByLabel("Bio").fill("Found the first bug.");
+  // A refused post gives back what was typed, a long bio in accents and CJK (up to 2,000 bytes) included.
+  const longBio = "Grâce à COBOL, 編譯器。".repeat(26);
+  await page.getByLabel("Bio").fill(longBio);
   await page.getByLabel("Avatar URL").fill("http://example.com/grace.png");
   await page.getByRole("button", { name: "Save profile" }).click();
   await expect(page.locator("#field-avatar_url-message")).toHaveText("The avatar URL must start with https://.");
+  await expect(page.getByLabel("Bio")).toHaveValue(longBio);
+  await expect(page.getByLabel("Company")).toHaveValue("Compilers Inc.");
+  await page.getByLabel("Bio").fill("Found the first bug.");
   await page.getByLabel("Avatar URL").fill("https://example.com/grace.png");
   await page.getByRole("button", { name: "Save profile" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
@@ -139,6 +144,8 @@ test("the admin view refuses clients and lets an admin create a client", async (
   await form.getByLabel("Plan").selectOption({ label: starter! });
   await form.getByRole("button", { name: "Create client" }).click();
   await expect(admin.locator(`tr[data-client="${email}"]`)).toBeVisible();
+  await expect(form.getByRole("status").filter({ hasText: "Client created." })).toBeVisible();
+  await expect(admin.getByText("Service created.")).toHaveCount(0);
   await admin.screenshot({ path: "test-results/admin.png", fullPage: true });
 
   const client = await browser.newPage();

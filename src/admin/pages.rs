@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use super::AdminData;
 use super::api::{AdminAssignPlan, AdminCreateClient, AdminCreateService, admin_view};
@@ -12,7 +11,7 @@ use crate::auth::pages::RequireUser;
 use crate::billing::Plan;
 use crate::error::AppError;
 use crate::services::ServiceKind;
-use crate::ui::form::{FormAlert, FormField, use_form_error};
+use crate::ui::form::{FormAlert, FormField, use_form_answer};
 use crate::ui::format::{count, usd};
 use crate::ui::states::{Forbidden, Loading};
 use crate::ui::table::{Column, DataTable};
@@ -34,23 +33,6 @@ pub fn AdminPage() -> impl IntoView {
             </Transition>
         </RequireUser>
     }
-}
-
-/// The error a post of `form` came back with (the page has three forms).
-fn form_error(form: &'static str) -> Signal<Option<AppError>> {
-    let error = use_form_error();
-    let query = use_query_map();
-    Signal::derive(move || {
-        error
-            .get()
-            .filter(|_| query.read().get("form").as_deref() == Some(form))
-    })
-}
-
-/// Whether a post of `form` came back saved.
-fn saved(form: &'static str) -> Signal<bool> {
-    let query = use_query_map();
-    Signal::derive(move || query.with(|q| q.get("saved").is_some() && q.get("form").as_deref() == Some(form)))
 }
 
 fn plan_options(plans: &[Plan], selected: Option<&str>) -> impl IntoView + use<> {
@@ -76,10 +58,9 @@ fn Admin(view: AdminData) -> impl IntoView {
         clients,
         plans,
     } = view;
-    let client_error = form_error("client");
-    let plan_error = form_error("plan");
-    let service_error = form_error("service");
-    let (client_saved, service_saved) = (saved("client"), saved("service"));
+    let (client_error, client_saved) = use_form_answer("client");
+    let (plan_error, _) = use_form_answer("plan");
+    let (service_error, service_saved) = use_form_answer("service");
     let client_options = clients
         .iter()
         .map(|c| {

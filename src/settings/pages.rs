@@ -15,7 +15,7 @@ use super::{ActivityPage, BIO_MAX_CHARS, Preferences, Profile, SessionInfo};
 use crate::auth::pages::RequireUser;
 use crate::billing::BillingOverview;
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
+use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value, use_saved};
 use crate::ui::format::{count, timestamp, usd};
 use crate::ui::states::Loading;
 use crate::ui::table::{Column, DataTable};
@@ -78,12 +78,6 @@ fn SettingsFrame(tab: Tab, children: ChildrenFn) -> impl IntoView {
             {children()}
         </RequireUser>
     }
-}
-
-/// "Saved." after a form post came back with `?saved=1`.
-fn use_saved() -> Signal<bool> {
-    let query = use_query_map();
-    Signal::derive(move || query.read().get("saved").is_some() && query.read().get("error").is_none())
 }
 
 /// A field's first value: what a plain form post sent back after an error, else the saved one.

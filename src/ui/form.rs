@@ -18,6 +18,23 @@ pub fn use_form_error() -> Signal<Option<AppError>> {
     })
 }
 
+/// Whether a form post came back saved (`?saved=1`).
+pub fn use_saved() -> Signal<bool> {
+    let query = use_query_map();
+    Signal::derive(move || query.with(|q| q.get("saved").is_some() && q.get("error").is_none()))
+}
+
+/// On a page with several forms, the error and the success of the one named `form`: its server
+/// function tags the answer with `?form=` (through `answer_form_post_with`'s outcome).
+pub fn use_form_answer(form: &'static str) -> (Signal<Option<AppError>>, Signal<bool>) {
+    let (error, saved, query) = (use_form_error(), use_saved(), use_query_map());
+    let answered = move || query.with(|q| q.get("form").as_deref() == Some(form));
+    (
+        Signal::derive(move || error.get().filter(|_| answered())),
+        Signal::derive(move || saved.get() && answered()),
+    )
+}
+
 /// A query parameter, to prefill a field after a plain form post.
 pub fn use_query_value(name: &'static str) -> Signal<String> {
     let query = use_query_map();
