@@ -631,7 +631,8 @@ pub async fn the_dashboard_server_function_is_scoped_to_the_user() {
 /// What a live update swaps in: the figures as the page renders them, for the caller only.
 pub async fn the_live_figures_are_rendered_for_their_owner_only() {
     let app = TestApp::new().await;
-    let a = client(&app, "a@example.com", "A bot").await;
+    // The page puts this HTML in place with innerHTML: what a client typed must arrive escaped.
+    let a = client(&app, "a@example.com", "A <img src=x onerror=alert(1)> bot").await;
     let b = client(&app, "b@example.com", "B bot").await;
     post_events(
         &app,
@@ -644,10 +645,9 @@ pub async fn the_live_figures_are_rendered_for_their_owner_only() {
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     let html: String = serde_json::from_str(&own.body).expect("a JSON string");
     assert!(html.contains(r#"data-metric="Total requests""#), "{html}");
-    assert!(
-        html.contains("A bot") && html.contains(r#"data-chart="requests""#),
-        "{html}"
-    );
+    assert!(html.contains(r#"data-chart="requests""#), "{html}");
+    assert!(html.contains("A &lt;img src=x onerror=alert(1)&gt; bot"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
     assert!(!html.contains("B bot"), "{html}");
     let others = call(
         &b.token,
