@@ -1,7 +1,8 @@
 //! SVG charts drawn on the server: stacked bars and lines over time. Each has a title, a text
-//! description and a table view. Hovering a point shows its values and the legend hides or
-//! shows a series, both in CSS (`:hover`, a checkbox per series and `:has()`), so they work
-//! before hydration and need no code in the browser; the axis keeps its scale.
+//! description and a table view. Hovering a point shows its values, and the legend hides or
+//! shows a series (the plot of the other one is drawn on its own scale), both in CSS
+//! (`:hover`, a checkbox per series and `:has()`): they work before hydration and need no code
+//! in the browser.
 
 use leptos::prelude::*;
 

@@ -28,7 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
             </section>
         </RequireUser>
         // Outside the guard's suspense: its children are rendered again as the user resolves,
-        // and an island in there made its resource (and fetched the figures) three times. The
+        // and the analytics view (an island then) fetched the figures three times in there. The
         // page is signed-in only anyway (the server's page guard redirects everyone else).
         <AnalyticsView query path="/dashboard".to_owned() single=false />
     }
