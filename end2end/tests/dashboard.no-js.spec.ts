@@ -1,11 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, metric } from "./helpers";
+import { DEMO, metric, signIn } from "./helpers";
 
 test("the dashboard renders its figures and filters without JavaScript", async ({ page }) => {
-  await page.goto("/auth/signin");
-  await page.getByLabel("Email").fill(DEMO.email);
-  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, DEMO.email, DEMO.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
   await expect(metric(page, "Total requests")).toHaveText(/^[1-9][0-9,]*$/);
@@ -21,10 +18,7 @@ test("the dashboard renders its figures and filters without JavaScript", async (
 });
 
 test("chart tooltips and legends work without JavaScript", async ({ page }) => {
-  await page.goto("/auth/signin");
-  await page.getByLabel("Email").fill(DEMO.email);
-  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, DEMO.email, DEMO.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   const chart = page.locator('[data-chart="requests"]');
   const point = chart.locator(".chart__point").nth(2);

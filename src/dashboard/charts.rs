@@ -60,8 +60,6 @@ pub fn Chart(
 ) -> impl IntoView {
     let id = title.to_lowercase().replace(' ', "-");
     let n = labels.len().max(1);
-    let band = (WIDTH - LEFT - RIGHT) / n as f64;
-    let x_center = |i: usize| LEFT + (i as f64 + 0.5) * band;
     let text = |value: Option<f64>| value.map(format).unwrap_or_else(|| "–".into());
     let empty = series.iter().all(|s| s.values.iter().all(|v| v.unwrap_or(0.0) == 0.0));
     let step = labels.len().div_ceil(6).max(1);
@@ -71,7 +69,7 @@ pub fn Chart(
         .step_by(step)
         .map(|(i, label)| {
             view! {
-                <text class="chart__axis" x=x_center(i) y=HEIGHT - 8.0 text-anchor="middle">
+                <text class="chart__axis" x=x_center(i, n) y=HEIGHT - 8.0 text-anchor="middle">
                     {label.clone()}
                 </text>
             }
@@ -204,9 +202,19 @@ pub fn Chart(
     .into_any()
 }
 
+/// The width given to each of `n` points.
+fn band(n: usize) -> f64 {
+    (WIDTH - LEFT - RIGHT) / n as f64
+}
+
+/// The middle of point `i` of `n`, where its label and line vertex sit.
+fn x_center(i: usize, n: usize) -> f64 {
+    LEFT + (i as f64 + 0.5) * band(n)
+}
+
 /// Grid, axis values and marks of some of a chart's series, scaled to their highest value.
 fn plot(shape: Shape, shown: &[&Series], n: usize, format: fn(f64) -> String, empty: bool) -> impl IntoView + use<> {
-    let band = (WIDTH - LEFT - RIGHT) / n as f64;
+    let band = band(n);
     let plot_height = HEIGHT - TOP - BOTTOM;
     let at = |s: &Series, i| s.value(i).unwrap_or(0.0);
     let max = (0..n)
@@ -220,7 +228,6 @@ fn plot(shape: Shape, shown: &[&Series], n: usize, format: fn(f64) -> String, em
         .fold(0.0, f64::max);
     let top = nice_ceiling(max);
     let y = |value: f64| TOP + plot_height * (1.0 - value / top);
-    let x_center = |i: usize| LEFT + (i as f64 + 0.5) * band;
     let grid = [0.0, 0.5, 1.0]
         .into_iter()
         .map(|f| {
@@ -266,7 +273,7 @@ fn plot(shape: Shape, shown: &[&Series], n: usize, format: fn(f64) -> String, em
                     match value {
                         Some(v) => {
                             let command = if pen_down { 'L' } else { 'M' };
-                            path.push_str(&format!("{command}{:.1},{:.1} ", x_center(i), y(*v)));
+                            path.push_str(&format!("{command}{:.1},{:.1} ", x_center(i, n), y(*v)));
                             pen_down = true;
                         }
                         None => pen_down = false,
