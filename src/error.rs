@@ -158,6 +158,15 @@ mod server {
             }
         }
 
+        /// For `map_err` on a write: a unique violation becomes `message` on `field` (the input
+        /// clashes with a stored row); any other database error maps as usual.
+        pub fn unique_violation_on(field: &'static str, message: &'static str) -> impl FnOnce(DieselError) -> Self {
+            move |error| match error {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::field(field, message),
+                other => other.into(),
+            }
+        }
+
         /// Logs an unexpected failure and hides its details from the client.
         pub fn internal(context: &str, error: impl std::fmt::Display) -> Self {
             tracing::error!(%error, "{context}");

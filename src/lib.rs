@@ -3,8 +3,11 @@
 pub mod admin;
 pub mod analytics;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod billing;
+#[cfg(feature = "ssr")]
+pub mod changes;
 pub mod dashboard;
 pub mod error;
 pub mod ingest;

@@ -1,23 +1,17 @@
-//! Admin-only server functions: each starts with `require_admin` (a client gets 403).
+//! Admin-only server functions: each starts with `require_admin` (a client gets 403). A form
+//! goes back to `/admin` naming itself (`?form=client|plan|service`), so the page shows each
+//! form's own answer.
 
 use leptos::prelude::*;
 
-use super::{AdminData, PortalOverview};
+use super::AdminData;
 use crate::error::AppError;
-use crate::services::Service;
-
-#[server(prefix = "/api/fn", endpoint = "admin_overview")]
-pub async fn admin_overview() -> Result<PortalOverview, AppError> {
-    crate::auth::guard::require_admin().await?;
-    let state = crate::server::state::app_state()?;
-    Ok(super::backend::overview(&mut *state.conn().await?).await?)
-}
+use crate::services::{Service, ServiceKind};
 
 #[server(prefix = "/api/fn", endpoint = "admin_view")]
 pub async fn admin_view() -> Result<AdminData, AppError> {
-    crate::auth::guard::require_admin().await?;
-    let state = crate::server::state::app_state()?;
-    Ok(super::backend::view(&mut *state.conn().await?).await?)
+    let caller = crate::auth::guard::require_admin().await?;
+    Ok(super::backend::view(&mut *caller.state.conn().await?).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_create_client")]
@@ -28,7 +22,7 @@ pub async fn admin_create_client(
     plan_id: Option<String>,
 ) -> Result<(), AppError> {
     let result = async {
-        let (admin, state, client) = ssr::context().await?;
+        let caller = crate::auth::guard::require_admin().await?;
         let plan_id = ssr::plan_id(plan_id.as_deref())?;
         let form = crate::auth::RegisterForm {
             confirm_password: password.clone(),
@@ -36,33 +30,32 @@ pub async fn admin_create_client(
             email: email.clone(),
             password,
         };
-        super::backend::create_client(&state, &admin, form, plan_id, &client)
+        super::backend::create_client(&caller.state, &caller.auth, form, plan_id, &caller.client)
             .await
             .map(drop)
     }
     .await;
-    answer(result, "client", &[("name", &name), ("email", &email)])
+    ssr::answer(result, "client", &[("name", &name), ("email", &email)])
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_assign_plan")]
 pub async fn admin_assign_plan(user_id: String, plan_id: String) -> Result<(), AppError> {
     let result = async {
-        let (_, state, client) = ssr::context().await?;
+        let caller = crate::auth::guard::require_admin().await?;
         let user_id = user_id.parse().map_err(|_| AppError::NotFound)?;
         let plan_id = ssr::plan_id(Some(&plan_id))?.ok_or_else(|| AppError::field("plan_id", "Choose a plan."))?;
-        super::backend::assign_plan(&mut *state.conn().await?, user_id, plan_id, &client).await
+        super::backend::assign_plan(&mut *caller.state.conn().await?, user_id, plan_id, &caller.client).await
     }
     .await;
-    answer(result, "plan", &[])
+    ssr::answer(result, "plan", &[])
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_create_service")]
-pub async fn admin_create_service(user_id: String, name: String, kind: String) -> Result<Service, AppError> {
+pub async fn admin_create_service(user_id: String, name: String, kind: ServiceKind) -> Result<Service, AppError> {
     let result = async {
-        let (_, state, client) = ssr::context().await?;
-        let mut conn = state.conn().await?;
-        let owner = user_id.parse().ok();
-        let owner = match owner {
+        let caller = crate::auth::guard::require_admin().await?;
+        let mut conn = caller.state.conn().await?;
+        let owner = match user_id.parse().ok() {
             Some(owner) if super::backend::is_client(&mut conn, owner).await? => owner,
             _ => return Err(AppError::field("user_id", "Choose a client from the list.")),
         };
@@ -71,32 +64,23 @@ pub async fn admin_create_service(user_id: String, name: String, kind: String) -
             kind,
             config: Default::default(),
         };
-        crate::services::backend::create(&mut conn, owner, &new, &client).await
+        crate::services::backend::create(&mut conn, owner, &new, &caller.client).await
     }
     .await;
-    answer(result, "service", &[("service_name", &name)])
-}
-
-/// Back to `/admin`, naming the form (`?form=client|plan|service`) whose outcome the page shows.
-#[cfg(feature = "ssr")]
-fn answer<T>(result: Result<T, AppError>, form: &'static str, keep: &[(&str, &str)]) -> Result<T, AppError> {
-    let keep = [&[("form", form)], keep].concat();
-    crate::ui::form::answer_form_post_with(result, "/admin", &keep, |_| vec![("form", form.to_owned())])
+    ssr::answer(result, "service", &[("service_name", &name)])
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use uuid::Uuid;
 
-    use crate::auth::backend::{Authenticated, ClientInfo};
     use crate::error::AppError;
-    use crate::server::state::AppState;
+    use crate::ui::form::{answer_form_post, saved};
 
-    pub async fn context() -> Result<(Authenticated, AppState, ClientInfo), AppError> {
-        let admin = crate::auth::guard::require_admin().await?;
-        let state = crate::server::state::app_state()?;
-        let client = crate::auth::guard::request_client_info().await?;
-        Ok((admin, state, client))
+    /// Back to `/admin`, naming the form whose outcome the page shows.
+    pub fn answer<T>(result: Result<T, AppError>, form: &'static str, keep: &[(&str, &str)]) -> Result<T, AppError> {
+        let keep = [&[("form", form)], keep].concat();
+        answer_form_post(result, "/admin", &keep, |_| saved("/admin", &[("form", form)]))
     }
 
     /// An empty choice is no plan; anything else must be a plan's id.

@@ -7,9 +7,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{AdminData, ClientSummary, PortalOverview};
-use crate::auth::backend::{
-    Authenticated, ClientInfo, EMAIL_TAKEN, hash_password, insert_user_if_absent, log_activity,
-};
+use crate::audit::{Action, ClientInfo, Entry, log_activity};
+use crate::auth::backend::{Authenticated, EMAIL_TAKEN, hash_password, insert_user_if_absent};
 use crate::auth::{RegisterForm, Role};
 use crate::error::AppError;
 use crate::schema::{plans, services, sessions, users};
@@ -20,7 +19,7 @@ const CLIENTS_LISTED: i64 = 500;
 
 pub async fn overview(conn: &mut AsyncPgConnection) -> QueryResult<PortalOverview> {
     let clients = users::table
-        .filter(users::role.eq("client"))
+        .filter(users::role.eq(Role::Client.as_str()))
         .count()
         .get_result(conn)
         .await?;
@@ -41,7 +40,7 @@ pub async fn overview(conn: &mut AsyncPgConnection) -> QueryResult<PortalOvervie
 pub async fn view(conn: &mut AsyncPgConnection) -> QueryResult<AdminData> {
     let rows: Vec<(Uuid, String, String, Option<String>)> = users::table
         .left_join(plans::table)
-        .filter(users::role.eq("client"))
+        .filter(users::role.eq(Role::Client.as_str()))
         .order(users::created_at.desc())
         .select((users::id, users::name, users::email, plans::name.nullable()))
         .limit(CLIENTS_LISTED)
@@ -95,7 +94,13 @@ pub async fn create_client(
             if let Some(plan_id) = plan_id {
                 set_plan(conn, id, plan_id).await?;
             }
-            log_activity(conn, id, "auth.register", json!({ "by_admin": admin.user.id }), client).await?;
+            log_activity(
+                conn,
+                id,
+                Entry::new(Action::Register, json!({ "by_admin": admin.user.id })),
+                client,
+            )
+            .await?;
             Ok::<_, diesel::result::Error>(Some(id))
         })
         .await;
@@ -110,7 +115,7 @@ pub async fn create_client(
 }
 
 async fn set_plan(conn: &mut AsyncPgConnection, user_id: Uuid, plan_id: Uuid) -> QueryResult<usize> {
-    diesel::update(users::table.find(user_id).filter(users::role.eq("client")))
+    diesel::update(users::table.find(user_id).filter(users::role.eq(Role::Client.as_str())))
         .set((users::plan_id.eq(plan_id), users::updated_at.eq(Utc::now())))
         .execute(conn)
         .await
@@ -135,7 +140,13 @@ pub async fn assign_plan(
         .transaction(async |conn| {
             let updated = set_plan(conn, user_id, plan_id).await?;
             if updated == 1 {
-                log_activity(conn, user_id, "plan.assign", json!({ "plan": plan }), client).await?;
+                log_activity(
+                    conn,
+                    user_id,
+                    Entry::new(Action::PlanAssign, json!({ "plan": plan })),
+                    client,
+                )
+                .await?;
             }
             Ok::<_, diesel::result::Error>(updated)
         })
@@ -146,7 +157,7 @@ pub async fn assign_plan(
 /// Whether `user_id` is a client account (services are created for clients only).
 pub async fn is_client(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        users::table.find(user_id).filter(users::role.eq("client")),
+        users::table.find(user_id).filter(users::role.eq(Role::Client.as_str())),
     ))
     .get_result(conn)
     .await

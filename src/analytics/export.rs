@@ -1,110 +1,67 @@
-//! `GET /api/v1/analytics/export.csv`: the dashboard's current view as one CSV file. Rows of
-//! three sections share one header: the period's `total`, its time series, and per service.
+//! The dashboard's current view as one CSV file. Rows of three sections share one header: the
+//! period's `total`, its time series, and per service.
 
-use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{AnalyticsQuery, Breakdown, Figures, Series, backend};
-use crate::auth::guard::CurrentUser;
-use crate::error::AppError;
-use crate::server::state::AppState;
+use super::{Breakdown, Series, Summary, ratio};
 
-const HEADER: &str = "section,start,end,service,requests,errors,success_rate,avg_latency_ms,p50_latency_ms,\
-                      p95_latency_ms,tokens,cost_usd\n";
+const HEADER: [&str; 12] = [
+    "section",
+    "start",
+    "end",
+    "service",
+    "requests",
+    "errors",
+    "success_rate",
+    "avg_latency_ms",
+    "p50_latency_ms",
+    "p95_latency_ms",
+    "tokens",
+    "cost_usd",
+];
 
-pub async fn export(
-    State(state): State<AppState>,
-    CurrentUser(auth): CurrentUser,
-    query: Result<Query<AnalyticsQuery>, QueryRejection>,
-) -> Result<Response, AppError> {
-    let query = super::rest::query(query)?;
-    let mut conn = state.conn().await?;
-    let window = backend::resolve(&mut conn, &auth, &query, Utc::now()).await?;
-    let (summary, series) = backend::overview(&mut conn, &window).await?;
-    let breakdown = backend::breakdown(&mut conn, &window).await?;
-    drop(conn);
-    let scope = match query.service {
-        Some(_) => breakdown.services.first().map(|s| s.name.clone()).unwrap_or_default(),
-        None => "all services".to_owned(),
-    };
-    let rows = std::iter::once(HEADER.to_owned())
-        .chain(std::iter::once(total_row(
-            &summary.current,
-            summary.from,
-            summary.to,
-            &scope,
-        )))
-        .chain(series_rows(&series, &scope, summary.to))
-        .chain(service_rows(&breakdown, summary.from, summary.to))
-        .collect::<Vec<_>>();
-    let name = format!(
-        "ragsites-{}-{}.csv",
-        query.range.as_deref().unwrap_or("7d"),
-        summary.to.format("%Y%m%d")
-    );
-    // At most a few thousand rows (hours of 366 days are read as days): sent a row per chunk.
-    let body = Body::from_stream(futures_util::stream::iter(
-        rows.into_iter().map(Ok::<_, std::io::Error>),
-    ));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-fn total_row(figures: &Figures, from: DateTime<Utc>, to: DateTime<Utc>, scope: &str) -> String {
-    line(&[
+/// The file's bytes. `scope` names the services the figures are of.
+pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &str) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(HEADER)?;
+    let now = &summary.current;
+    out.write_record([
         "total".into(),
-        time(from),
-        time(to),
-        field(scope),
-        figures.total_requests.to_string(),
-        figures.errors.to_string(),
-        optional(figures.success_rate),
-        optional(figures.avg_latency_ms),
-        optional(figures.p50_latency_ms),
-        optional(figures.p95_latency_ms),
-        (figures.tokens_in + figures.tokens_out).to_string(),
-        format!("{:.6}", figures.cost_usd),
-    ])
-}
-
-fn series_rows<'a>(series: &'a Series, scope: &'a str, end: DateTime<Utc>) -> impl Iterator<Item = String> + 'a {
-    let starts = series.points.iter().map(|p| p.at);
-    let ends = starts.clone().skip(1).chain(std::iter::once(end));
-    series.points.iter().zip(ends).map(move |(point, until)| {
-        line(&[
-            format!("{:?}", series.bucket).to_lowercase(),
+        time(summary.from),
+        time(summary.to),
+        defuse(scope),
+        now.total_requests.to_string(),
+        now.errors.to_string(),
+        optional(now.success_rate),
+        optional(now.avg_latency_ms),
+        optional(now.p50_latency_ms),
+        optional(now.p95_latency_ms),
+        (now.tokens_in + now.tokens_out).to_string(),
+        format!("{:.6}", now.cost_usd),
+    ])?;
+    let ends = series.points.iter().skip(1).map(|p| p.at).chain([summary.to]);
+    for (point, end) in series.points.iter().zip(ends) {
+        out.write_record([
+            series.bucket.as_str().into(),
             time(point.at),
-            time(until),
-            field(scope),
+            time(end),
+            defuse(scope),
             point.requests.to_string(),
             point.errors.to_string(),
-            optional(super::ratio(point.requests - point.errors, point.requests)),
+            optional(ratio(point.requests - point.errors, point.requests)),
             String::new(),
             optional(point.p50_latency_ms),
             optional(point.p95_latency_ms),
             String::new(),
             String::new(),
-        ])
-    })
-}
-
-fn service_rows(breakdown: &Breakdown, from: DateTime<Utc>, to: DateTime<Utc>) -> impl Iterator<Item = String> + '_ {
-    breakdown.services.iter().map(move |service| {
-        line(&[
+        ])?;
+    }
+    for service in &breakdown.services {
+        out.write_record([
             "service".into(),
-            time(from),
-            time(to),
-            field(&service.name),
+            time(summary.from),
+            time(summary.to),
+            defuse(&service.name),
             service.requests.to_string(),
             service.errors.to_string(),
             optional(service.success_rate),
@@ -113,14 +70,9 @@ fn service_rows(breakdown: &Breakdown, from: DateTime<Utc>, to: DateTime<Utc>) -
             String::new(),
             service.tokens.to_string(),
             format!("{:.6}", service.cost_usd),
-        ])
-    })
-}
-
-fn line(fields: &[String]) -> String {
-    let mut line = fields.join(",");
-    line.push('\n');
-    line
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -131,29 +83,46 @@ fn optional(value: Option<f64>) -> String {
     value.map(|v| format!("{v:.4}")).unwrap_or_default()
 }
 
-/// Quotes a text field (RFC 4180), and defuses text a spreadsheet would run as a formula.
-fn field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+/// Text a client typed, made safe for spreadsheets: one that would run as a formula is prefixed
+/// with an apostrophe (the writer quotes what needs quoting).
+fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::field;
+    use super::*;
+    use crate::analytics::{Bucket, Figures};
 
     #[test]
     fn text_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(field("Support bot"), "Support bot");
-        assert_eq!(field("a, \"b\""), "\"a, \"\"b\"\"\"");
-        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(field("-1"), "'-1");
+        let at = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().to_utc();
+        let summary = Summary {
+            current: Figures::default(),
+            previous: Figures::default(),
+            from: at,
+            to: at,
+        };
+        let series = Series {
+            bucket: Bucket::Day,
+            tz: "UTC".into(),
+            points: Vec::new(),
+        };
+        let breakdown = Breakdown {
+            services: Vec::new(),
+            models: Vec::new(),
+            errors: Vec::new(),
+        };
+        let file = |scope| String::from_utf8(csv(&summary, &series, &breakdown, scope).unwrap()).unwrap();
+        let row = |scope| file(scope).lines().nth(1).unwrap().to_owned();
+        assert!(file("x").starts_with("section,start,end,service,requests,"));
+        assert!(row("Support bot").contains(",Support bot,"));
+        assert!(row("a, \"b\"").contains(",\"a, \"\"b\"\"\","));
+        assert!(row("=HYPERLINK(\"x\")").contains(",\"'=HYPERLINK(\"\"x\"\")\","));
+        assert!(row("-1").contains(",'-1,"));
     }
 }

@@ -1,27 +1,40 @@
-//! The analytics engine: true figures from the hourly rollups, for the pages and the API.
+//! The analytics engine: true figures from the hourly and daily rollups (never the raw
+//! events), so a 30-day view of millions of events reads a few thousand rows.
 
+#[cfg(feature = "ssr")]
+pub mod activity;
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod backend;
-#[cfg(feature = "ssr")]
-pub mod cache;
+pub mod breakdown;
 #[cfg(feature = "ssr")]
 pub mod export;
+#[cfg(feature = "ssr")]
+pub mod histogram;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod rest;
+#[cfg(feature = "ssr")]
+mod rollups;
+#[cfg(feature = "ssr")]
+pub mod series;
+#[cfg(feature = "ssr")]
+pub mod summary;
+#[cfg(feature = "ssr")]
+pub mod window;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::audit::Action;
+use crate::services::{ServiceKind, ServiceStatus};
 
 /// What to compute: the query string of the dashboard and of `/api/v1/analytics/*`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnalyticsQuery {
-    /// `24h`, `7d`, `30d`, `90d`, or `custom` with `from` and `to`. Default `7d`.
     #[serde(default)]
-    pub range: Option<String>,
+    pub range: Range,
     #[serde(default)]
     pub from: Option<Moment>,
     /// A day here includes the whole day.
@@ -33,6 +46,92 @@ pub struct AnalyticsQuery {
     /// IANA time zone for day buckets; default the user's preference.
     #[serde(default)]
     pub tz: Option<String>,
+}
+
+/// The period a view covers: a preset ending with the current hour, or `custom` with `from`
+/// and `to`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Range {
+    #[serde(rename = "24h")]
+    Last24Hours,
+    #[default]
+    #[serde(rename = "7d")]
+    Last7Days,
+    #[serde(rename = "30d")]
+    Last30Days,
+    #[serde(rename = "90d")]
+    Last90Days,
+    #[serde(rename = "custom")]
+    Custom,
+}
+
+impl Range {
+    pub const ALL: [Self; 5] = [
+        Self::Last24Hours,
+        Self::Last7Days,
+        Self::Last30Days,
+        Self::Last90Days,
+        Self::Custom,
+    ];
+
+    /// The name in URLs and the API (`24h`, `7d`, `30d`, `90d`, `custom`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Last24Hours => "24h",
+            Self::Last7Days => "7d",
+            Self::Last30Days => "30d",
+            Self::Last90Days => "90d",
+            Self::Custom => "custom",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// The length of a preset; a custom range has none of its own.
+    pub fn length(self) -> Option<TimeDelta> {
+        match self {
+            Self::Last24Hours => Some(TimeDelta::hours(24)),
+            Self::Last7Days => Some(TimeDelta::days(7)),
+            Self::Last30Days => Some(TimeDelta::days(30)),
+            Self::Last90Days => Some(TimeDelta::days(90)),
+            Self::Custom => None,
+        }
+    }
+
+    /// As the range picker names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Last24Hours => "Last 24 hours",
+            Self::Last7Days => "Last 7 days",
+            Self::Last30Days => "Last 30 days",
+            Self::Last90Days => "Last 90 days",
+            Self::Custom => "Custom range",
+        }
+    }
+
+    /// The period in a sentence ("… in the last 7 days").
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Last24Hours => "in the last 24 hours",
+            Self::Last7Days => "in the last 7 days",
+            Self::Last30Days => "in the last 30 days",
+            Self::Last90Days => "in the last 90 days",
+            Self::Custom => "in the chosen period",
+        }
+    }
+
+    /// The period's length, as the cards name the previous one ("vs previous 7 days").
+    pub fn span(self) -> &'static str {
+        match self {
+            Self::Last24Hours => "24 hours",
+            Self::Last7Days => "7 days",
+            Self::Last30Days => "30 days",
+            Self::Last90Days => "90 days",
+            Self::Custom => "period",
+        }
+    }
 }
 
 /// An end of a custom range: an instant (RFC 3339), or a calendar day (`2026-11-01`) in the
@@ -87,6 +186,16 @@ pub enum Bucket {
     Day,
 }
 
+impl Bucket {
+    /// Its name in the API, the CSV export, sentences and PostgreSQL's `date_trunc`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hour => "hour",
+            Self::Day => "day",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub at: DateTime<Utc>,
@@ -109,8 +218,8 @@ pub struct Series {
 pub struct ServiceUsage {
     pub service_id: Uuid,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: ServiceKind,
+    pub status: ServiceStatus,
     pub requests: i64,
     pub errors: i64,
     pub success_rate: Option<f64>,
@@ -137,7 +246,7 @@ pub struct ErrorCount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
     pub at: DateTime<Utc>,
-    pub action: String,
+    pub action: Action,
     pub service_name: Option<String>,
     pub detail: serde_json::Value,
 }

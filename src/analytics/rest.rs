@@ -1,66 +1,107 @@
-//! `/api/v1/analytics/*`: the analytics queries as JSON, with the user's token.
+//! `/api/v1/analytics/*` and `/api/v1/live`: the analytics queries as JSON, CSV and a live
+//! stream, with the user's token.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::Utc;
 
-use super::{Activity, AnalyticsQuery, Breakdown, Series, Summary, backend};
+use super::{
+    Activity, AnalyticsQuery, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window,
+};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/analytics/summary", get(summary))
-        .route("/api/v1/analytics/timeseries", get(timeseries))
-        .route("/api/v1/analytics/breakdown", get(breakdown))
-        .route("/api/v1/analytics/activity", get(activity))
-        .route("/api/v1/analytics/export.csv", get(super::export::export))
+        .route("/api/v1/analytics/summary", get(get_summary))
+        .route("/api/v1/analytics/timeseries", get(get_series))
+        .route("/api/v1/analytics/breakdown", get(get_breakdown))
+        .route("/api/v1/analytics/activity", get(get_activity))
+        .route("/api/v1/analytics/export.csv", get(get_export))
         .route("/api/v1/live", get(super::live::stream))
 }
 
-pub(super) fn query(query: Result<Query<AnalyticsQuery>, QueryRejection>) -> Result<AnalyticsQuery, AppError> {
-    query
-        .map(|Query(q)| q)
-        .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
+/// The query string, or a 400 that names what could not be read.
+pub struct Params(pub AnalyticsQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::from_request_parts(parts, state)
+            .await
+            .map(|Query(query)| Self(query))
+            .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
+    }
 }
 
-async fn summary(
+async fn get_summary(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    q: Result<Query<AnalyticsQuery>, QueryRejection>,
+    Params(query): Params,
 ) -> Result<Json<Summary>, AppError> {
     let mut conn = state.conn().await?;
-    let window = backend::resolve(&mut conn, &auth, &query(q)?, chrono::Utc::now()).await?;
-    Ok(Json(backend::summary(&mut conn, &window).await?))
+    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    Ok(Json(summary::summary(&mut conn, &window).await?))
 }
 
-async fn timeseries(
+async fn get_series(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    q: Result<Query<AnalyticsQuery>, QueryRejection>,
+    Params(query): Params,
 ) -> Result<Json<Series>, AppError> {
     let mut conn = state.conn().await?;
-    let window = backend::resolve(&mut conn, &auth, &query(q)?, chrono::Utc::now()).await?;
-    Ok(Json(backend::series(&mut conn, &window).await?))
+    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    Ok(Json(series::series(&mut conn, &window).await?))
 }
 
-async fn breakdown(
+async fn get_breakdown(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    q: Result<Query<AnalyticsQuery>, QueryRejection>,
+    Params(query): Params,
 ) -> Result<Json<Breakdown>, AppError> {
     let mut conn = state.conn().await?;
-    let window = backend::resolve(&mut conn, &auth, &query(q)?, chrono::Utc::now()).await?;
-    Ok(Json(backend::breakdown(&mut conn, &window).await?))
+    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    Ok(Json(breakdown::breakdown(&mut conn, &window).await?))
 }
 
-async fn activity(
+async fn get_activity(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
 ) -> Result<Json<Vec<Activity>>, AppError> {
     Ok(Json(
-        backend::recent_activity(&mut *state.conn().await?, &auth, None, 20).await?,
+        activity::recent_activity(&mut *state.conn().await?, &auth, None, 20).await?,
     ))
+}
+
+/// The view as a CSV download (at most a few thousand rows: hours of 366 days are read as days).
+async fn get_export(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    Params(query): Params,
+) -> Result<Response, AppError> {
+    let mut conn = state.conn().await?;
+    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    let (summary, series) = summary::overview(&mut conn, &window).await?;
+    let breakdown = breakdown::breakdown(&mut conn, &window).await?;
+    drop(conn);
+    let scope = match query.service {
+        Some(_) => breakdown.services.first().map(|s| s.name.clone()).unwrap_or_default(),
+        None => "all services".to_owned(),
+    };
+    let file = export::csv(&summary, &series, &breakdown, &scope).map_err(|e| AppError::internal("csv", e))?;
+    let name = format!("ragsites-{}-{}.csv", query.range.as_str(), summary.to.format("%Y%m%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        file,
+    )
+        .into_response())
 }

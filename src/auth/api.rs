@@ -15,29 +15,15 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 /// Signs in; answers where to go next (a plain form post is redirected there).
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
-    use crate::ui::form::report_to_plain_form;
     let result = async {
-        let state = crate::server::state::app_state()?;
-        let client = super::guard::request_client_info().await?;
-        super::backend::sign_in(&state, &email, &password, &client)
-            .await
-            .map(|signed_in| (state, signed_in))
+        let (state, client) = super::guard::request_context().await?;
+        let signed_in = super::backend::sign_in(&state, &email, &password, &client).await?;
+        ssr::set_session_cookie(&state, &signed_in);
+        Ok(super::safe_next(next.as_deref()))
     }
     .await;
-    match result {
-        Ok((state, signed_in)) => {
-            ssr::set_session_cookie(&state, &signed_in);
-            Ok(ssr::go_to(super::safe_next(next.as_deref())))
-        }
-        Err(error) => {
-            report_to_plain_form(
-                &error,
-                "/auth/signin",
-                &[("email", &email), ("next", next.as_deref().unwrap_or(""))],
-            );
-            Err(error)
-        }
-    }
+    let keep = [("email", email.as_str()), ("next", next.as_deref().unwrap_or(""))];
+    crate::ui::form::answer_form_post(result, "/auth/signin", &keep, String::clone)
 }
 
 /// Creates the account and signs in; answers where to go next.
@@ -49,7 +35,6 @@ pub async fn register(
     confirm_password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::ui::form::report_to_plain_form;
     let form = super::RegisterForm {
         name,
         email,
@@ -57,41 +42,33 @@ pub async fn register(
         confirm_password,
     };
     let result = async {
-        let state = crate::server::state::app_state()?;
-        let client = super::guard::request_client_info().await?;
-        super::backend::register(&state, form.clone(), &client)
-            .await
-            .map(|signed_in| (state, signed_in))
+        let (state, client) = super::guard::request_context().await?;
+        let signed_in = super::backend::register(&state, form.clone(), &client).await?;
+        ssr::set_session_cookie(&state, &signed_in);
+        Ok(super::safe_next(next.as_deref()))
     }
     .await;
-    match result {
-        Ok((state, signed_in)) => {
-            ssr::set_session_cookie(&state, &signed_in);
-            Ok(ssr::go_to(super::safe_next(next.as_deref())))
-        }
-        Err(error) => {
-            let keep = [
-                ("name", form.name.as_str()),
-                ("email", form.email.as_str()),
-                ("next", next.as_deref().unwrap_or("")),
-            ];
-            report_to_plain_form(&error, "/auth/register", &keep);
-            Err(error)
-        }
-    }
+    let keep = [
+        ("name", form.name.as_str()),
+        ("email", form.email.as_str()),
+        ("next", next.as_deref().unwrap_or("")),
+    ];
+    crate::ui::form::answer_form_post(result, "/auth/register", &keep, String::clone)
 }
 
-/// Ends the session; answers where to go next.
+/// Ends the session; answers where to go next. Signing out twice, or with a dead session,
+/// still clears the cookie and lands home.
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<String, AppError> {
-    let state = crate::server::state::app_state()?;
-    // Signing out twice, or with a dead session, still clears the cookie and lands home.
-    if let Ok(auth) = super::guard::require_user().await {
-        let client = super::guard::request_client_info().await?;
-        super::backend::sign_out(&state, &auth, &client).await?;
+    let result = async {
+        if let Ok(caller) = super::guard::require_user().await {
+            super::backend::sign_out(&caller.state, &caller.auth, &caller.client).await?;
+        }
+        ssr::clear_session_cookie(&super::guard::request_context().await?.0);
+        Ok("/".to_owned())
     }
-    ssr::clear_session_cookie(&state);
-    Ok(ssr::go_to("/".to_owned()))
+    .await;
+    crate::ui::form::answer_form_post(result, "/", &[], String::clone)
 }
 
 #[cfg(feature = "ssr")]
@@ -111,15 +88,6 @@ mod ssr {
             SET_COOKIE,
             token::session_cookie(&state.config, &signed_in.token, max_age),
         );
-    }
-
-    /// A plain form post is redirected to `path`; the enhanced form gets it back and loads it
-    /// as a new page, so no state of the previous session lingers in the browser.
-    pub fn go_to(path: String) -> String {
-        if crate::ui::form::is_plain_form_post() {
-            leptos_axum::redirect(&path);
-        }
-        path
     }
 
     pub fn clear_session_cookie(state: &AppState) {

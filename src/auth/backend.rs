@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::token;
 use super::{RegisterForm, Role, User, validate_email};
+use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::error::AppError;
-use crate::schema::{activity_logs, sessions, user_preferences, users};
+use crate::schema::{sessions, user_preferences, users};
 use crate::server::state::AppState;
 
 pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
@@ -26,13 +27,6 @@ impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PasswordHash(..)")
     }
-}
-
-/// Where a request came from, for sessions and the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
 }
 
 /// A live session and its user, as checked by [`authenticate`].
@@ -131,8 +125,7 @@ pub async fn set_password(
         log_activity(
             conn,
             user_id,
-            "password.change",
-            json!({ "sessions_revoked": revoked }),
+            Entry::new(Action::PasswordChange, json!({ "sessions_revoked": revoked })),
             client,
         )
         .await?;
@@ -232,7 +225,7 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
                 role: Role::Client,
             };
             let (session_id, now) = insert_session(conn, id, expires_in, client).await?;
-            log_activity(conn, id, "auth.register", json!({}), client).await?;
+            log_activity(conn, id, Entry::new(Action::Register, json!({})), client).await?;
             Ok::<_, diesel::result::Error>(Some((user, session_id, now)))
         })
         .await?
@@ -289,8 +282,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
                 log_activity(
                     &mut conn,
                     id,
-                    "auth.sign_in_failed",
-                    json!({ "reason": "wrong_password" }),
+                    Entry::new(Action::SignInFailed, json!({ "reason": "wrong_password" })),
                     client,
                 )
                 .await?;
@@ -304,7 +296,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
     let (session_id, now) = conn
         .transaction(async |conn| {
             let session = insert_session(conn, user_id, expires_in, client).await?;
-            log_activity(conn, user_id, "auth.sign_in", json!({}), client).await?;
+            log_activity(conn, user_id, Entry::new(Action::SignIn, json!({})), client).await?;
             Ok::<_, diesel::result::Error>(session)
         })
         .await?;
@@ -383,7 +375,7 @@ pub async fn sign_out(state: &AppState, auth: &Authenticated, client: &ClientInf
         .set(sessions::revoked_at.eq(Utc::now()))
         .execute(conn)
         .await?;
-        log_activity(conn, auth.user.id, "auth.sign_out", json!({}), client).await
+        log_activity(conn, auth.user.id, Entry::new(Action::SignOut, json!({})), client).await
     })
     .await?;
     Ok(())
@@ -395,25 +387,4 @@ pub async fn cleanup_sessions(conn: &mut AsyncPgConnection, older_than_days: u32
     diesel::delete(sessions::table.filter(sessions::expires_at.lt(cutoff).or(sessions::revoked_at.lt(cutoff))))
         .execute(conn)
         .await
-}
-
-/// Appends to the user's audit trail.
-pub async fn log_activity(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    action: &str,
-    detail: serde_json::Value,
-    client: &ClientInfo,
-) -> QueryResult<()> {
-    diesel::insert_into(activity_logs::table)
-        .values((
-            activity_logs::user_id.eq(user_id),
-            activity_logs::action.eq(action),
-            activity_logs::detail.eq(detail),
-            activity_logs::ip.eq(client.ip.as_deref()),
-            activity_logs::user_agent.eq(client.user_agent.as_deref()),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
 }

@@ -10,9 +10,10 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::backend::{Authenticated, ClientInfo, authenticate};
+use super::backend::{Authenticated, authenticate};
 use super::token::{self, TokenSource};
 use super::{Role, User};
+use crate::audit::ClientInfo;
 use crate::error::AppError;
 use crate::server::state::AppState;
 
@@ -147,16 +148,32 @@ async fn request_parts() -> Result<Parts, AppError> {
     leptos::prelude::use_context::<Parts>().ok_or_else(|| AppError::internal("context", "request parts are missing"))
 }
 
+/// What a server function acts with: who is asking, the state, and where the request came from.
+pub struct Caller {
+    pub auth: Authenticated,
+    pub state: AppState,
+    pub client: ClientInfo,
+}
+
 /// First line of every server function that needs a user.
-pub async fn require_user() -> Result<Authenticated, AppError> {
-    status_of(&request_parts().await?)
+pub async fn require_user() -> Result<Caller, AppError> {
+    let parts = request_parts().await?;
+    let auth = status_of(&parts)?;
+    let (state, client) = request_context().await?;
+    Ok(Caller { auth, state, client })
+}
+
+/// The state and where the request came from, for server functions open to everyone.
+pub async fn request_context() -> Result<(AppState, ClientInfo), AppError> {
+    let parts = request_parts().await?;
+    Ok((crate::server::state::app_state()?, client_info(&parts)))
 }
 
 /// First line of every admin-only server function: clients get 403.
-pub async fn require_admin() -> Result<Authenticated, AppError> {
-    let auth = require_user().await?;
-    if auth.user.role == Role::Admin {
-        Ok(auth)
+pub async fn require_admin() -> Result<Caller, AppError> {
+    let caller = require_user().await?;
+    if caller.auth.user.role == Role::Admin {
+        Ok(caller)
     } else {
         Err(AppError::Forbidden)
     }
@@ -164,15 +181,11 @@ pub async fn require_admin() -> Result<Authenticated, AppError> {
 
 /// The signed-in user, if any (for pages that show either).
 pub async fn optional_user() -> Result<Option<User>, AppError> {
-    match require_user().await {
+    match status_of(&request_parts().await?) {
         Ok(auth) => Ok(Some(auth.user)),
         Err(AppError::Unauthorized) => Ok(None),
         Err(other) => Err(other),
     }
-}
-
-pub async fn request_client_info() -> Result<ClientInfo, AppError> {
-    Ok(client_info(&request_parts().await?))
 }
 
 /// REST handlers take this to require a live session (cookie or Bearer token).

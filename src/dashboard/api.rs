@@ -1,16 +1,50 @@
-//! The dashboard's server function: the figures as the server renders them, for live updates.
+//! The dashboard's server functions: everything a view shows in one call, and the same figures
+//! as the server renders them, for live updates.
 
 use leptos::prelude::*;
 
+use super::DashboardData;
 use crate::analytics::AnalyticsQuery;
 use crate::error::AppError;
 
-/// The figures' HTML for a query, the same as the page renders (see `view::figures`).
+/// One call for everything a view shows; the figures come from the cache while no change
+/// touches them.
+#[server(prefix = "/api/fn", endpoint = "load_dashboard")]
+pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<DashboardData, AppError> {
+    use crate::analytics::{activity, breakdown, summary, window};
+    let caller = crate::auth::guard::require_user().await?;
+    let (auth, state) = (&caller.auth, &caller.state);
+    let mut conn = state.conn().await?;
+    let window = window::resolve(&mut conn, auth, &query, chrono::Utc::now()).await?;
+    let figures = state.changes.figures();
+    let (summary, series, breakdown) = match figures.get(&window) {
+        Ok(cached) => cached,
+        Err(ticket) => {
+            let (summary, series) = summary::overview(&mut conn, &window).await?;
+            let computed = (summary, series, breakdown::breakdown(&mut conn, &window).await?);
+            figures.put(ticket, window, computed.clone());
+            computed
+        }
+    };
+    Ok(DashboardData {
+        summary,
+        series,
+        breakdown,
+        activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
+        services: crate::services::backend::list(&mut conn, auth)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect(),
+    })
+}
+
+/// The figures' HTML for a query, the same as the page renders (see `figures::figures`).
 #[server(prefix = "/api/fn", endpoint = "figures_html")]
 pub async fn figures_html(#[server(default)] query: AnalyticsQuery, single: bool) -> Result<String, AppError> {
     use leptos::tachys::view::RenderHtml;
 
-    let range = query.range.clone().unwrap_or_default();
-    let data = crate::analytics::api::load_dashboard(query).await?;
-    Ok(super::view::figures(data, range, single).to_html())
+    let range = query.range;
+    let data = load_dashboard(query).await?;
+    Ok(super::figures::figures(data, range, single).to_html())
 }

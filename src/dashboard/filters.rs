@@ -6,22 +6,14 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::analytics::{AnalyticsQuery, Moment};
+use crate::analytics::{AnalyticsQuery, Moment, Range};
 use crate::ui::format::url_component;
-
-pub const RANGES: [(&str, &str); 5] = [
-    ("24h", "Last 24 hours"),
-    ("7d", "Last 7 days"),
-    ("30d", "Last 30 days"),
-    ("90d", "Last 90 days"),
-    ("custom", "Custom range"),
-];
 
 /// The query the page's URL asks for; `from` and `to` count only for a custom range.
 pub fn analytics_query(service: Option<Uuid>) -> AnalyticsQuery {
     use_query_map().with_untracked(|p| {
-        let range = p.get("range").filter(|r| RANGES.iter().any(|(value, _)| value == r));
-        let custom = range.as_deref() == Some("custom");
+        let range = p.get("range").and_then(|r| Range::parse(&r)).unwrap_or_default();
+        let custom = range == Range::Custom;
         let moment = |name| p.get(name).filter(|_| custom).and_then(|v| parse_moment(&v));
         AnalyticsQuery {
             from: moment("from"),
@@ -42,7 +34,7 @@ fn parse_moment(text: &str) -> Option<Moment> {
 
 /// The query as the API reads it, for the export link and the live stream.
 pub fn query_string(query: &AnalyticsQuery) -> String {
-    let mut pairs = vec![("range", query.range.clone().unwrap_or_else(|| "7d".into()))];
+    let mut pairs = vec![("range", query.range.as_str().to_owned())];
     pairs.extend(query.from.map(|m| ("from", m.to_string())));
     pairs.extend(query.to.map(|m| ("to", m.to_string())));
     pairs.extend(query.service.map(|id| ("service", id.to_string())));
@@ -63,7 +55,7 @@ pub fn Filters(
     /// The services to choose from; none on a service's own page.
     services: Vec<(Uuid, String)>,
 ) -> impl IntoView {
-    let range = query.range.clone().unwrap_or_else(|| "7d".into());
+    let range = query.range;
     let day = |moment: Option<Moment>| match moment {
         Some(Moment::Day(day)) => day.to_string(),
         Some(Moment::At(at)) => at.date_naive().to_string(),
@@ -86,12 +78,12 @@ pub fn Filters(
             <label class="filters__field">
                 <span class="visually-hidden">"Date range"</span>
                 <select name="range" aria-label="Date range">
-                    {RANGES
-                        .iter()
-                        .map(|(value, label)| {
+                    {Range::ALL
+                        .into_iter()
+                        .map(|r| {
                             view! {
-                                <option value=*value selected=range == *value>
-                                    {*label}
+                                <option value=r.as_str() selected=range == r>
+                                    {r.label()}
                                 </option>
                             }
                         })
@@ -141,7 +133,7 @@ fn apply_on_change(event: leptos::ev::Event) {
         else {
             return;
         };
-        if select.value() == "custom" {
+        if select.value() == Range::Custom.as_str() {
             return;
         }
         if let Some(form) = select.form() {

@@ -110,7 +110,7 @@ fn refresh(query: AnalyticsQuery, single: bool, latest: std::sync::Arc<std::sync
     use wasm_bindgen::JsCast;
     use web_sys::HtmlInputElement;
 
-    let Some(figures) = document().get_element_by_id(super::view::FIGURES_ID) else {
+    let Some(figures) = document().get_element_by_id(super::figures::FIGURES_ID) else {
         return;
     };
     let ticket = latest.fetch_add(1, Ordering::Relaxed) + 1;

@@ -4,8 +4,25 @@
 pub mod api;
 pub mod cards;
 pub mod charts;
+pub mod figures;
 pub mod filters;
 pub mod live;
 pub mod pages;
 pub mod panels;
 pub mod view;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::analytics::{Activity, Breakdown, Series, Summary};
+
+/// Everything the dashboard (or a service page) draws for one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardData {
+    pub summary: Summary,
+    pub series: Series,
+    pub breakdown: Breakdown,
+    pub activity: Vec<Activity>,
+    /// Every service the user may pick in the filter: id and name.
+    pub services: Vec<(Uuid, String)>,
+}

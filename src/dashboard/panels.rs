@@ -130,21 +130,6 @@ pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
     }
 }
 
-/// What an audit entry means, in words.
-fn describe(action: &str) -> &str {
-    match action {
-        "auth.register" => "Account created",
-        "auth.sign_in" => "Signed in",
-        "auth.sign_in_failed" => "Failed sign-in",
-        "auth.sign_out" => "Signed out",
-        "service.create" => "Service created",
-        "service.update" => "Service updated",
-        "key.create" => "API key created",
-        "key.revoke" => "API key revoked",
-        other => other,
-    }
-}
-
 #[component]
 pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
     let empty = activity.is_empty();
@@ -166,7 +151,7 @@ pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
                                 view! {
                                     <li class="activity__item">
                                         <span class="activity__what">
-                                            {describe(&a.action).to_owned()}
+                                            {a.action.describe()}
                                             {a.service_name.map(|name| view! { <span class="activity__service">{name}</span> })}
                                         </span>
                                         <time datetime=at>{shown}</time>

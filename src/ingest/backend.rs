@@ -10,12 +10,10 @@ use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::histogram;
 use super::validate::ValidEvent;
+use crate::analytics::histogram;
+use crate::changes::announce;
 use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily, services};
-
-/// The channel each committed batch is announced on, with its service id as the payload.
-pub const CHANNEL: &str = "ragsites_events";
 
 define_sql_function!(fn hist_add(a: Array<Nullable<Int8>>, b: Array<Nullable<Int8>>) -> Array<Nullable<Int8>>);
 
@@ -156,16 +154,6 @@ async fn insert_events(
 fn column<'a, T>(batch: &[&'a ValidEvent], value: impl Fn(&'a ValidEvent) -> T) -> Vec<T> {
     batch.iter().map(|e| value(e)).collect()
 }
-
-/// Tells every server process, when the transaction commits, that a service's figures changed
-/// (live streams answer it; cached figures are dropped).
-pub async fn announce(mut conn: &AsyncPgConnection, service_id: Uuid) -> QueryResult<usize> {
-    diesel::select(pg_notify(CHANNEL, service_id.to_string()))
-        .execute(&mut conn)
-        .await
-}
-
-define_sql_function!(fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text));
 
 /// Adds a batch's new events to its service's rollups and announces the batch. Every batch of a
 /// busy service updates the same rows, and each holds their locks until it commits: the

@@ -3,8 +3,6 @@
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
-pub mod histogram;
-#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod throttle;

@@ -97,7 +97,7 @@ async fn ingest(
     }
     let accepted = backend::store(&mut *state.conn().await?, service_id, &valid).await?;
     if accepted > 0 {
-        state.figures.invalidate(service_id);
+        state.changes.committed(service_id);
     }
     Ok((
         StatusCode::ACCEPTED,

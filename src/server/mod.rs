@@ -103,15 +103,15 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!("listening on http://{addr}");
-    state.live.spawn_listener(database.url.clone(), state.figures.clone());
+    state.changes.spawn_listener(database.url.clone());
     spawn_retention(state.clone());
-    let live = state.live.clone();
+    let changes = state.changes.clone();
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             // Live streams never end by themselves: end them so in-flight requests can finish.
-            live.shut_down();
+            changes.shut_down();
         })
         .await;
     tracing::info!("shutting down");

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::demo_traffic::{self, PROFILES, Profile};
 use super::state::AppState;
-use crate::auth::backend::{Authenticated, ClientInfo, hash_password, insert_user_if_absent};
+use crate::audit::ClientInfo;
+use crate::auth::backend::{Authenticated, hash_password, insert_user_if_absent};
 use crate::auth::{Role, User};
 use crate::error::AppError;
 use crate::schema::{api_keys, plans, services, users};

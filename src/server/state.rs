@@ -7,9 +7,8 @@ use leptos::prelude::LeptosOptions;
 
 use super::config::Config;
 use super::db::{DbConn, DbPool};
-use crate::analytics::cache::FiguresCache;
-use crate::analytics::live::Live;
 use crate::auth::rate_limit::FailureLimiter;
+use crate::changes::Changes;
 use crate::error::AppError;
 use crate::ingest::throttle::Throttle;
 
@@ -20,8 +19,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limiter: Arc<FailureLimiter>,
     pub ingest_throttle: Arc<Throttle>,
-    pub live: Live,
-    pub figures: Arc<FiguresCache>,
+    pub changes: Changes,
 }
 
 impl AppState {
@@ -32,8 +30,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::default(),
             ingest_throttle: Arc::default(),
-            live: Live::default(),
-            figures: Arc::default(),
+            changes: Changes::default(),
         }
     }
 

@@ -9,9 +9,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, ServiceKind, ServiceStatus};
-use crate::analytics::cache::FiguresCache;
+use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::Role;
-use crate::auth::backend::{Authenticated, ClientInfo, log_activity};
+use crate::auth::backend::Authenticated;
+use crate::changes::{Changes, announce};
 use crate::error::AppError;
 use crate::schema::{api_keys, services};
 
@@ -19,6 +20,7 @@ use crate::schema::{api_keys, services};
 const MAX_SERVICES_PER_USER: i64 = 200;
 /// Live keys per service.
 const MAX_KEYS_PER_SERVICE: i64 = 20;
+const NAME_TAKEN: &str = "You already have a service with this name.";
 
 type ServiceRow = (
     Uuid,
@@ -92,49 +94,42 @@ pub async fn create(
     new: &NewService,
     client: &ClientInfo,
 ) -> Result<Service, AppError> {
-    let kind = new.validate()?;
+    new.validate()?;
+    let kind = new.kind;
     let config = serde_json::to_value(&new.config).map_err(|e| AppError::internal("config", e))?;
     let name = new.name.trim().to_owned();
-    let result = conn
-        .transaction(async |conn| {
-            let count: i64 = services::table
-                .filter(services::user_id.eq(user_id))
-                .count()
-                .get_result(conn)
-                .await?;
-            if count >= MAX_SERVICES_PER_USER {
-                return Ok(Err(AppError::Conflict(format!(
-                    "An account can have at most {MAX_SERVICES_PER_USER} services."
-                ))));
-            }
-            let row: ServiceRow = diesel::insert_into(services::table)
-                .values((
-                    services::user_id.eq(user_id),
-                    services::name.eq(&name),
-                    services::kind.eq(kind.as_str()),
-                    services::config.eq(config),
-                ))
-                .returning(SERVICE_COLUMNS)
-                .get_result(conn)
-                .await?;
-            log_activity(
-                conn,
-                user_id,
-                "service.create",
-                json!({ "service_id": row.0, "name": name }),
-                client,
-            )
+    conn.transaction(async |conn| {
+        let count: i64 = services::table
+            .filter(services::user_id.eq(user_id))
+            .count()
+            .get_result(conn)
             .await?;
-            Ok::<_, diesel::result::Error>(Ok(service_from_row(row)))
-        })
-        .await;
-    match result {
-        Ok(inner) => inner,
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(AppError::field("name", "You already have a service with this name."))
+        if count >= MAX_SERVICES_PER_USER {
+            return Ok(Err(AppError::Conflict(format!(
+                "An account can have at most {MAX_SERVICES_PER_USER} services."
+            ))));
         }
-        Err(other) => Err(other.into()),
-    }
+        let row: ServiceRow = diesel::insert_into(services::table)
+            .values((
+                services::user_id.eq(user_id),
+                services::name.eq(&name),
+                services::kind.eq(kind.as_str()),
+                services::config.eq(config),
+            ))
+            .returning(SERVICE_COLUMNS)
+            .get_result(conn)
+            .await?;
+        log_activity(
+            conn,
+            user_id,
+            Entry::on_service(Action::ServiceCreate, row.0, json!({ "name": name })),
+            client,
+        )
+        .await?;
+        Ok::<_, diesel::result::Error>(Ok(service_from_row(row)))
+    })
+    .await
+    .map_err(AppError::unique_violation_on("name", NAME_TAKEN))?
 }
 
 /// Renames, pauses/resumes/archives or reconfigures a service the user may change. Its name and
@@ -145,7 +140,7 @@ pub async fn update(
     id: Uuid,
     change: &ServiceChange,
     client: &ClientInfo,
-    figures: &FiguresCache,
+    changes: &Changes,
 ) -> Result<Service, AppError> {
     change.validate()?;
     let current = find(conn, auth, id).await?;
@@ -170,19 +165,20 @@ pub async fn update(
                 .returning(SERVICE_COLUMNS)
                 .get_result(conn)
                 .await?;
-            let detail = json!({ "service_id": id, "name": name, "status": status.as_str() });
-            log_activity(conn, auth.user.id, "service.update", detail, client).await?;
-            crate::ingest::backend::announce(conn, id).await?;
+            let detail = json!({ "name": name, "status": status.as_str() });
+            log_activity(
+                conn,
+                auth.user.id,
+                Entry::on_service(Action::ServiceUpdate, id, detail),
+                client,
+            )
+            .await?;
+            announce(conn, id).await?;
             Ok::<_, diesel::result::Error>(service_from_row(row))
         })
         .await;
-    figures.invalidate(id);
-    match result {
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(AppError::field("name", "You already have a service with this name."))
-        }
-        other => Ok(other?),
-    }
+    changes.committed(id);
+    result.map_err(AppError::unique_violation_on("name", NAME_TAKEN))
 }
 
 type KeyRow = (
@@ -286,8 +282,14 @@ pub async fn create_key(
                 .returning(KEY_COLUMNS)
                 .get_result(conn)
                 .await?;
-            let detail = json!({ "service_id": service_id, "key_prefix": format!("rsk_{prefix}") });
-            log_activity(conn, auth.user.id, "key.create", detail, client).await?;
+            let detail = json!({ "key_prefix": format!("rsk_{prefix}") });
+            log_activity(
+                conn,
+                auth.user.id,
+                Entry::on_service(Action::KeyCreate, service_id, detail),
+                client,
+            )
+            .await?;
             Ok::<_, diesel::result::Error>(Ok(row))
         })
         .await??;
@@ -318,8 +320,14 @@ pub async fn revoke_key(
             .await
             .optional()?;
             if let Some(row) = &row {
-                let detail = json!({ "service_id": service_id, "key_prefix": format!("rsk_{}", row.2) });
-                log_activity(conn, auth.user.id, "key.revoke", detail, client).await?;
+                let detail = json!({ "key_prefix": format!("rsk_{}", row.2) });
+                log_activity(
+                    conn,
+                    auth.user.id,
+                    Entry::on_service(Action::KeyRevoke, service_id, detail),
+                    client,
+                )
+                .await?;
             }
             Ok::<_, diesel::result::Error>(row)
         })

@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::auth::validate_name;
 use crate::error::{AppError, FieldErrors};
 
-pub const SERVICE_NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,11 +140,11 @@ pub struct Service {
 }
 
 /// A new service, from the form or `POST /api/v1/services`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewService {
     pub name: String,
-    pub kind: String,
+    pub kind: ServiceKind,
     #[serde(default)]
     pub config: ServiceConfig,
 }
@@ -161,45 +161,22 @@ pub struct ServiceChange {
     pub config: Option<ServiceConfig>,
 }
 
-pub fn validate_service_name(name: &str, fields: &mut FieldErrors) {
-    let name = name.trim();
-    if name.is_empty() {
-        fields.insert("name".into(), "Name is required.".into());
-    } else if name.chars().count() > SERVICE_NAME_MAX {
-        fields.insert(
-            "name".into(),
-            format!("Name must be at most {SERVICE_NAME_MAX} characters."),
-        );
-    } else if name.chars().any(char::is_control) {
-        fields.insert("name".into(), "Name must not contain control characters.".into());
-    }
-}
-
 impl NewService {
-    /// The kind, once every field is valid.
-    pub fn validate(&self) -> Result<ServiceKind, AppError> {
+    pub fn validate(&self) -> Result<(), AppError> {
         let mut fields = FieldErrors::new();
-        validate_service_name(&self.name, &mut fields);
-        let kind = ServiceKind::parse(&self.kind);
-        if kind.is_none() {
-            fields.insert(
-                "kind".into(),
-                "Kind must be chatbot, rag_site, voice_agent, agent or custom.".into(),
-            );
+        if let Err(message) = validate_name(&self.name) {
+            fields.insert("name".into(), message);
         }
         self.config.validate(&mut fields);
-        match (AppError::from_fields(fields), kind) {
-            (None, Some(kind)) => Ok(kind),
-            (error, _) => Err(error.unwrap_or(AppError::Internal)),
-        }
+        AppError::from_fields(fields).map_or(Ok(()), Err)
     }
 }
 
 impl ServiceChange {
     pub fn validate(&self) -> Result<(), AppError> {
         let mut fields = FieldErrors::new();
-        if let Some(name) = &self.name {
-            validate_service_name(name, &mut fields);
+        if let Some(Err(message)) = self.name.as_deref().map(validate_name) {
+            fields.insert("name".into(), message);
         }
         if let Some(config) = &self.config {
             config.validate(&mut fields);

@@ -77,8 +77,8 @@ fn ServiceList(query: AnalyticsQuery, usage: Resource<Result<Vec<ServiceUsage>, 
                                     {services
                                         .into_iter()
                                         .map(|s| {
-                                            let kind = ServiceKind::parse(&s.kind).map(ServiceKind::label).unwrap_or("Custom");
-                                            let status = ServiceStatus::parse(&s.status).unwrap_or(ServiceStatus::Archived);
+                                            let kind = s.kind.label();
+                                            let status = s.status;
                                             view! {
                                                 <tr>
                                                     <th scope="row">

@@ -66,7 +66,7 @@ async fn update(
             id,
             &change,
             &client_info(&parts),
-            &state.figures,
+            &state.changes,
         )
         .await?,
     ))

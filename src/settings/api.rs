@@ -8,9 +8,8 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "load_profile")]
 pub async fn load_profile() -> Result<Profile, AppError> {
-    let auth = crate::auth::guard::require_user().await?;
-    let state = crate::server::state::app_state()?;
-    Ok(super::backend::profile(&mut *state.conn().await?, auth.user.id).await?)
+    let caller = crate::auth::guard::require_user().await?;
+    Ok(super::backend::profile(&mut *caller.state.conn().await?, caller.auth.user.id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "save_profile")]
@@ -30,8 +29,9 @@ pub async fn save_profile(
         avatar_url,
     };
     let result = async {
-        let (auth, state, client) = ssr::context().await?;
-        super::backend::update_profile(&state, &auth, profile.clone(), current_password.as_deref(), &client).await
+        let caller = crate::auth::guard::require_user().await?;
+        let password = current_password.as_deref();
+        super::backend::update_profile(&caller.state, &caller.auth, profile.clone(), password, &caller.client).await
     }
     .await;
     let keep = [
@@ -41,14 +41,13 @@ pub async fn save_profile(
         ("bio", profile.bio.as_deref().unwrap_or("")),
         ("avatar_url", profile.avatar_url.as_deref().unwrap_or("")),
     ];
-    crate::ui::form::answer_form_post(result, "/settings/profile", &keep)
+    answer(result, "/settings/profile", &keep, &[])
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_preferences")]
 pub async fn load_preferences() -> Result<Preferences, AppError> {
-    let auth = crate::auth::guard::require_user().await?;
-    let state = crate::server::state::app_state()?;
-    Ok(super::backend::preferences(&mut *state.conn().await?, auth.user.id).await?)
+    let caller = crate::auth::guard::require_user().await?;
+    Ok(super::backend::preferences(&mut *caller.state.conn().await?, caller.auth.user.id).await?)
 }
 
 /// Checkboxes arrive only when ticked; numbers arrive as text so a bad one gets a field message.
@@ -83,11 +82,17 @@ pub async fn save_preferences(
             alert_p95_latency_ms: p95,
             timezone: timezone.clone(),
         };
-        let (auth, state, client) = ssr::context().await?;
-        super::backend::update_preferences(&mut *state.conn().await?, &auth, preferences, &client).await
+        let caller = crate::auth::guard::require_user().await?;
+        let mut conn = caller.state.conn().await?;
+        super::backend::update_preferences(&mut conn, &caller.auth, preferences, &caller.client).await
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/settings/notifications", &[("timezone", &timezone)])
+    let keep = [
+        ("alert_error_rate_pct", alert_error_rate_pct.as_str()),
+        ("alert_p95_latency_ms", alert_p95_latency_ms.as_str()),
+        ("timezone", timezone.as_str()),
+    ];
+    answer(result, "/settings/notifications", &keep, &[])
 }
 
 /// Answers how many other sessions were signed out.
@@ -98,78 +103,65 @@ pub async fn change_password(
     confirm_password: String,
 ) -> Result<usize, AppError> {
     let result = async {
-        let (auth, state, client) = ssr::context().await?;
-        super::backend::change_password(
-            &state,
-            &auth,
-            &current_password,
-            &new_password,
-            &confirm_password,
-            &client,
-        )
-        .await
+        let caller = crate::auth::guard::require_user().await?;
+        let (state, auth, client) = (&caller.state, &caller.auth, &caller.client);
+        super::backend::change_password(state, auth, &current_password, &new_password, &confirm_password, client).await
     }
     .await;
-    crate::ui::form::answer_form_post_with(result, "/settings/security", &[], |signed_out| {
-        vec![("signed_out", signed_out.to_string())]
-    })
+    let signed_out = result.as_ref().map(usize::to_string).unwrap_or_default();
+    answer(result, "/settings/security", &[], &[("signed_out", &signed_out)])
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_sessions")]
 pub async fn load_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    let auth = crate::auth::guard::require_user().await?;
-    let state = crate::server::state::app_state()?;
-    Ok(super::backend::sessions(&mut *state.conn().await?, &auth).await?)
+    let caller = crate::auth::guard::require_user().await?;
+    Ok(super::backend::sessions(&mut *caller.state.conn().await?, &caller.auth).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     let result = async {
         let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
-        let (auth, state, client) = ssr::context().await?;
-        super::backend::revoke_session(&mut *state.conn().await?, &auth, id, &client).await
+        let caller = crate::auth::guard::require_user().await?;
+        super::backend::revoke_session(&mut *caller.state.conn().await?, &caller.auth, id, &caller.client).await
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/settings/security", &[])
+    answer(result, "/settings/security", &[], &[])
 }
 
 /// Answers how many sessions were signed out.
 #[server(prefix = "/api/fn", endpoint = "revoke_other_sessions")]
 pub async fn revoke_other_sessions() -> Result<usize, AppError> {
     let result = async {
-        let (auth, state, client) = ssr::context().await?;
-        Ok(super::backend::revoke_other_sessions(&mut *state.conn().await?, &auth, &client).await?)
+        let caller = crate::auth::guard::require_user().await?;
+        let mut conn = caller.state.conn().await?;
+        Ok(super::backend::revoke_other_sessions(&mut conn, &caller.auth, &caller.client).await?)
     }
     .await;
-    crate::ui::form::answer_form_post(result, "/settings/security", &[])
+    answer(result, "/settings/security", &[], &[])
 }
 
 /// One page (1-based) of the user's own activity.
 #[server(prefix = "/api/fn", endpoint = "load_activity")]
 pub async fn load_activity(page: i64) -> Result<ActivityPage, AppError> {
-    let auth = crate::auth::guard::require_user().await?;
-    let state = crate::server::state::app_state()?;
-    Ok(super::backend::activity(&mut *state.conn().await?, &auth, page).await?)
+    let caller = crate::auth::guard::require_user().await?;
+    Ok(super::backend::activity(&mut *caller.state.conn().await?, &caller.auth, page).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "load_billing")]
 pub async fn load_billing() -> Result<BillingOverview, AppError> {
-    let auth = crate::auth::guard::require_user().await?;
-    let state = crate::server::state::app_state()?;
-    let mut conn = state.conn().await?;
-    Ok(crate::billing::backend::overview(&mut conn, auth.user.id, chrono::Utc::now()).await?)
+    let caller = crate::auth::guard::require_user().await?;
+    let mut conn = caller.state.conn().await?;
+    Ok(crate::billing::backend::overview(&mut conn, caller.auth.user.id, chrono::Utc::now()).await?)
 }
 
+/// Back to the tab: `?saved=1` and `outcome`, or the error and the fields in `keep`.
 #[cfg(feature = "ssr")]
-mod ssr {
-    use crate::auth::backend::{Authenticated, ClientInfo};
-    use crate::error::AppError;
-    use crate::server::state::AppState;
-
-    pub async fn context() -> Result<(Authenticated, AppState, ClientInfo), AppError> {
-        let auth = crate::auth::guard::require_user().await?;
-        let state = crate::server::state::app_state()?;
-        let client = crate::auth::guard::request_client_info().await?;
-        Ok((auth, state, client))
-    }
+fn answer<T>(
+    result: Result<T, AppError>,
+    tab: &str,
+    keep: &[(&str, &str)],
+    outcome: &[(&str, &str)],
+) -> Result<T, AppError> {
+    crate::ui::form::answer_form_post(result, tab, keep, |_| crate::ui::form::saved(tab, outcome))
 }

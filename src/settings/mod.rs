@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::audit::Action;
 use crate::auth::{validate_email, validate_name};
 use crate::error::{AppError, FieldErrors};
 
@@ -147,7 +148,7 @@ pub struct SessionInfo {
 /// One line of the user's own audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityEntry {
-    pub action: String,
+    pub action: Action,
     pub summary: String,
     pub ip: Option<String>,
     pub at: DateTime<Utc>,
@@ -191,28 +192,6 @@ pub fn describe_user_agent(agent: Option<&str>) -> (String, String) {
     .find(|(token, _)| agent.contains(token))
     .map_or("Unknown system", |(_, name)| name);
     (browser.to_owned(), os.to_owned())
-}
-
-/// An audit action in words.
-pub fn describe_action(action: &str) -> &'static str {
-    match action {
-        "auth.register" => "Created the account",
-        "auth.sign_in" => "Signed in",
-        "auth.sign_in_failed" => "Failed sign-in",
-        "auth.sign_out" => "Signed out",
-        "profile.update" => "Changed the profile",
-        "profile.email_change" => "Changed the email address",
-        "preferences.update" => "Changed notifications and preferences",
-        "password.change" => "Changed the password",
-        "session.revoke" => "Signed out a device",
-        "session.revoke_others" => "Signed out every other device",
-        "service.create" => "Created a service",
-        "service.update" => "Changed a service",
-        "key.create" => "Created an API key",
-        "key.revoke" => "Revoked an API key",
-        "plan.assign" => "Plan changed",
-        _ => "Other activity",
-    }
 }
 
 #[cfg(test)]

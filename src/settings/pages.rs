@@ -420,7 +420,7 @@ fn ActivityLog(activity: ActivityPage) -> impl IntoView {
             view! {
                 <tr>
                     <td>{timestamp(entry.at)}</td>
-                    <th scope="row" data-action=entry.action>{entry.summary}</th>
+                    <th scope="row" data-action=entry.action.as_str()>{entry.summary}</th>
                     <td>{entry.ip.unwrap_or_default()}</td>
                 </tr>
             }

@@ -1,6 +1,7 @@
-//! Form fields and their errors. A form posts to its server function, and the browser follows
-//! a redirect: [`report_to_plain_form`] sends it back to the form's page with the error (and
-//! the fields worth keeping) in the query string, where [`use_form_error`] reads it.
+//! Form fields and their errors. A form posts to its server function, which ends with
+//! [`answer_form_post`]: the browser is redirected to the next page, or back to the form's page
+//! with the error and the fields worth keeping in the query string, where [`use_form_error`] and
+//! [`use_field_value`] read them.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -35,7 +36,20 @@ pub fn use_form_answer(form: &'static str) -> (Signal<Option<AppError>>, Signal<
     )
 }
 
-/// A query parameter, to prefill a field after a plain form post.
+/// A field's value: what a refused form post carried back, else `saved` (the stored value, or
+/// empty for a new entry).
+pub fn use_field_value(name: &'static str, saved: String) -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query.with(|q| {
+            q.get(name)
+                .filter(|_| q.get("error").is_some())
+                .unwrap_or_else(|| saved.clone())
+        })
+    })
+}
+
+/// A query parameter of the page's URL.
 pub fn use_query_value(name: &'static str) -> Signal<String> {
     let query = use_query_map();
     Signal::derive(move || query.read().get(name).unwrap_or_default())
@@ -105,52 +119,48 @@ pub fn is_plain_form_post() -> bool {
     })
 }
 
-/// The end of a form's server function: a plain form post goes back to `page`, with `?saved=1`
-/// or with the error and the fields in `keep`; the enhanced form reads the result itself.
+/// The end of every form's server function. A plain form post is redirected: on success to
+/// `next(&value)`, on failure back to `page` with the error and the fields in `keep`. Any other
+/// caller gets the result as it is.
 #[cfg(feature = "ssr")]
-pub fn answer_form_post<T>(result: Result<T, AppError>, page: &str, keep: &[(&str, &str)]) -> Result<T, AppError> {
-    answer_form_post_with(result, page, keep, |_| Vec::new())
-}
-
-/// [`answer_form_post`], with what the page should say about the success in the query too.
-#[cfg(feature = "ssr")]
-pub fn answer_form_post_with<T>(
+pub fn answer_form_post<T>(
     result: Result<T, AppError>,
     page: &str,
     keep: &[(&str, &str)],
-    outcome: impl Fn(&T) -> Vec<(&'static str, String)>,
+    next: impl FnOnce(&T) -> String,
 ) -> Result<T, AppError> {
-    match &result {
-        Ok(value) if is_plain_form_post() => {
-            let mut pairs = vec![("saved", "1".to_owned())];
-            pairs.extend(outcome(value));
-            let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-            leptos_axum::redirect(&format!("{page}?{query}"));
-        }
-        Ok(_) => {}
-        Err(error) => report_to_plain_form(error, page, keep),
+    if !is_plain_form_post() {
+        return result;
     }
+    let location = match &result {
+        Ok(value) => next(value),
+        Err(error) => {
+            let json = serde_json::to_string(error).unwrap_or_default();
+            let mut pairs: Vec<(&str, &str)> = vec![("error", &json)];
+            pairs.extend(
+                keep.iter()
+                    .copied()
+                    .filter(|(_, v)| !v.is_empty() && v.len() <= KEPT_VALUE_MAX_BYTES),
+            );
+            with_query(page, &pairs)
+        }
+    };
+    leptos_axum::redirect(&location);
     result
+}
+
+/// `page?saved=1`, and `extra` for what the page should say about the success.
+#[cfg(feature = "ssr")]
+pub fn saved(page: &str, extra: &[(&str, &str)]) -> String {
+    with_query(page, &[&[("saved", "1")], extra].concat())
+}
+
+#[cfg(feature = "ssr")]
+fn with_query(page: &str, pairs: &[(&str, &str)]) -> String {
+    format!("{page}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
 }
 
 /// The longest field value carried back in a redirect: a whole bio (500 characters, up to
 /// 2,000 bytes of UTF-8) fits; a longer value was refused anyway and is typed again.
 #[cfg(feature = "ssr")]
 const KEPT_VALUE_MAX_BYTES: usize = 2_000;
-
-/// On a plain (JavaScript-less) form post, redirect back to `page` with the error and `keep`.
-#[cfg(feature = "ssr")]
-pub fn report_to_plain_form(error: &AppError, page: &str, keep: &[(&str, &str)]) {
-    if !is_plain_form_post() {
-        return;
-    }
-    let json = serde_json::to_string(error).unwrap_or_default();
-    let mut pairs: Vec<(&str, &str)> = vec![("error", &json)];
-    pairs.extend(
-        keep.iter()
-            .copied()
-            .filter(|(_, v)| !v.is_empty() && v.len() <= KEPT_VALUE_MAX_BYTES),
-    );
-    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    leptos_axum::redirect(&format!("{page}?{query}"));
-}

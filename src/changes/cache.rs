@@ -2,7 +2,7 @@
 //!
 //! A view's window is whole hours, so repeated views of the same page share one entry until
 //! new events arrive. Batches stored by this process drop the entries they touch at once;
-//! batches of other processes when their `NOTIFY` arrives (see `live`), and every entry is
+//! batches of other processes when their `NOTIFY` arrives (see `listener`), and every entry is
 //! dropped after `MAX_AGE` in case a notification was lost.
 
 use std::collections::HashMap;
@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::backend::Window;
-use super::{Breakdown, Series, Summary};
+use crate::analytics::window::Window;
+use crate::analytics::{Breakdown, Series, Summary};
 
 const MAX_AGE: Duration = Duration::from_secs(60);
 /// Entries beyond this are dropped oldest first.

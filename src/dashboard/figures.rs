@@ -1,0 +1,157 @@
+//! The figures of a view as the server renders them: cards, charts, tables and activity. The
+//! page renders them in place, and the live island fetches them again after new events.
+
+use leptos::prelude::*;
+
+use super::DashboardData;
+use super::cards::MetricCards;
+use super::charts::{Chart, Series as ChartSeries, Shape};
+use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
+use crate::analytics::{Bucket, Range, Series};
+use crate::ui::format::{compact, count, millis};
+use crate::ui::states::EmptyState;
+
+/// The element holding the figures, which live updates replace.
+pub const FIGURES_ID: &str = "figures";
+
+/// The figures for one query's data, or the first steps for a client with no service yet.
+pub fn figures(data: DashboardData, range: Range, single: bool) -> AnyView {
+    if !single && data.services.is_empty() {
+        view! { <NoServicesYet /> }.into_any()
+    } else {
+        view! { <Figures data range single /> }.into_any()
+    }
+}
+
+#[component]
+fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
+    let (period, previous) = (range.phrase(), range.span());
+    let DashboardData {
+        summary,
+        series,
+        breakdown,
+        activity,
+        ..
+    } = data;
+    let labels = labels(&series);
+    let (requests, latency) = charts(&series);
+    let total = summary.current.total_requests;
+    let requests_text = format!(
+        "{} requests {period}, {} of them errors; busiest {}: {}.",
+        count(total),
+        count(summary.current.errors),
+        series.bucket.as_str(),
+        busiest(&series, &labels),
+    );
+    let latency_text = format!(
+        "Latency {period}: p50 {} and p95 {} overall, {} average.",
+        millis(summary.current.p50_latency_ms),
+        millis(summary.current.p95_latency_ms),
+        millis(summary.current.avg_latency_ms),
+    );
+    view! {
+        <section class="metrics" aria-label="Key figures">
+            <MetricCards summary period=previous />
+        </section>
+        <div class="grid grid--2">
+            <Chart
+                title="Requests"
+                description=requests_text
+                shape=Shape::StackedBars
+                labels=labels.clone()
+                series=requests
+                format=|v| compact(v.round() as i64)
+            />
+            <Chart
+                title="Latency"
+                description=latency_text
+                shape=Shape::Lines
+                labels
+                series=latency
+                format=|v| millis(Some(v))
+            />
+        </div>
+        {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
+        <div class="grid grid--2">
+            <ErrorTable errors=breakdown.errors />
+            <ModelTable models=breakdown.models />
+        </div>
+        <ActivityFeed activity />
+        <p class="footnote">
+            "Times in " {series.tz.clone()} " · " <a href="/settings/notifications">"change time zone"</a>
+        </p>
+    }
+    .into_any()
+}
+
+fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
+    let points = &series.points;
+    let requests = [
+        ChartSeries {
+            name: "Success",
+            tone: "success",
+            values: points.iter().map(|p| Some((p.requests - p.errors) as f64)).collect(),
+        },
+        ChartSeries {
+            name: "Errors",
+            tone: "danger",
+            values: points.iter().map(|p| Some(p.errors as f64)).collect(),
+        },
+    ];
+    let latency = [
+        ChartSeries {
+            name: "p50",
+            tone: "primary",
+            values: points.iter().map(|p| p.p50_latency_ms).collect(),
+        },
+        ChartSeries {
+            name: "p95",
+            tone: "accent",
+            values: points.iter().map(|p| p.p95_latency_ms).collect(),
+        },
+    ];
+    (requests, latency)
+}
+
+fn labels(series: &Series) -> Vec<String> {
+    let format = match series.bucket {
+        Bucket::Hour => "%H:%M",
+        Bucket::Day => "%b %-d",
+    };
+    series
+        .points
+        .iter()
+        .map(|p| p.local.format(format).to_string())
+        .collect()
+}
+
+fn busiest(series: &Series, labels: &[String]) -> String {
+    series
+        .points
+        .iter()
+        .zip(labels)
+        .max_by_key(|(p, _)| p.requests)
+        .filter(|(p, _)| p.requests > 0)
+        .map(|(p, label)| format!("{label} with {}", count(p.requests)))
+        .unwrap_or_else(|| "none".into())
+}
+
+#[component]
+fn NoServicesYet() -> impl IntoView {
+    view! {
+        <EmptyState title="No services yet">
+            <p>"Your figures appear here as soon as a service sends its first events."</p>
+            <ol class="steps">
+                <li>
+                    <a href="/services">"Create a service"</a>
+                    " for your chatbot, RAG site or voice agent."
+                </li>
+                <li>"Create an API key on the service's page (it shows a ready curl command)."</li>
+                <li>
+                    "Send events to " <code>"POST /api/v1/events"</code>
+                    ": they show here within a second."
+                </li>
+            </ol>
+        </EmptyState>
+    }
+}
