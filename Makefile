@@ -7,7 +7,9 @@ export PATH := $(CURDIR)/target/wasm-opt/node_modules/.bin:$(PATH)
 run: setup
 	./scripts/run.sh
 
+# Style first (rustfmt, clippy on both builds): the quickest to fail.
 test: setup-test
+	$(MAKE) lint
 	./scripts/test.sh
 
 setup:
@@ -28,7 +30,7 @@ lint:
 	cargo clippy --all-targets --features ssr -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-# Benchmarks (figures in the README): not tests, never timed assertions.
+# Benchmarks (figures in bench/README.md): not tests, never timed assertions.
 bench-auth: setup
 	./bench/auth.sh
 
