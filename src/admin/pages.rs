@@ -11,7 +11,7 @@ use crate::auth::pages::RequireUser;
 use crate::billing::Plan;
 use crate::error::AppError;
 use crate::services::ServiceKind;
-use crate::ui::form::{FormAlert, FormField, use_form_answer};
+use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_answer};
 use crate::ui::format::{count, usd};
 use crate::ui::states::{Forbidden, Loading};
 use crate::ui::table::{Column, DataTable};
@@ -124,8 +124,14 @@ fn Admin(view: AdminData) -> impl IntoView {
             <section class="panel card" aria-labelledby="new-client-title">
                 <h2 class="panel__title" id="new-client-title">"New client"</h2>
                 <form method="post" action=AdminCreateClient::url() class="form" novalidate="">
-                    <FormField label="Name" name="name" error=client_error />
-                    <FormField label="Email" name="email" kind="email" error=client_error />
+                    <FormField label="Name" name="name" value=use_field_value("name", String::new()) error=client_error />
+                    <FormField
+                        label="Email"
+                        name="email"
+                        kind="email"
+                        value=use_field_value("email", String::new())
+                        error=client_error
+                    />
                     <FormField
                         label="Password"
                         name="password"
@@ -157,7 +163,12 @@ fn Admin(view: AdminData) -> impl IntoView {
                         <label for="field-user_id">"Client"</label>
                         <select id="field-user_id" name="user_id">{client_options}</select>
                     </div>
-                    <FormField label="Service name" name="name" error=service_error />
+                    <FormField
+                        label="Service name"
+                        name="name"
+                        value=use_field_value("service_name", String::new())
+                        error=service_error
+                    />
                     <div class="field">
                         <label for="field-service-kind">"Kind"</label>
                         <select id="field-service-kind" name="kind">{kinds}</select>

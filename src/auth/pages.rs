@@ -8,7 +8,7 @@ use leptos_router::hooks::use_location;
 use super::User;
 use super::api::{Register, SignIn, current_user};
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
+use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
 use crate::ui::states::Loading;
 
 /// The signed-in user, provided once by the layout.
@@ -50,7 +50,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     let error = use_form_error();
     let next = use_query_value("next");
-    let email = use_query_value("email");
+    let email = use_field_value("email", String::new());
     view! {
         <Title text="Sign in" />
         <section class="auth card">
@@ -74,8 +74,8 @@ pub fn SignInPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let error = use_form_error();
     let next = use_query_value("next");
-    let name = use_query_value("name");
-    let email = use_query_value("email");
+    let name = use_field_value("name", String::new());
+    let email = use_field_value("email", String::new());
     // A taken email is a conflict, not a validation error: show it on the email field.
     let field_error = Signal::derive(move || match error.get() {
         Some(AppError::Conflict(message)) => Some(AppError::field("email", message)),

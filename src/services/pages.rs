@@ -15,7 +15,7 @@ use crate::auth::pages::RequireUser;
 use crate::dashboard::filters::{Filters, analytics_query};
 use crate::dashboard::view::AnalyticsView;
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_form_error};
+use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error};
 use crate::ui::format::{count, percent, timestamp};
 use crate::ui::states::{Loading, NotFound};
 use crate::ui::table::{Column, DataTable};
@@ -112,7 +112,7 @@ fn NewService() -> impl IntoView {
                 "New service"
             </h2>
             <form method="post" action=CreateService::url() class="form form--inline" novalidate="">
-                <FormField label="Name" name="name" error />
+                <FormField label="Name" name="name" value=use_field_value("name", String::new()) error />
                 <div class="field">
                     <label for="field-kind">"Kind"</label>
                     <select id="field-kind" name="kind">
@@ -122,7 +122,12 @@ fn NewService() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
-                <FormField label="Description (optional)" name="description" error />
+                <FormField
+                    label="Description (optional)"
+                    name="description"
+                    value=use_field_value("description", String::new())
+                    error
+                />
                 <FormAlert error />
                 <button class="button button--primary" type="submit">
                     "Create service"

@@ -15,7 +15,7 @@ use super::{ActivityPage, BIO_MAX_CHARS, Preferences, Profile, SessionInfo};
 use crate::auth::pages::RequireUser;
 use crate::billing::BillingOverview;
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value, use_saved};
+use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value, use_saved};
 use crate::ui::format::{count, timestamp, usd};
 use crate::ui::states::Loading;
 use crate::ui::table::{Column, DataTable};
@@ -80,18 +80,6 @@ fn SettingsFrame(tab: Tab, children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// A field's first value: what a plain form post sent back after an error, else the saved one.
-fn initial(name: &'static str, saved: String) -> Signal<String> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        query
-            .read()
-            .get(name)
-            .filter(|_| query.read().get("error").is_some())
-            .unwrap_or_else(|| saved.clone())
-    })
-}
-
 #[component]
 fn Saved(#[prop(into)] when: Signal<bool>, #[prop(default = "Saved.")] text: &'static str) -> impl IntoView {
     view! {
@@ -126,13 +114,13 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
         <section class="panel card" aria-labelledby="profile-title">
             <h2 class="panel__title" id="profile-title">"Profile"</h2>
             <form method="post" action=SaveProfile::url() class="form" novalidate="">
-                <FormField label="Name" name="name" autocomplete="name" value=initial("name", profile.name) error />
+                <FormField label="Name" name="name" autocomplete="name" value=use_field_value("name", profile.name) error />
                 <FormField
                     label="Email"
                     name="email"
                     kind="email"
                     autocomplete="email"
-                    value=initial("email", profile.email)
+                    value=use_field_value("email", profile.email)
                     error
                 />
                 <FormField
@@ -147,7 +135,7 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
                     label="Company"
                     name="company"
                     autocomplete="organization"
-                    value=initial("company", profile.company.unwrap_or_default())
+                    value=use_field_value("company", profile.company.unwrap_or_default())
                     error
                 />
                 <div class="field" class:field--invalid=move || bio_error().is_some()>
@@ -160,7 +148,7 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
                         aria-describedby="field-bio-message"
                         aria-invalid=move || bio_error().is_some().to_string()
                     >
-                        {initial("bio", profile.bio.unwrap_or_default())}
+                        {use_field_value("bio", profile.bio.unwrap_or_default())}
                     </textarea>
                     <p class="field__message" id="field-bio-message">
                         {move || bio_error().unwrap_or_else(|| format!("At most {BIO_MAX_CHARS} characters."))}
@@ -171,7 +159,7 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
                     name="avatar_url"
                     kind="url"
                     hint="An https:// address of a square image."
-                    value=initial("avatar_url", profile.avatar_url.unwrap_or_default())
+                    value=use_field_value("avatar_url", profile.avatar_url.unwrap_or_default())
                     error
                 />
                 <FormAlert error />
@@ -226,14 +214,14 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
                         label="Error rate above (%)"
                         name="alert_error_rate_pct"
                         kind="number"
-                        value=initial("alert_error_rate_pct", preferences.alert_error_rate_pct.to_string())
+                        value=use_field_value("alert_error_rate_pct", preferences.alert_error_rate_pct.to_string())
                         error
                     />
                     <FormField
                         label="p95 latency above (ms)"
                         name="alert_p95_latency_ms"
                         kind="number"
-                        value=initial("alert_p95_latency_ms", preferences.alert_p95_latency_ms.to_string())
+                        value=use_field_value("alert_p95_latency_ms", preferences.alert_p95_latency_ms.to_string())
                         error
                     />
                 </fieldset>
@@ -241,7 +229,7 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
                     label="Time zone"
                     name="timezone"
                     hint="An IANA name such as Europe/Paris or America/New_York: the dashboard and exports use it."
-                    value=initial("timezone", preferences.timezone)
+                    value=use_field_value("timezone", preferences.timezone)
                     error
                 />
                 <FormAlert error />
