@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::{AdminData, ClientSummary, PortalOverview};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
-use crate::auth::backend::{Authenticated, EMAIL_TAKEN, hash_password, insert_user_if_absent};
+use crate::auth::Authenticated;
+use crate::auth::backend::{EMAIL_TAKEN, hash_password, insert_user_if_absent};
 use crate::auth::{RegisterForm, Role};
 use crate::error::AppError;
 use crate::schema::{plans, services, sessions, users};

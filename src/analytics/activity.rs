@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Activity;
 use crate::audit::Action;
-use crate::auth::backend::Authenticated;
+use crate::auth::Authenticated;
 use crate::schema::{activity_logs, services};
 
 /// The user's latest activity (their own actions; an admin sees only theirs too).

@@ -11,7 +11,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::rest::Params;
+use super::params::Params;
 use super::{summary, window};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;

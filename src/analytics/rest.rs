@@ -1,17 +1,15 @@
 //! `/api/v1/analytics/*` and `/api/v1/live`: the analytics queries as JSON, CSV and a live
 //! stream, with the user's token.
 
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::State;
 use axum::http::header;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 
-use super::{
-    Activity, AnalyticsQuery, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window,
-};
+use super::params::Params;
+use super::{Activity, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -24,20 +22,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analytics/activity", get(get_activity))
         .route("/api/v1/analytics/export.csv", get(get_export))
         .route("/api/v1/live", get(super::live::stream))
-}
-
-/// The query string, or a 400 that names what could not be read.
-pub struct Params(pub AnalyticsQuery);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::from_request_parts(parts, state)
-            .await
-            .map(|Query(query)| Self(query))
-            .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
-    }
 }
 
 async fn get_summary(

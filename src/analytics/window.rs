@@ -10,8 +10,8 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::{AnalyticsQuery, Bucket, Moment};
+use crate::auth::Authenticated;
 use crate::auth::Role;
-use crate::auth::backend::Authenticated;
 use crate::error::AppError;
 use crate::schema::{services, user_preferences};
 

@@ -8,7 +8,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::token;
-use super::{RegisterForm, Role, User, validate_email};
+use super::{Authenticated, RegisterForm, Role, User, validate_email};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::error::AppError;
 use crate::schema::{sessions, user_preferences, users};
@@ -27,13 +27,6 @@ impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PasswordHash(..)")
     }
-}
-
-/// A live session and its user, as checked by [`authenticate`].
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    pub user: User,
-    pub session_id: Uuid,
 }
 
 /// The result of a successful registration or sign-in.

@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::backend::{Authenticated, authenticate};
+use super::Authenticated;
+use super::backend::authenticate;
 use super::token::{self, TokenSource};
 use super::{Role, User};
 use crate::audit::ClientInfo;

@@ -57,6 +57,13 @@ pub struct User {
     pub role: Role,
 }
 
+/// A live session and its user, as the server checked them (`backend::authenticate`).
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub session_id: Uuid,
+}
+
 /// What the registration form (and `POST /api/auth/register`) sends.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RegisterForm {

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, ServiceKind, ServiceStatus};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
+use crate::auth::Authenticated;
 use crate::auth::Role;
-use crate::auth::backend::Authenticated;
 use crate::changes::{Changes, announce};
 use crate::error::AppError;
 use crate::schema::{api_keys, services};
