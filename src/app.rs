@@ -10,9 +10,10 @@ use crate::auth::pages::{RegisterPage, SignInPage};
 use crate::dashboard::pages::DashboardPage;
 use crate::landing::LandingPage;
 use crate::services::pages::{ServicePage, ServicesPage};
-use crate::settings::pages::{
-    BillingSettingsPage, NotificationSettingsPage, ProfileSettingsPage, SecuritySettingsPage,
-};
+use crate::settings::pages::billing::BillingSettingsPage;
+use crate::settings::pages::notifications::NotificationSettingsPage;
+use crate::settings::pages::profile::ProfileSettingsPage;
+use crate::settings::pages::security::SecuritySettingsPage;
 use crate::ui::layout::Layout;
 use crate::ui::states::NotFound;
 

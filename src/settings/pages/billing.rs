@@ -1,0 +1,119 @@
+//! The billing tab: the plan, usage this period and its projection, monthly statements.
+
+use leptos::prelude::*;
+
+use super::{SettingsFrame, Tab};
+use crate::billing::BillingOverview;
+use crate::error::AppError;
+use crate::ui::format::{count, usd};
+use crate::ui::states::Loading;
+use crate::ui::table::{Column, DataTable};
+
+#[component]
+pub fn BillingSettingsPage() -> impl IntoView {
+    let billing = Resource::new(|| (), |_| crate::settings::api::load_billing());
+    view! {
+        <SettingsFrame tab=Tab::Billing>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    let billing = billing.await?;
+                    Ok::<_, AppError>(view! { <Billing billing /> })
+                })}
+            </Transition>
+        </SettingsFrame>
+    }
+}
+
+#[component]
+fn Billing(billing: BillingOverview) -> impl IntoView {
+    let BillingOverview {
+        plan,
+        period_start,
+        period_end,
+        current,
+        projected_requests,
+        statements,
+    } = billing;
+    let last_day = (period_end - chrono::Duration::days(1)).format("%b %-d, %Y");
+    let period = format!("{} – {last_day}", period_start.format("%b %-d"));
+    let quota = plan.as_ref().map(|p| p.monthly_request_quota);
+    let used_pct = quota.map(|q| (current.requests as f64 / q as f64 * 100.0).min(100.0));
+    let plan_view = match &plan {
+        Some(plan) => view! {
+            <p class="plan__name" data-plan=plan.name.clone()>{plan.name.clone()}</p>
+            <p class="plan__price">{usd(f64::from(plan.price_cents) / 100.0)} " a month"</p>
+            <p>{count(plan.monthly_request_quota)} " requests a month included"</p>
+        }
+        .into_any(),
+        None => view! { <p>"No plan yet: your account manager assigns one."</p> }.into_any(),
+    };
+    let over = quota.is_some_and(|q| projected_requests > q);
+    let rows = statements
+        .into_iter()
+        .map(|s| {
+            view! {
+                <tr>
+                    <th scope="row">{s.month.format("%B %Y").to_string()}</th>
+                    <td class="num">{count(s.requests)}</td>
+                    <td class="num">{count(s.tokens)}</td>
+                    <td class="num">{usd(s.cost_usd)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="grid grid--2">
+            <section class="panel card plan" aria-labelledby="plan-title">
+                <h2 class="panel__title" id="plan-title">"Your plan"</h2>
+                {plan_view}
+                <p class="form__note">
+                    "Invoices and payments are handled by your agency outside the portal."
+                </p>
+            </section>
+            <section class="panel card" aria-labelledby="usage-title">
+                <h2 class="panel__title" id="usage-title">"Usage this period"</h2>
+                <p class="usage__period">{period}</p>
+                <p class="usage__figure">
+                    <strong data-usage=current.requests.to_string()>{count(current.requests)}</strong>
+                    {quota.map(|q| format!(" of {} requests", count(q)))}
+                </p>
+                {used_pct
+                    .map(|pct| {
+                        view! {
+                            <div
+                                class="meter"
+                                class:meter--over=over
+                                role="progressbar"
+                                aria-label="Requests used of the quota"
+                                aria-valuemin="0"
+                                aria-valuemax="100"
+                                aria-valuenow=format!("{pct:.0}")
+                            >
+                                <span class="meter__fill" style=format!("width: {pct:.1}%")></span>
+                            </div>
+                        }
+                    })}
+                <p>
+                    "Projected by the end of the period: " <strong>{count(projected_requests)}</strong>
+                    {over.then_some(" — above your quota")}
+                </p>
+                <p>"AI provider cost so far: " {usd(current.cost_usd)} " · " {count(current.tokens)} " tokens"</p>
+            </section>
+        </div>
+        <section class="panel card" aria-labelledby="statements-title">
+            <h2 class="panel__title" id="statements-title">"Monthly statements"</h2>
+            <DataTable
+                labelled_by="statements-title"
+                columns=&[
+                    Column::Text("Month"),
+                    Column::Number("Requests"),
+                    Column::Number("Tokens"),
+                    Column::Number("AI cost"),
+                ]
+            >
+                {rows}
+            </DataTable>
+        </section>
+    }
+    .into_any()
+}
