@@ -12,157 +12,136 @@ fn share(part: i64, max: i64) -> String {
     format!("width: {percent:.1}%")
 }
 
+/// A titled panel, which says `empty` instead of its content when there is nothing to show.
+#[component]
+fn Panel(id: &'static str, title: &'static str, empty: Option<&'static str>, children: Children) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby=id>
+            <h2 class="panel__title" id=id>
+                {title}
+            </h2>
+            {match empty {
+                Some(text) => view! { <p class="panel__empty">{text}</p> }.into_any(),
+                None => children().into_any(),
+            }}
+        </section>
+    }
+}
+
 #[component]
 pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
     let max = services.iter().map(|s| s.requests).max().unwrap_or(0);
+    let rows = services
+        .into_iter()
+        .map(|s| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <a href=format!("/services/{}", s.service_id)>{s.name}</a>
+                        <span class="bar" aria-hidden="true">
+                            <span style=share(s.requests, max)></span>
+                        </span>
+                    </th>
+                    <td class="num">{count(s.requests)}</td>
+                    <td class="num">{percent(s.success_rate)}</td>
+                    <td class="num">{millis(s.avg_latency_ms)}</td>
+                    <td class="num">{usd(s.cost_usd)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
-        <section class="panel" aria-labelledby="usage-by-service">
-            <h2 class="panel__title" id="usage-by-service">
-                "Usage by service"
-            </h2>
+        <Panel id="usage-by-service" title="Usage by service" empty=None>
             <DataTable columns=&[
                 Column::Text("Service"),
                 Column::Number("Requests"),
                 Column::Number("Success"),
                 Column::Number("Avg latency"),
                 Column::Number("Cost"),
-            ]>
-                        {services
-                            .into_iter()
-                            .map(|s| {
-                                view! {
-                                    <tr>
-                                        <th scope="row">
-                                            <a href=format!("/services/{}", s.service_id)>{s.name}</a>
-                                            <span class="bar" aria-hidden="true">
-                                                <span style=share(s.requests, max)></span>
-                                            </span>
-                                        </th>
-                                        <td class="num">{count(s.requests)}</td>
-                                        <td class="num">{percent(s.success_rate)}</td>
-                                        <td class="num">{millis(s.avg_latency_ms)}</td>
-                                        <td class="num">{usd(s.cost_usd)}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-            </DataTable>
-        </section>
+            ]>{rows}</DataTable>
+        </Panel>
     }
 }
 
 #[component]
 pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
     let max = errors.iter().map(|e| e.errors).max().unwrap_or(0);
-    let empty = errors.is_empty();
+    let empty = errors.is_empty().then_some("No errors in this period.");
+    let rows = errors
+        .into_iter()
+        .map(|e| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <code>{e.error_kind}</code>
+                        <span class="bar bar--danger" aria-hidden="true">
+                            <span style=share(e.errors, max)></span>
+                        </span>
+                    </th>
+                    <td class="num">{count(e.errors)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
-        <section class="panel" aria-labelledby="errors-by-kind">
-            <h2 class="panel__title" id="errors-by-kind">
-                "Errors by kind"
-            </h2>
-            {if empty {
-                view! { <p class="panel__empty">"No errors in this period."</p> }.into_any()
-            } else {
-                view! {
-                    <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>
-                            {errors
-                                .into_iter()
-                                .map(|e| {
-                                    view! {
-                                        <tr>
-                                            <th scope="row">
-                                                <code>{e.error_kind}</code>
-                                                <span class="bar bar--danger" aria-hidden="true">
-                                                    <span style=share(e.errors, max)></span>
-                                                </span>
-                                            </th>
-                                            <td class="num">{count(e.errors)}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                    </DataTable>
-                }
-                    .into_any()
-            }}
-        </section>
+        <Panel id="errors-by-kind" title="Errors by kind" empty>
+            <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>{rows}</DataTable>
+        </Panel>
     }
 }
 
 #[component]
 pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
-    let empty = models.is_empty();
+    let empty = models.is_empty().then_some("No model usage reported in this period.");
+    let rows = models
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <code>{m.model}</code>
+                    </th>
+                    <td class="num">{count(m.requests)}</td>
+                    <td class="num">{compact(m.tokens)}</td>
+                    <td class="num">{usd(m.cost_usd)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
-        <section class="panel" aria-labelledby="usage-by-model">
-            <h2 class="panel__title" id="usage-by-model">
-                "Models"
-            </h2>
-            {if empty {
-                view! { <p class="panel__empty">"No model usage reported in this period."</p> }.into_any()
-            } else {
-                view! {
-                    <DataTable columns=&[
-                        Column::Text("Model"),
-                        Column::Number("Requests"),
-                        Column::Number("Tokens"),
-                        Column::Number("Cost"),
-                    ]>
-                            {models
-                                .into_iter()
-                                .map(|m| {
-                                    view! {
-                                        <tr>
-                                            <th scope="row">
-                                                <code>{m.model}</code>
-                                            </th>
-                                            <td class="num">{count(m.requests)}</td>
-                                            <td class="num">{compact(m.tokens)}</td>
-                                            <td class="num">{usd(m.cost_usd)}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                    </DataTable>
-                }
-                    .into_any()
-            }}
-        </section>
+        <Panel id="usage-by-model" title="Models" empty>
+            <DataTable columns=&[
+                Column::Text("Model"),
+                Column::Number("Requests"),
+                Column::Number("Tokens"),
+                Column::Number("Cost"),
+            ]>{rows}</DataTable>
+        </Panel>
     }
 }
 
 #[component]
 pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
-    let empty = activity.is_empty();
+    let empty = activity.is_empty().then_some("Nothing yet.");
+    let items = activity
+        .into_iter()
+        .map(|a| {
+            let at = a.at.to_rfc3339();
+            let shown = a.at.format("%b %-d, %H:%M UTC").to_string();
+            view! {
+                <li class="activity__item">
+                    <span class="activity__what">
+                        {a.action.describe()}
+                        {a.service_name.map(|name| view! { <span class="activity__service">{name}</span> })}
+                    </span>
+                    <time datetime=at>{shown}</time>
+                </li>
+            }
+        })
+        .collect_view();
     view! {
-        <section class="panel" aria-labelledby="recent-activity">
-            <h2 class="panel__title" id="recent-activity">
-                "Recent activity"
-            </h2>
-            {if empty {
-                view! { <p class="panel__empty">"Nothing yet."</p> }.into_any()
-            } else {
-                view! {
-                    <ol class="activity">
-                        {activity
-                            .into_iter()
-                            .map(|a| {
-                                let at = a.at.to_rfc3339();
-                                let shown = a.at.format("%b %-d, %H:%M UTC").to_string();
-                                view! {
-                                    <li class="activity__item">
-                                        <span class="activity__what">
-                                            {a.action.describe()}
-                                            {a.service_name.map(|name| view! { <span class="activity__service">{name}</span> })}
-                                        </span>
-                                        <time datetime=at>{shown}</time>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ol>
-                }
-                    .into_any()
-            }}
-        </section>
+        <Panel id="recent-activity" title="Recent activity" empty>
+            <ol class="activity">{items}</ol>
+        </Panel>
     }
 }
