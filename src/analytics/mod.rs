@@ -11,9 +11,7 @@ pub mod export;
 #[cfg(feature = "ssr")]
 pub mod histogram;
 #[cfg(feature = "ssr")]
-pub mod live;
-#[cfg(feature = "ssr")]
-mod params;
+pub mod params;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

@@ -1,5 +1,4 @@
-//! `/api/v1/analytics/*` and `/api/v1/live`: the analytics queries as JSON, CSV and a live
-//! stream, with the user's token.
+//! `/api/v1/analytics/*`: the analytics queries as JSON and CSV, with the user's token.
 
 use axum::extract::State;
 use axum::http::header;
@@ -21,7 +20,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analytics/breakdown", get(get_breakdown))
         .route("/api/v1/analytics/activity", get(get_activity))
         .route("/api/v1/analytics/export.csv", get(get_export))
-        .route("/api/v1/live", get(super::live::stream))
 }
 
 async fn get_summary(

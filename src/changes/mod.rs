@@ -5,6 +5,7 @@
 
 pub mod cache;
 mod listener;
+pub mod stream;
 
 use std::sync::Arc;
 

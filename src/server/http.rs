@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::rest::routes())
         .merge(crate::services::rest::routes())
         .merge(crate::analytics::rest::routes())
+        .route("/api/v1/live", get(crate::changes::stream::stream))
         .merge(crate::settings::rest::routes())
         .leptos_routes_with_context(
             &state,

@@ -1,5 +1,5 @@
 //! `GET /api/v1/live?range=…&service=…`: a `summary` event with the view's figures now and after
-//! every change that touches it (see `crate::changes`).
+//! every change that touches it.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -11,8 +11,8 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::params::Params;
-use super::{summary, window};
+use crate::analytics::params::Params;
+use crate::analytics::{summary, window};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
 use crate::server::state::AppState;
