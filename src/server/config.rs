@@ -235,10 +235,19 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use clap::{Args, FromArgMatches};
 
     use super::*;
+
+    /// A configuration for unit tests: every default, a fixed secret.
+    pub(crate) fn config() -> Config {
+        let args = ConfigArgs {
+            jwt_secret: Some("unit-test-secret-of-at-least-32-bytes".into()),
+            ..args(&[]).expect("the defaults parse")
+        };
+        Config::new(args, Path::new("unused")).expect("a valid configuration")
+    }
 
     /// The flags alone, as if no variable were set.
     fn args(flags: &[&str]) -> Result<ConfigArgs, clap::Error> {
