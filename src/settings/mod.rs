@@ -162,35 +162,26 @@ pub struct ActivityPage {
     pub has_more: bool,
 }
 
-/// The browser and operating system a user agent names, in words ("Unknown" when it does not).
+/// The browser and operating system a user agent names, in words ("Unknown" when it does not),
+/// as woothee reads it; its names of Apple's and Microsoft's systems are made the usual ones.
+#[cfg(feature = "ssr")]
 pub fn describe_user_agent(agent: Option<&str>) -> (String, String) {
-    let agent = agent.unwrap_or("");
-    // Order matters: Edge and Opera say "Chrome" too, Chrome says "Safari".
-    let browser = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Chromium/", "Chromium"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .into_iter()
-    .find(|(token, _)| agent.contains(token))
-    .map_or("Unknown browser", |(_, name)| name);
-    let os = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("iPad", "iPadOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .into_iter()
-    .find(|(token, _)| agent.contains(token))
-    .map_or("Unknown system", |(_, name)| name);
-    (browser.to_owned(), os.to_owned())
+    let parsed = agent.and_then(|agent| woothee::parser::Parser::new().parse(agent));
+    let known = |name: &&str| !name.is_empty() && *name != woothee::woothee::VALUE_UNKNOWN;
+    // An HTTP library (curl, wget…) is named by its version field.
+    let browser = parsed
+        .as_ref()
+        .map(|p| if p.name == "HTTP Library" { p.version } else { p.name })
+        .filter(known);
+    let os = match parsed.as_ref().map(|p| p.os).filter(known) {
+        Some("iPhone" | "iPod" | "iOS") => "iOS",
+        Some("iPad") => "iPadOS",
+        Some("Mac OSX") => "macOS",
+        Some(windows) if windows.starts_with("Windows ") && !windows.contains("Phone") => "Windows",
+        Some(os) => os,
+        None => "Unknown system",
+    };
+    (browser.unwrap_or("Unknown browser").to_owned(), os.to_owned())
 }
 
 /// An audit action in words.
@@ -278,6 +269,7 @@ mod tests {
         assert!(nan.validate().contains_key("alert_error_rate_pct"));
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn user_agents_in_words() {
         let chrome =
@@ -287,9 +279,18 @@ mod tests {
         assert_eq!(describe_user_agent(Some(edge)), ("Edge".into(), "Windows".into()));
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_user_agent(Some(iphone)), ("Safari".into(), "iOS".into()));
+        let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe_user_agent(Some(mac)), ("Firefox".into(), "macOS".into()));
         assert_eq!(
-            describe_user_agent(None),
-            ("Unknown browser".into(), "Unknown system".into())
+            describe_user_agent(Some("curl/8.5.0")),
+            ("curl".into(), "Unknown system".into())
         );
+        for unknown in [None, Some(""), Some("-"), Some("something else")] {
+            assert_eq!(
+                describe_user_agent(unknown),
+                ("Unknown browser".into(), "Unknown system".into()),
+                "{unknown:?}"
+            );
+        }
     }
 }
