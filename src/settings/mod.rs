@@ -10,6 +10,7 @@ pub mod rest;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use url::Url;
 use uuid::Uuid;
 
 use crate::auth::{validate_email, validate_name};
@@ -74,13 +75,15 @@ fn max_chars(what: &str, text: Option<&str>, max: usize) -> Result<(), String> {
 fn validate_avatar_url(url: Option<&str>) -> Result<(), String> {
     let Some(url) = url else { return Ok(()) };
     max_chars("Avatar URL", Some(url), AVATAR_URL_MAX_CHARS)?;
-    let host = url
-        .strip_prefix("https://")
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
-    match host {
-        Some(host) if !host.is_empty() && !url.chars().any(char::is_whitespace) => Ok(()),
-        Some(_) => Err("Enter a complete https:// address.".into()),
-        None => Err("The avatar URL must start with https://.".into()),
+    let must_be_https = || Err("The avatar URL must start with https://.".into());
+    match Url::parse(url) {
+        Err(url::ParseError::RelativeUrlWithoutBase) => must_be_https(),
+        Ok(parsed) if parsed.scheme() != "https" => must_be_https(),
+        // The parser would quietly drop or encode whitespace: refused, as before.
+        Ok(parsed) if parsed.host_str().is_some_and(|host| !host.is_empty()) && !url.contains(char::is_whitespace) => {
+            Ok(())
+        }
+        _ => Err("Enter a complete https:// address.".into()),
     }
 }
 
@@ -235,13 +238,33 @@ mod tests {
             assert!(error.field_message(field).is_some(), "{field} has a message");
         }
         assert!(error.field_message("avatar_url").unwrap().contains("https://"));
-        for url in ["https://", "https:// x.png", "javascript:alert(1)", "HTTPS//x"] {
+        for url in [
+            "https://",
+            "https:// x.png",
+            "https://example.com/a b.png",
+            "javascript:alert(1)",
+            "HTTPS//x",
+            "ftp://example.com/a.png",
+        ] {
             let p = Profile {
                 avatar_url: Some(url.into()),
                 ..profile()
             };
             assert!(p.validate().is_err(), "{url:?} is refused");
         }
+        let long = format!("https://example.com/{}", "a".repeat(AVATAR_URL_MAX_CHARS));
+        for (url, message) in [
+            ("https://", "Enter a complete https:// address."),
+            ("javascript:alert(1)", "The avatar URL must start with https://."),
+            ("example.com/a.png", "The avatar URL must start with https://."),
+            (long.as_str(), "Avatar URL must be at most 500 characters."),
+        ] {
+            assert_eq!(validate_avatar_url(Some(url)), Err(message.into()), "{url:?}");
+        }
+        assert_eq!(
+            validate_avatar_url(Some("https://cdn.example.com/a.png?s=64#x")),
+            Ok(())
+        );
         let blank = Profile {
             company: Some("  ".into()),
             bio: Some("".into()),
