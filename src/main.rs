@@ -1,8 +1,11 @@
 //! The server binary: `serve` (default) and the maintenance commands.
 
-use clap::{Parser, Subcommand};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use ragsites_portal::auth::backend::cleanup_sessions;
-use ragsites_portal::server::config::Config;
+use ragsites_portal::server::config::{Config, ConfigArgs, ignore_blank_variables, load_dotenv};
 use ragsites_portal::server::{self, Database, app_state, seed, state_dir};
 use tracing_subscriber::EnvFilter;
 
@@ -16,6 +19,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    config: ConfigArgs,
 }
 
 #[derive(Subcommand)]
@@ -37,23 +42,33 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
+    // First, while the process has one thread (no runtime yet): a `.env` file in the working
+    // directory sets the variables the environment does not (RUST_LOG too).
+    if let Err(error) = load_dotenv(Path::new(".env")) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
-    match run(Cli::parse().command.unwrap_or(Command::Serve)).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let cli = Cli::from_arg_matches(&ignore_blank_variables(Cli::command()).get_matches()).unwrap_or_else(|e| e.exit());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }
 
-async fn run(command: Command) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let config = Config::from_env(state_dir())?;
-    match command {
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let config = Config::new(cli.config, state_dir())?;
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve(config).await,
         Command::Migrate => {
             let database = Database::open(&config).await?;

@@ -1,6 +1,7 @@
 //! Session tokens: HS256 JWTs naming a `sessions` row, carried in a cookie or a Bearer header.
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -56,12 +57,26 @@ pub fn decode(config: &Config, token: &str) -> Result<Claims, AppError> {
 
 /// The token of a request: the Bearer header first, else the session cookie.
 pub fn from_headers(headers: &HeaderMap) -> Option<TokenSource> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
-    {
+    if let Some(token) = bearer(headers) {
         return Some(TokenSource::Bearer(token.to_owned()));
     }
-    cookie(headers, COOKIE_NAME).map(TokenSource::Cookie)
+    CookieJar::from_headers(headers)
+        .get(COOKIE_NAME)
+        .map(Cookie::value)
+        .filter(|value| !value.is_empty())
+        .map(|value| TokenSource::Cookie(value.to_owned()))
+}
+
+/// The token of an `Authorization: Bearer <token>` header, trimmed; `None` when the header is
+/// missing, not Bearer, or empty. Sessions and ingestion keys are both read with it.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,29 +93,83 @@ impl TokenSource {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+/// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
+fn cookie(config: &Config, token: &str, max_age: time::Duration) -> Cookie<'static> {
+    Cookie::build((COOKIE_NAME, token.to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.cookie_secure)
+        .max_age(max_age)
+        .build()
 }
 
-/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure when configured.
+fn set_cookie(cookie: &Cookie<'_>) -> HeaderValue {
+    HeaderValue::from_str(&cookie.encoded().to_string()).expect("an encoded cookie is a valid header value")
+}
+
+/// `Set-Cookie` for a new session.
 pub fn session_cookie(config: &Config, token: &str, max_age_seconds: i64) -> HeaderValue {
-    let secure = if config.cookie_secure { "; Secure" } else { "" };
-    let value = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
-    HeaderValue::from_str(&value).expect("a JWT is a valid header value")
+    set_cookie(&cookie(config, token, time::Duration::seconds(max_age_seconds)))
 }
 
-/// `Set-Cookie` that removes the session cookie.
+/// `Set-Cookie` that removes the session cookie: empty, Max-Age=0 and an Expires in the past.
 pub fn clear_cookie(config: &Config) -> HeaderValue {
-    let secure = if config.cookie_secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .expect("a static cookie is a valid header value")
+    let mut removal = cookie(config, "", time::Duration::ZERO);
+    removal.make_removal();
+    set_cookie(&removal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn bearer_header_first_then_a_non_empty_cookie() {
+        let both = headers(&[
+            (header::AUTHORIZATION, "Bearer  abc "),
+            (header::COOKIE, "ragsites_session=xyz"),
+        ]);
+        assert_eq!(bearer(&both), Some("abc"));
+        assert_eq!(from_headers(&both), Some(TokenSource::Bearer("abc".into())));
+        for value in ["Bearer ", "Bearer    ", "Basic abc", "Bearerabc"] {
+            assert_eq!(bearer(&headers(&[(header::AUTHORIZATION, value)])), None, "{value:?}");
+        }
+        let cookies = headers(&[
+            (header::AUTHORIZATION, "Bearer "),
+            (header::COOKIE, "theme=dark"),
+            (header::COOKIE, "a=1; ragsites_session=xyz; b=2"),
+        ]);
+        assert_eq!(from_headers(&cookies), Some(TokenSource::Cookie("xyz".into())));
+        let empty = headers(&[(header::COOKIE, "ragsites_session=; other=1")]);
+        assert_eq!(from_headers(&empty), None);
+        assert_eq!(from_headers(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn set_cookie_carries_every_attribute() {
+        let mut config = crate::server::config::tests::config();
+        let set = session_cookie(&config, "a.b.c", 3600);
+        let set = set.to_str().unwrap();
+        assert!(set.starts_with("ragsites_session=a.b.c;"), "{set}");
+        for part in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Max-Age=3600"] {
+            assert!(set.contains(part), "{part} in {set}");
+        }
+        assert!(!set.contains("Secure"), "{set}");
+        config.cookie_secure = true;
+        let clear = clear_cookie(&config);
+        let clear = clear.to_str().unwrap();
+        assert!(clear.starts_with("ragsites_session=;"), "{clear}");
+        for part in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Max-Age=0", "; Secure"] {
+            assert!(clear.contains(part), "{part} in {clear}");
+        }
+    }
 }

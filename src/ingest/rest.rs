@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::{backend, validate};
+use crate::auth::token::bearer;
 use crate::error::AppError;
 use crate::server::state::AppState;
 use crate::services::ServiceStatus;
@@ -49,12 +50,7 @@ async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
-    let key = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or(AppError::InvalidApiKey)?;
+    let key = bearer(&headers).ok_or(AppError::InvalidApiKey)?;
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -1,6 +1,7 @@
 //! One event at a time: every field checked, with a message naming it.
 
 use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// An event that passed every check.
@@ -18,33 +19,47 @@ pub struct ValidEvent {
     pub end_user: Option<String>,
 }
 
-const FIELDS: [&str; 10] = [
-    "id",
-    "timestamp",
-    "latency_ms",
-    "status",
-    "error_kind",
-    "model",
-    "tokens_in",
-    "tokens_out",
-    "cost_usd",
-    "end_user",
-];
-const MAX_LATENCY_MS: u64 = 3_600_000;
-const MAX_TOKENS: u64 = 10_000_000;
+/// An event as sent: the types come from serde, the ranges from `event`. Missing and `null`
+/// fields are `None` alike.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent<'a> {
+    id: Option<String>,
+    #[serde(borrow)]
+    timestamp: Option<&'a str>,
+    latency_ms: Option<u32>,
+    status: Option<Status>,
+    error_kind: Option<String>,
+    model: Option<String>,
+    tokens_in: Option<u32>,
+    tokens_out: Option<u32>,
+    cost_usd: Option<f64>,
+    end_user: Option<String>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Success,
+    Error,
+}
+
+const MAX_LATENCY_MS: u32 = 3_600_000;
+const MAX_TOKENS: u32 = 10_000_000;
 const MAX_COST_USD: f64 = 10_000.0;
 
 /// Checks one event against `now` and the oldest time still kept.
 pub fn event(value: &Value, now: DateTime<Utc>, oldest: DateTime<Utc>) -> Result<ValidEvent, String> {
-    let object = value.as_object().ok_or("an event must be a JSON object")?;
-    if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(format!("unknown field {unknown:?}"));
+    // serde would also take an array, its items as the fields in order.
+    if !value.is_object() {
+        return Err("an event must be a JSON object".into());
     }
-    let event_id = text(object.get("id"), "id", 128)?.ok_or("id is required")?;
-    let timestamp = object
-        .get("timestamp")
-        .and_then(Value::as_str)
-        .ok_or("timestamp is required (RFC 3339)")?;
+    // The path of a refusal (which field) is only worked out for a refused event: tracking it
+    // costs an allocation per field.
+    let raw = RawEvent::deserialize(value)
+        .or_else(|_| serde_path_to_error::deserialize(value).map_err(|error| error.to_string()))?;
+    let event_id = text(raw.id, "id", 128)?.ok_or("id is required")?;
+    let timestamp = raw.timestamp.ok_or("timestamp is required (RFC 3339)")?;
     let occurred_at = DateTime::parse_from_rfc3339(timestamp)
         .map_err(|_| format!("timestamp {timestamp:?} is not RFC 3339"))?
         .with_timezone(&Utc);
@@ -54,60 +69,53 @@ pub fn event(value: &Value, now: DateTime<Utc>, oldest: DateTime<Utc>) -> Result
     if occurred_at < oldest {
         return Err("timestamp is older than the retention window".into());
     }
-    let latency_ms = whole(object.get("latency_ms"), "latency_ms", MAX_LATENCY_MS)?.ok_or("latency_ms is required")?;
-    let success = match object.get("status").and_then(Value::as_str) {
-        Some("success") => true,
-        Some("error") => false,
-        _ => return Err("status must be \"success\" or \"error\"".into()),
+    let latency_ms = whole(raw.latency_ms, "latency_ms", MAX_LATENCY_MS)?.ok_or("latency_ms is required")?;
+    let success = match raw.status {
+        Some(status) => status == Status::Success,
+        None => return Err("status must be \"success\" or \"error\"".into()),
     };
-    let error_kind = text(object.get("error_kind"), "error_kind", 64)?;
+    let error_kind = text(raw.error_kind, "error_kind", 64)?;
     if success && error_kind.is_some() {
         return Err("error_kind is only for events with status \"error\"".into());
     }
-    let cost_micros = match object.get("cost_usd") {
-        None | Some(Value::Null) => 0,
-        Some(value) => match value.as_f64() {
-            Some(usd) if (0.0..=MAX_COST_USD).contains(&usd) => (usd * 1_000_000.0).round() as i64,
-            _ => return Err(format!("cost_usd must be a number from 0 to {MAX_COST_USD}")),
-        },
+    let cost_micros = match raw.cost_usd {
+        None => 0,
+        Some(usd) if (0.0..=MAX_COST_USD).contains(&usd) => (usd * 1_000_000.0).round() as i64,
+        Some(_) => return Err(format!("cost_usd must be a number from 0 to {MAX_COST_USD}")),
     };
     Ok(ValidEvent {
         event_id,
         occurred_at,
-        latency_ms: latency_ms as u32,
+        latency_ms,
         success,
         error_kind: if success {
             None
         } else {
             error_kind.or_else(|| Some("unknown".into()))
         },
-        model: text(object.get("model"), "model", 64)?,
-        tokens_in: whole(object.get("tokens_in"), "tokens_in", MAX_TOKENS)?.unwrap_or(0) as u32,
-        tokens_out: whole(object.get("tokens_out"), "tokens_out", MAX_TOKENS)?.unwrap_or(0) as u32,
+        model: text(raw.model, "model", 64)?,
+        tokens_in: whole(raw.tokens_in, "tokens_in", MAX_TOKENS)?.unwrap_or(0),
+        tokens_out: whole(raw.tokens_out, "tokens_out", MAX_TOKENS)?.unwrap_or(0),
         cost_micros,
-        end_user: text(object.get("end_user"), "end_user", 128)?,
+        end_user: text(raw.end_user, "end_user", 128)?,
     })
 }
 
-/// An optional string field of at most `max` characters, without control characters.
-fn text(value: Option<&Value>, name: &str, max: usize) -> Result<Option<String>, String> {
+/// An optional string field of 1 to `max` characters, without control characters.
+fn text(value: Option<String>, name: &str, max: usize) -> Result<Option<String>, String> {
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control) => {
-            Ok(Some(s.clone()))
+        Some(s) if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) => {
+            Err(format!("{name} must be a string of 1 to {max} characters"))
         }
-        Some(_) => Err(format!("{name} must be a string of 1 to {max} characters")),
+        value => Ok(value),
     }
 }
 
-/// An optional whole number from 0 to `max`.
-fn whole(value: Option<&Value>, name: &str, max: u64) -> Result<Option<u64>, String> {
+/// An optional whole number from 0 to `max` (serde has refused negative and fractional ones).
+fn whole(value: Option<u32>, name: &str, max: u32) -> Result<Option<u32>, String> {
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => match value.as_u64() {
-            Some(n) if n <= max => Ok(Some(n)),
-            _ => Err(format!("{name} must be a whole number from 0 to {max}")),
-        },
+        Some(n) if n > max => Err(format!("{name} must be a whole number from 0 to {max}")),
+        value => Ok(value),
     }
 }
 
@@ -128,16 +136,19 @@ mod tests {
             "model": "gpt-x", "tokens_in": 10, "tokens_out": 20, "cost_usd": 0.0012, "end_user": "u1" });
         let event = check(good.clone()).unwrap();
         assert_eq!(event.cost_micros, 1200);
+        assert_eq!((event.tokens_in, event.tokens_out, event.success), (10, 20, true));
         let bad = |field: &str, value: Value, message: &str| {
             let mut e = good.clone();
             e[field] = value;
             let error = check(e).unwrap_err();
-            assert!(error.contains(message), "{field}: {error}");
+            assert!(error.contains(field) && error.contains(message), "{field}: {error}");
         };
-        bad("latency_ms", json!(-1), "latency_ms must be a whole number");
-        bad("latency_ms", json!(1.5), "latency_ms must be a whole number");
-        bad("status", json!("ok"), "status must be");
+        bad("id", json!(""), "id must be a string of 1 to 128 characters");
+        bad("id", json!("x".repeat(129)), "id must be");
+        bad("id", json!(7), "expected a string");
+        bad("id", Value::Null, "id is required");
         bad("timestamp", json!("yesterday"), "not RFC 3339");
+        bad("timestamp", json!(1_700_000_000), "invalid type");
         bad(
             "timestamp",
             json!((Utc::now() + Duration::minutes(10)).to_rfc3339()),
@@ -148,16 +159,47 @@ mod tests {
             json!((Utc::now() - Duration::days(91)).to_rfc3339()),
             "retention",
         );
-        bad("cost_usd", json!(-0.5), "cost_usd");
-        bad("id", json!(""), "id must be");
-        bad("id", json!("x".repeat(129)), "id must be");
-        bad("tokens_in", json!("10"), "tokens_in");
-        bad("error_kind", json!("timeout"), "only for events with status");
-        assert!(
-            check(json!({ "id": "e", "surprise": 1 }))
-                .unwrap_err()
-                .contains("unknown field")
+        bad("latency_ms", json!(-1), "expected u32");
+        bad("latency_ms", json!(1.5), "expected u32");
+        bad(
+            "latency_ms",
+            json!(3_600_001),
+            "latency_ms must be a whole number from 0 to 3600000",
         );
-        assert!(check(json!([1, 2])).is_err());
+        bad(
+            "status",
+            json!("ok"),
+            "unknown variant `ok`, expected `success` or `error`",
+        );
+        bad("status", Value::Null, "status must be");
+        bad("error_kind", json!("timeout"), "only for events with status");
+        bad("model", json!(""), "model must be a string of 1 to 64 characters");
+        bad("model", json!("a\u{7}b"), "model must be");
+        bad("tokens_in", json!("10"), "invalid type: string \"10\", expected u32");
+        bad(
+            "tokens_out",
+            json!(10_000_001),
+            "tokens_out must be a whole number from 0 to 10000000",
+        );
+        bad("cost_usd", json!(-0.5), "cost_usd must be a number from 0 to 10000");
+        bad("cost_usd", json!(10_000.01), "cost_usd must be");
+        bad("cost_usd", json!("1"), "expected f64");
+        bad(
+            "end_user",
+            json!("u".repeat(129)),
+            "end_user must be a string of 1 to 128 characters",
+        );
+
+        let mut error = good.clone();
+        error["status"] = json!("error");
+        let error = check(error).unwrap();
+        assert_eq!((error.success, error.error_kind.as_deref()), (false, Some("unknown")));
+        let mut missing = good.clone();
+        missing.as_object_mut().unwrap().remove("latency_ms");
+        assert_eq!(check(missing).unwrap_err(), "latency_ms is required");
+        let unknown = check(json!({ "id": "e", "surprise": 1 })).unwrap_err();
+        assert!(unknown.contains("unknown field `surprise`"), "{unknown}");
+        let not_an_object = check(json!([1, 2])).unwrap_err();
+        assert_eq!(not_an_object, "an event must be a JSON object");
     }
 }

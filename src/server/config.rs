@@ -1,10 +1,12 @@
-//! The typed configuration, read once from the environment at start-up.
-//! Nothing else in the server reads environment variables.
+//! The typed configuration, read once at start-up from the command line and the environment
+//! (with a `.env` file filling in what the environment leaves unset). Nothing else in the server
+//! reads environment variables, except `RUST_LOG` (the log filter) and Leptos' own `LEPTOS_*`.
 
 use std::path::{Path, PathBuf};
-use std::{env, fmt, fs};
+use std::{fmt, fs};
 
 use chrono::Duration;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rand::RngCore;
 
 /// Secrets shorter than this are refused in release builds.
@@ -29,7 +31,7 @@ impl fmt::Debug for JwtSecret {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// An external PostgreSQL; `None` starts the embedded cluster.
     pub database_url: Option<String>,
@@ -43,6 +45,69 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Raw events are kept this long; the hourly rollups stay.
     pub event_retention_days: u32,
+    /// The password `seed` gives the admin account it creates; `None` generates one.
+    pub admin_password: Option<String>,
+}
+
+/// Secrets stay out of logs.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.as_ref().map(|_| ".."))
+            .field("embedded_pg_dir", &self.embedded_pg_dir)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("jwt_secret", &self.jwt_secret)
+            .field("jwt_expires_in", &self.jwt_expires_in)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("event_retention_days", &self.event_retention_days)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+/// The settings as given, each from its flag or else its environment variable; `Config::new`
+/// fills in the rest. Ranges and formats are checked here, so a bad value is refused by name.
+/// (No `Debug`: it holds the secrets as given.)
+#[derive(Clone, clap::Args)]
+#[command(next_help_heading = "Configuration (each flag or its environment variable; a .env file may set them)")]
+pub struct ConfigArgs {
+    /// PostgreSQL to use. Unset: the server starts its own cluster under EMBEDDED_PG_DIR.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the embedded cluster lives when DATABASE_URL is unset [default: target/embedded-pg].
+    #[arg(long, env = "EMBEDDED_PG_DIR")]
+    pub embedded_pg_dir: Option<PathBuf>,
+    /// Connections in the pool (1 to 512).
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub db_pool_size: u32,
+    /// Signing key for session tokens, at least 32 bytes. Required in release builds; a debug
+    /// build generates one and keeps it in target/dev-jwt-secret.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Session lifetime, from 1 minute to 365 days: 7d, 12h, 30m, or a number of seconds.
+    #[arg(long, env = "JWT_EXPIRES_IN", default_value = "7d", value_parser = parse_duration)]
+    pub jwt_expires_in: Duration,
+    /// bcrypt work factor (4 to 31).
+    #[arg(long, env = "BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub bcrypt_cost: u32,
+    /// Mark the session cookie Secure (the site is served over https). Default: true in release
+    /// builds, false in debug ones.
+    #[arg(
+        long,
+        env = "COOKIE_SECURE",
+        default_value_t = !cfg!(debug_assertions),
+        action = clap::ArgAction::Set,
+        value_parser = PossibleValuesParser::new(["true", "false", "1", "0"]).map(|v| v == "true" || v == "1"),
+    )]
+    pub cookie_secure: bool,
+    /// Days raw events are kept, 1 to 3650 (the hourly rollups stay).
+    #[arg(long, env = "EVENT_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub event_retention_days: u32,
+    /// The password `seed` gives the admin account it creates. Unset: one is generated and
+    /// printed once.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,14 +121,41 @@ pub enum ConfigError {
     MissingSecret,
     #[error("could not keep the development JWT secret in {path}: {source}")]
     DevSecret { path: String, source: std::io::Error },
+    #[error("could not read {path}: {source}")]
+    DotEnv { path: String, source: dotenvy::Error },
+}
+
+/// Sets the variables of the `.env`-style file at `path` that the environment does not already
+/// set (the environment wins). A missing file is fine. Call it first, while the process has one
+/// thread, before the command line is parsed.
+pub fn load_dotenv(path: &Path) -> Result<(), ConfigError> {
+    match dotenvy::from_path(path) {
+        Err(error) if !error.not_found() => Err(ConfigError::DotEnv {
+            path: path.display().to_string(),
+            source: error,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Makes `command` read a variable set to a blank value (`DB_POOL_SIZE=`) as unset, so its
+/// default applies, rather than as a value to refuse.
+pub fn ignore_blank_variables(command: clap::Command) -> clap::Command {
+    command.mut_args(|arg| {
+        let blank = arg
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|value| value.to_str().is_some_and(|v| v.trim().is_empty()));
+        if blank { arg.env(None) } else { arg }
+    })
 }
 
 impl Config {
-    /// Reads the process environment. `state_dir` (normally `target/`) holds the embedded
-    /// database and, in development, the generated JWT secret.
-    pub fn from_env(state_dir: &Path) -> Result<Self, ConfigError> {
-        let var = |name: &str| env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let jwt_secret = match var("JWT_SECRET") {
+    /// The configuration from its arguments. `state_dir` (normally `target/`) holds the embedded
+    /// database and, in development, the generated JWT secret. A blank string counts as unset.
+    pub fn new(args: ConfigArgs, state_dir: &Path) -> Result<Self, ConfigError> {
+        let set = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+        let jwt_secret = match set(args.jwt_secret) {
             Some(secret) if secret.len() >= MIN_SECRET_BYTES => JwtSecret::new(secret),
             Some(_) | None if !cfg!(debug_assertions) => return Err(ConfigError::MissingSecret),
             Some(_) => {
@@ -75,77 +167,37 @@ impl Config {
             None => dev_secret(state_dir)?,
         };
         Ok(Self {
-            database_url: var("DATABASE_URL"),
-            embedded_pg_dir: var("EMBEDDED_PG_DIR")
-                .map(PathBuf::from)
+            database_url: set(args.database_url),
+            embedded_pg_dir: args
+                .embedded_pg_dir
+                .filter(|dir| !dir.as_os_str().is_empty())
                 .unwrap_or_else(|| state_dir.join("embedded-pg")),
-            db_pool_size: parse_number("DB_POOL_SIZE", var("DB_POOL_SIZE"), 16, 1..=512)?,
+            db_pool_size: args.db_pool_size,
             jwt_secret,
-            jwt_expires_in: match var("JWT_EXPIRES_IN") {
-                Some(text) => parse_duration(&text).map_err(|reason| ConfigError::Invalid {
-                    name: "JWT_EXPIRES_IN",
-                    reason,
-                })?,
-                None => Duration::days(7),
-            },
-            bcrypt_cost: parse_number("BCRYPT_COST", var("BCRYPT_COST"), 12, 4..=31)?,
-            event_retention_days: parse_number("EVENT_RETENTION_DAYS", var("EVENT_RETENTION_DAYS"), 90, 1..=3650)?,
-            cookie_secure: match var("COOKIE_SECURE").as_deref() {
-                None => !cfg!(debug_assertions),
-                Some("true" | "1") => true,
-                Some("false" | "0") => false,
-                Some(other) => {
-                    return Err(ConfigError::Invalid {
-                        name: "COOKIE_SECURE",
-                        reason: format!("expected true or false, got {other:?}"),
-                    });
-                }
-            },
+            jwt_expires_in: args.jwt_expires_in,
+            bcrypt_cost: args.bcrypt_cost,
+            cookie_secure: args.cookie_secure,
+            event_retention_days: args.event_retention_days,
+            admin_password: set(args.admin_password),
         })
     }
 }
 
-fn parse_number(
-    name: &'static str,
-    value: Option<String>,
-    default: u32,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, ConfigError> {
-    let Some(text) = value else { return Ok(default) };
-    match text.trim().parse::<u32>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(ConfigError::Invalid {
-            name,
-            reason: format!(
-                "expected a whole number from {} to {}, got {text:?}",
-                range.start(),
-                range.end()
-            ),
-        }),
-    }
-}
-
-/// Parses `7d`, `12h`, `30m`, `45s` or a plain number of seconds.
+/// Parses a duration with humantime (`7d`, `12h`, `30m`, `1h 30m`, `2weeks`…) from 1 minute to
+/// 365 days. A bare number is seconds (`3600` is an hour), as it was before humantime, which
+/// itself wants a unit.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((at, _)) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("expected a duration like 7d or 12h, got {text:?}"))?;
-    let duration = match unit {
-        "s" => Duration::seconds(n),
-        "m" => Duration::minutes(n),
-        "h" => Duration::hours(n),
-        "d" => Duration::days(n),
-        _ => return Err(format!("unknown unit {unit:?} in {text:?} (use s, m, h or d)")),
-    };
-    if duration < Duration::minutes(1) || duration > Duration::days(365) {
-        return Err(format!("{text:?} is outside 1 minute to 365 days"));
+    let parsed = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        humantime::parse_duration(&format!("{text}s"))
+    } else {
+        humantime::parse_duration(text)
     }
-    Ok(duration)
+    .map_err(|error| format!("expected a duration like 7d, 12h or 30m, got {text:?} ({error})"))?;
+    Duration::from_std(parsed)
+        .ok()
+        .filter(|d| (Duration::minutes(1)..=Duration::days(365)).contains(d))
+        .ok_or_else(|| format!("{text:?} is outside 1 minute to 365 days"))
 }
 
 /// A development secret, generated once and kept under `state_dir` so sessions survive restarts.
@@ -183,25 +235,136 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use clap::{Args, FromArgMatches};
+
     use super::*;
+
+    /// A configuration for unit tests: every default, a fixed secret.
+    pub(crate) fn config() -> Config {
+        let args = ConfigArgs {
+            jwt_secret: Some("unit-test-secret-of-at-least-32-bytes".into()),
+            ..args(&[]).expect("the defaults parse")
+        };
+        Config::new(args, Path::new("unused")).expect("a valid configuration")
+    }
+
+    /// The flags alone, as if no variable were set.
+    fn args(flags: &[&str]) -> Result<ConfigArgs, clap::Error> {
+        let command = ConfigArgs::augment_args(clap::Command::new("test")).mut_args(|arg| arg.env(None));
+        let matches = command.try_get_matches_from(std::iter::once("test").chain(flags.iter().copied()))?;
+        ConfigArgs::from_arg_matches(&matches)
+    }
 
     #[test]
     fn durations_parse_with_units() {
         assert_eq!(parse_duration("7d"), Ok(Duration::days(7)));
         assert_eq!(parse_duration("12h"), Ok(Duration::hours(12)));
         assert_eq!(parse_duration("90m"), Ok(Duration::minutes(90)));
-        assert_eq!(parse_duration("3600"), Ok(Duration::hours(1)));
-        assert!(parse_duration("7w").is_err());
-        assert!(parse_duration("10s").is_err(), "under a minute is refused");
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::minutes(90)));
+        assert_eq!(
+            parse_duration("3600"),
+            Ok(Duration::hours(1)),
+            "a bare number is seconds"
+        );
+        assert_eq!(parse_duration("365d"), Ok(Duration::days(365)));
+        assert!(parse_duration("7x").unwrap_err().contains("7d"));
+        assert!(
+            parse_duration("10s")
+                .unwrap_err()
+                .contains("outside 1 minute to 365 days")
+        );
+        assert!(parse_duration("366d").is_err());
         assert!(parse_duration("").is_err());
     }
 
     #[test]
-    fn numbers_are_range_checked() {
-        assert_eq!(parse_number("BCRYPT_COST", None, 12, 4..=31).unwrap(), 12);
-        assert_eq!(parse_number("BCRYPT_COST", Some("10".into()), 12, 4..=31).unwrap(), 10);
-        let error = parse_number("BCRYPT_COST", Some("3".into()), 12, 4..=31).unwrap_err();
-        assert!(error.to_string().contains("BCRYPT_COST"));
+    fn defaults_and_ranges() {
+        let defaults = args(&[]).unwrap();
+        assert_eq!(
+            (
+                defaults.db_pool_size,
+                defaults.bcrypt_cost,
+                defaults.event_retention_days,
+                defaults.jwt_expires_in
+            ),
+            (16, 12, 90, Duration::days(7))
+        );
+        assert_eq!(defaults.cookie_secure, !cfg!(debug_assertions));
+        assert_eq!(args(&["--bcrypt-cost", "10"]).unwrap().bcrypt_cost, 10);
+        for (flag, value, name) in [
+            ("--bcrypt-cost", "3", "BCRYPT_COST"),
+            ("--bcrypt-cost", "32", "BCRYPT_COST"),
+            ("--db-pool-size", "0", "DB_POOL_SIZE"),
+            ("--db-pool-size", "many", "DB_POOL_SIZE"),
+            ("--event-retention-days", "3651", "EVENT_RETENTION_DAYS"),
+            ("--jwt-expires-in", "30s", "JWT_EXPIRES_IN"),
+            ("--cookie-secure", "yes", "COOKIE_SECURE"),
+        ] {
+            let error = args(&[flag, value]).err().expect("refused").to_string();
+            assert!(error.contains(name) && error.contains(value), "{flag} {value}: {error}");
+        }
+        for (value, secure) in [("true", true), ("1", true), ("false", false), ("0", false)] {
+            assert_eq!(args(&["--cookie-secure", value]).unwrap().cookie_secure, secure);
+        }
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let config = Config::new(
+            ConfigArgs {
+                database_url: Some(" ".into()),
+                embedded_pg_dir: Some("".into()),
+                admin_password: Some("".into()),
+                jwt_secret: Some("s".repeat(MIN_SECRET_BYTES)),
+                ..args(&[]).unwrap()
+            },
+            Path::new("state"),
+        )
+        .unwrap();
+        assert_eq!(config.database_url, None);
+        assert_eq!(config.admin_password, None);
+        assert_eq!(config.embedded_pg_dir, Path::new("state/embedded-pg"));
+        let short = ConfigArgs {
+            jwt_secret: Some("short".into()),
+            ..args(&[]).unwrap()
+        };
+        let error = Config::new(short, Path::new("state")).unwrap_err().to_string();
+        assert!(error.contains("JWT_SECRET"), "{error}");
+    }
+
+    #[test]
+    fn blank_variables_count_as_unset() {
+        // SAFETY: a variable of this test only; std serialises its own environment accesses.
+        unsafe { std::env::set_var("RAGSITES_TEST_BLANK_COST", " ") };
+        let arg = clap::Arg::new("cost")
+            .long("cost")
+            .env("RAGSITES_TEST_BLANK_COST")
+            .default_value("12");
+        let command = ignore_blank_variables(clap::Command::new("test").arg(arg));
+        let matches = command.try_get_matches_from(["test"]).unwrap();
+        assert_eq!(matches.get_one::<String>("cost").map(String::as_str), Some("12"));
+    }
+
+    #[test]
+    fn the_environment_wins_over_dotenv() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        fs::write(
+            &path,
+            "RAGSITES_TEST_DOTENV_KEPT=from-file\nRAGSITES_TEST_DOTENV_ADDED=from-file\n",
+        )
+        .unwrap();
+        // SAFETY: variables of this test only; std serialises its own environment accesses.
+        unsafe { std::env::set_var("RAGSITES_TEST_DOTENV_KEPT", "from-environment") };
+        load_dotenv(&path).unwrap();
+        assert_eq!(
+            std::env::var("RAGSITES_TEST_DOTENV_KEPT").as_deref(),
+            Ok("from-environment")
+        );
+        assert_eq!(std::env::var("RAGSITES_TEST_DOTENV_ADDED").as_deref(), Ok("from-file"));
+        load_dotenv(&dir.path().join("missing.env")).expect("a missing file is fine");
+        fs::write(&path, "NOT A VARIABLE LINE\n").unwrap();
+        assert!(load_dotenv(&path).unwrap_err().to_string().contains(".env"));
     }
 }

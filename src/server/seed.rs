@@ -112,12 +112,12 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
     let cost = state.config.bcrypt_cost;
     let demo_hash = hash_password(DEMO_PASSWORD.to_owned(), cost).await?;
     // A generated password is printed once; tests set their own through ADMIN_PASSWORD.
-    let admin_password = match std::env::var("ADMIN_PASSWORD") {
-        Ok(password) => {
-            crate::auth::validate_password(&password).map_err(|m| AppError::field("ADMIN_PASSWORD", m))?;
-            password
+    let admin_password = match &state.config.admin_password {
+        Some(password) => {
+            crate::auth::validate_password(password).map_err(|m| AppError::field("ADMIN_PASSWORD", m))?;
+            password.clone()
         }
-        Err(_) => generated_password(),
+        None => generated_password(),
     };
     let admin_hash = hash_password(admin_password.clone(), cost).await?;
     let mut conn = state.conn().await?;

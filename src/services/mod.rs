@@ -9,6 +9,7 @@ pub mod rest;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use url::Url;
 use uuid::Uuid;
 
 use crate::auth::validate_name;
@@ -117,8 +118,14 @@ impl ServiceConfig {
         {
             fields.insert("model".into(), "Model must be 1 to 64 characters.".into());
         }
+        let https_address = |url: &str| {
+            url.len() <= 500
+                && !url.contains(char::is_whitespace)
+                && Url::parse(url)
+                    .is_ok_and(|url| url.scheme() == "https" && url.host_str().is_some_and(|h| !h.is_empty()))
+        };
         if let Some(url) = &self.endpoint_url
-            && (!url.starts_with("https://") || url.len() > 500 || url.chars().any(char::is_whitespace))
+            && !https_address(url)
         {
             fields.insert(
                 "endpoint_url".into(),

@@ -10,6 +10,7 @@ pub mod rest;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use url::Url;
 use uuid::Uuid;
 
 use crate::audit::Action;
@@ -75,13 +76,15 @@ fn max_chars(what: &str, text: Option<&str>, max: usize) -> Result<(), String> {
 fn validate_avatar_url(url: Option<&str>) -> Result<(), String> {
     let Some(url) = url else { return Ok(()) };
     max_chars("Avatar URL", Some(url), AVATAR_URL_MAX_CHARS)?;
-    let host = url
-        .strip_prefix("https://")
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
-    match host {
-        Some(host) if !host.is_empty() && !url.chars().any(char::is_whitespace) => Ok(()),
-        Some(_) => Err("Enter a complete https:// address.".into()),
-        None => Err("The avatar URL must start with https://.".into()),
+    let must_be_https = || Err("The avatar URL must start with https://.".into());
+    match Url::parse(url) {
+        Err(url::ParseError::RelativeUrlWithoutBase) => must_be_https(),
+        Ok(parsed) if parsed.scheme() != "https" => must_be_https(),
+        // The parser would quietly drop or encode whitespace: refused, as before.
+        Ok(parsed) if parsed.host_str().is_some_and(|host| !host.is_empty()) && !url.contains(char::is_whitespace) => {
+            Ok(())
+        }
+        _ => Err("Enter a complete https:// address.".into()),
     }
 }
 
@@ -163,35 +166,26 @@ pub struct ActivityPage {
     pub has_more: bool,
 }
 
-/// The browser and operating system a user agent names, in words ("Unknown" when it does not).
+/// The browser and operating system a user agent names, in words ("Unknown" when it does not),
+/// as woothee reads it; its names of Apple's and Microsoft's systems are made the usual ones.
+#[cfg(feature = "ssr")]
 pub fn describe_user_agent(agent: Option<&str>) -> (String, String) {
-    let agent = agent.unwrap_or("");
-    // Order matters: Edge and Opera say "Chrome" too, Chrome says "Safari".
-    let browser = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Chromium/", "Chromium"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .into_iter()
-    .find(|(token, _)| agent.contains(token))
-    .map_or("Unknown browser", |(_, name)| name);
-    let os = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("iPad", "iPadOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .into_iter()
-    .find(|(token, _)| agent.contains(token))
-    .map_or("Unknown system", |(_, name)| name);
-    (browser.to_owned(), os.to_owned())
+    let parsed = agent.and_then(|agent| woothee::parser::Parser::new().parse(agent));
+    let known = |name: &&str| !name.is_empty() && *name != woothee::woothee::VALUE_UNKNOWN;
+    // An HTTP library (curl, wget…) is named by its version field.
+    let browser = parsed
+        .as_ref()
+        .map(|p| if p.name == "HTTP Library" { p.version } else { p.name })
+        .filter(known);
+    let os = match parsed.as_ref().map(|p| p.os).filter(known) {
+        Some("iPhone" | "iPod" | "iOS") => "iOS",
+        Some("iPad") => "iPadOS",
+        Some("Mac OSX") => "macOS",
+        Some(windows) if windows.starts_with("Windows ") && !windows.contains("Phone") => "Windows",
+        Some(os) => os,
+        None => "Unknown system",
+    };
+    (browser.unwrap_or("Unknown browser").to_owned(), os.to_owned())
 }
 
 #[cfg(test)]
@@ -223,13 +217,33 @@ mod tests {
             assert!(error.field_message(field).is_some(), "{field} has a message");
         }
         assert!(error.field_message("avatar_url").unwrap().contains("https://"));
-        for url in ["https://", "https:// x.png", "javascript:alert(1)", "HTTPS//x"] {
+        for url in [
+            "https://",
+            "https:// x.png",
+            "https://example.com/a b.png",
+            "javascript:alert(1)",
+            "HTTPS//x",
+            "ftp://example.com/a.png",
+        ] {
             let p = Profile {
                 avatar_url: Some(url.into()),
                 ..profile()
             };
             assert!(p.validate().is_err(), "{url:?} is refused");
         }
+        let long = format!("https://example.com/{}", "a".repeat(AVATAR_URL_MAX_CHARS));
+        for (url, message) in [
+            ("https://", "Enter a complete https:// address."),
+            ("javascript:alert(1)", "The avatar URL must start with https://."),
+            ("example.com/a.png", "The avatar URL must start with https://."),
+            (long.as_str(), "Avatar URL must be at most 500 characters."),
+        ] {
+            assert_eq!(validate_avatar_url(Some(url)), Err(message.into()), "{url:?}");
+        }
+        assert_eq!(
+            validate_avatar_url(Some("https://cdn.example.com/a.png?s=64#x")),
+            Ok(())
+        );
         let blank = Profile {
             company: Some("  ".into()),
             bio: Some("".into()),
@@ -257,6 +271,7 @@ mod tests {
         assert!(nan.validate().contains_key("alert_error_rate_pct"));
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn user_agents_in_words() {
         let chrome =
@@ -266,9 +281,18 @@ mod tests {
         assert_eq!(describe_user_agent(Some(edge)), ("Edge".into(), "Windows".into()));
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_user_agent(Some(iphone)), ("Safari".into(), "iOS".into()));
+        let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe_user_agent(Some(mac)), ("Firefox".into(), "macOS".into()));
         assert_eq!(
-            describe_user_agent(None),
-            ("Unknown browser".into(), "Unknown system".into())
+            describe_user_agent(Some("curl/8.5.0")),
+            ("curl".into(), "Unknown system".into())
         );
+        for unknown in [None, Some(""), Some("-"), Some("something else")] {
+            assert_eq!(
+                describe_user_agent(unknown),
+                ("Unknown browser".into(), "Unknown system".into()),
+                "{unknown:?}"
+            );
+        }
     }
 }

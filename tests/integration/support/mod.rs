@@ -102,6 +102,7 @@ pub fn test_config(database_url: String) -> Config {
         bcrypt_cost: 4,
         cookie_secure: false,
         event_retention_days: 90,
+        admin_password: None,
     }
 }
 
