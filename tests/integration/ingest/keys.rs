@@ -4,8 +4,8 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
-use crate::support::services::{client, event, post_events, summary};
+use crate::support::services::{client, create_service, event, post_events, summary};
+use crate::support::{PASSWORD, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resent_batches_never_count_twice() {
@@ -248,4 +248,51 @@ async fn unreadable_batches_are_refused_without_writing() {
         StatusCode::PAYLOAD_TOO_LARGE
     );
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+}
+
+/// The activity a service's page lists is that service's: a key made for it shows there, and not
+/// on the page of another service of the same client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_created_on_a_service_shows_in_that_services_activity() {
+    let app = TestApp::new().await;
+    let token = app.register("Client", "a@example.com", PASSWORD).await;
+    let keyed = create_service(&app, &token, "Keyed bot").await;
+    let quiet = create_service(&app, &token, "Quiet bot").await;
+    let key = app
+        .json(
+            "POST",
+            &format!("/api/v1/services/{keyed}/keys"),
+            &json!({ "name": "ci" }),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(key.status, StatusCode::CREATED, "{}", key.body);
+
+    let cookie = format!("ragsites_session={token}");
+    let activity = async |service: &str| {
+        let page = app
+            .get_with(&format!("/services/{service}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        recent_activity(&page.body)
+    };
+    let keyed_activity = activity(&keyed).await;
+    assert!(
+        keyed_activity.contains("API key created"),
+        "the key's creation is in its service's activity: {keyed_activity}"
+    );
+    let quiet_activity = activity(&quiet).await;
+    assert!(
+        !quiet_activity.contains("API key created"),
+        "another service's page does not list it: {quiet_activity}"
+    );
+}
+
+/// A page's "Recent activity" panel: from its heading to the end of its section.
+fn recent_activity(page: &str) -> String {
+    let start = page
+        .find(r#"id="recent-activity""#)
+        .unwrap_or_else(|| panic!("a Recent activity panel in the page: {page}"));
+    let panel = &page[start..];
+    panel[..panel.find("</section>").expect("the end of the panel")].to_owned()
 }
