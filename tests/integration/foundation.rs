@@ -24,7 +24,8 @@ async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Count>(conn).await.expect(sql).n
 }
 
-pub async fn migrations_apply_on_an_empty_database_once() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_apply_on_an_empty_database_once() {
     let name = support::unique_db_name("empty");
     db::create_database(support::admin_url(), &name, None).await.unwrap();
     let pool = db::connect(&support::database_url(&name), 2).await.unwrap();
@@ -71,7 +72,8 @@ pub async fn migrations_apply_on_an_empty_database_once() {
     assert!(refused.is_err(), "an unknown role violates the CHECK constraint");
 }
 
-pub async fn embedded_cluster_starts_restarts_on_existing_data_and_stops() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_cluster_starts_restarts_on_existing_data_and_stops() {
     let dir = support::shared_temp_dir();
     let data = dir.path().join("cluster");
     let start = |data: std::path::PathBuf| async move {
@@ -118,7 +120,8 @@ pub async fn embedded_cluster_starts_restarts_on_existing_data_and_stops() {
     );
 }
 
-pub async fn landing_page_renders_on_the_server() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn landing_page_renders_on_the_server() {
     let app = TestApp::new().await;
     let page = app.get("/").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -140,7 +143,8 @@ pub async fn landing_page_renders_on_the_server() {
     );
 }
 
-pub async fn unknown_page_is_a_404_page() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_page_is_a_404_page() {
     let app = TestApp::new().await;
     let page = app.get("/no/such/page").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -148,7 +152,8 @@ pub async fn unknown_page_is_a_404_page() {
     assert!(page.body.contains("Back to the home page"));
 }
 
-pub async fn health_follows_the_database_and_recovers() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_follows_the_database_and_recovers() {
     // A cluster of its own, on a fixed port, so it can be stopped and started under the app.
     let dir = support::shared_temp_dir();
     let data = dir.path().join("cluster");
@@ -203,7 +208,8 @@ pub async fn health_follows_the_database_and_recovers() {
     assert!(healthy, "the pool reconnects by itself once the database is back");
 }
 
-pub async fn seed_is_idempotent() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_is_idempotent() {
     let app = TestApp::new().await;
     let report = seed::seed(&app.state, 1, 1.0).await.unwrap();
     assert!(report.demo_created && report.admin_password.is_some());
@@ -247,7 +253,8 @@ pub async fn seed_is_idempotent() {
     assert_eq!(demo, 1);
 }
 
-pub async fn static_files_are_cached_and_pages_are_private() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_files_are_cached_and_pages_are_private() {
     let site = support::shared_temp_dir();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(

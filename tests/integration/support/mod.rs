@@ -1,8 +1,9 @@
-//! The test bench: one PostgreSQL cluster per run, one database per test.
+//! The test bench and the helpers the tests share: one PostgreSQL cluster per test process, one
+//! database per test, and requests to one test's application.
 
-use std::os::unix::fs::PermissionsExt;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod bench;
+pub mod calls;
+pub mod services;
 
 use axum::Router;
 use axum::body::Body;
@@ -12,84 +13,15 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use ragsites_portal::server::config::{Config, JwtSecret};
 use ragsites_portal::server::db::{self, DbPool};
-use ragsites_portal::server::embedded_pg::EmbeddedPostgres;
 use ragsites_portal::server::http::router;
 use ragsites_portal::server::state::AppState;
 use tower::ServiceExt;
 
-const TEMPLATE: &str = "migrated_template";
+use bench::TEMPLATE;
+pub use bench::{FAST_SETTINGS, admin_url, database_url, shared_temp_dir, unique_db_name};
 
-/// Settings that make a throwaway cluster fast; never for real data.
-pub const FAST_SETTINGS: [&str; 3] = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
-
-/// The run's cluster and the directory it lives in.
-pub struct Bench {
-    _cluster: EmbeddedPostgres,
-    _dir: tempfile::TempDir,
-}
-
-static ADMIN_URL: OnceLock<String> = OnceLock::new();
-static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
-
-/// A directory the `postgres` user can enter when the tests run as root.
-pub fn shared_temp_dir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("ragsites-test-")
-        .permissions(std::fs::Permissions::from_mode(0o755))
-        .tempdir()
-        .expect("temporary directory")
-}
-
-impl Bench {
-    /// Starts the cluster and builds the migrated template every test database is cloned from.
-    pub fn start() -> Self {
-        let dir = shared_temp_dir();
-        let cluster = EmbeddedPostgres::start(&dir.path().join("pg"), &FAST_SETTINGS).expect("test cluster starts");
-        let admin_url = cluster.url("postgres");
-        runtime().block_on(async {
-            db::create_database(&admin_url, TEMPLATE, None)
-                .await
-                .expect("template database");
-            let pool = db::connect(&cluster.url(TEMPLATE), 2).await.expect("template pool");
-            db::run_migrations(&pool)
-                .await
-                .expect("migrations apply to the template");
-        });
-        ADMIN_URL.set(admin_url).expect("one bench per run");
-        Self {
-            _cluster: cluster,
-            _dir: dir,
-        }
-    }
-}
-
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
-pub fn admin_url() -> &'static str {
-    ADMIN_URL.get().expect("the bench is started")
-}
-
-/// A URL for database `name` on the run's cluster.
-pub fn database_url(name: &str) -> String {
-    let admin = admin_url();
-    let (server, _) = admin.rsplit_once('/').expect("a database URL");
-    format!("{server}/{name}")
-}
-
-/// A fresh database name for one test.
-pub fn unique_db_name(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        NEXT_DB.fetch_add(1, Ordering::Relaxed)
-    )
-}
+/// The password of the accounts the tests register.
+pub const PASSWORD: &str = "Str0ng!pass";
 
 pub fn test_config(database_url: String) -> Config {
     Config {

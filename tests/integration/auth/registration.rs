@@ -1,0 +1,184 @@
+//! Registration and sign-in through the REST API: validation, unique emails, unreadable
+//! requests, failed sign-ins and their limit.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::{PASSWORD, TestApp};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_opens_a_session_in_an_http_only_cookie_and_audits_it() {
+    let app = TestApp::new().await;
+    let body = json!({ "name": "Ada Lovelace", "email": "Ada@Example.com", "password": PASSWORD });
+    let response = app
+        .json("POST", "/api/auth/register", &body, &[("user-agent", "TestAgent/1.0")])
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    let answer = response.json();
+    assert_eq!(answer["user"]["email"], "Ada@Example.com");
+    assert_eq!(answer["user"]["role"], "client");
+    let cookie = response.header("set-cookie");
+    for part in ["ragsites_session=", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "tests serve plain http");
+    assert_eq!(response.session_cookie().as_deref(), answer["token"].as_str());
+
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM sessions WHERE user_agent = 'TestAgent/1.0'")
+            .await,
+        1
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM user_preferences").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.register'")
+            .await,
+        1
+    );
+    assert!(!response.body.contains("$2"), "no password hash in the answer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_are_unique_whatever_their_case() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    let body = json!({ "name": "Other", "email": "ADA@example.COM", "password": PASSWORD });
+    let response = app.json("POST", "/api/auth/register", &body, &[]).await;
+    assert_eq!(response.status, StatusCode::CONFLICT);
+    assert_eq!(response.json()["error"]["code"], "conflict");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM users").await,
+        1,
+        "nothing half-written"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM sessions").await, 1);
+
+    let login = json!({ "email": "ADA@EXAMPLE.COM", "password": PASSWORD });
+    assert_eq!(
+        app.json("POST", "/api/auth/login", &login, &[]).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_registrations_name_every_field_and_write_nothing() {
+    let app = TestApp::new().await;
+    let body = json!({ "name": "", "email": "not-an-email", "password": "weakpass" });
+    let response = app.json("POST", "/api/auth/register", &body, &[]).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = &response.json()["error"];
+    assert_eq!(error["code"], "validation_failed");
+    assert_eq!(error["fields"]["name"], "Name is required.");
+    assert_eq!(error["fields"]["email"], "Enter a valid email address.");
+    assert_eq!(
+        error["fields"]["password"],
+        "Password needs an upper-case letter, a digit and a special character."
+    );
+
+    let long = format!("Aa1!{}", "x".repeat(69));
+    let body = json!({ "name": "Ada", "email": "ada@example.com", "password": long });
+    let response = app.json("POST", "/api/auth/register", &body, &[]).await;
+    assert_eq!(
+        response.json()["error"]["fields"]["password"],
+        "Password must be at most 72 bytes."
+    );
+    let body = json!({ "name": "n".repeat(101), "email": "ada@example.com", "password": PASSWORD });
+    let response = app.json("POST", "/api/auth/register", &body, &[]).await;
+    assert_eq!(
+        response.json()["error"]["fields"]["name"],
+        "Name must be at most 100 characters."
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM users").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_requests_get_400_413_415() {
+    let app = TestApp::new().await;
+    let request = |body: &str, content_type: &str| {
+        axum::http::Request::post("/api/auth/login")
+            .header("host", "portal.test")
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let malformed = app.send(request("{\"email\": ", "application/json")).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.json()["error"]["code"], "bad_request");
+
+    let wrong_type = app.send(request("email=a", "text/plain")).await;
+    assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(wrong_type.json()["error"]["code"], "unsupported_media_type");
+
+    let huge = format!("{{\"email\": \"{}\", \"password\": \"x\"}}", "a".repeat(100_000));
+    let too_large = app.send(request(&huge, "application/json")).await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_large.json()["error"]["code"], "payload_too_large");
+
+    let missing = app.send(request("{\"email\": \"a@b.co\"}", "application/json")).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "a missing field");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    let wrong = app
+        .json(
+            "POST",
+            "/api/auth/login",
+            &json!({ "email": "ada@example.com", "password": "Wr0ng!pass" }),
+            &[],
+        )
+        .await;
+    let unknown = app
+        .json(
+            "POST",
+            "/api/auth/login",
+            &json!({ "email": "nobody@example.com", "password": PASSWORD }),
+            &[],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body, unknown.body, "the answers do not tell which emails exist");
+    assert_eq!(wrong.json()["error"]["message"], "Invalid email or password.");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.sign_in_failed'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_are_limited_per_account_with_retry_after() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    let bad = json!({ "email": "ada@example.com", "password": "Wr0ng!pass" });
+    for attempt in 0..10 {
+        let response = app.json("POST", "/api/auth/login", &bad, &[]).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt} is refused, not limited"
+        );
+    }
+    let limited = app
+        .json(
+            "POST",
+            "/api/auth/login",
+            &json!({ "email": "ada@example.com", "password": PASSWORD }),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry_after: u64 = limited.header("retry-after").parse().expect("Retry-After in seconds");
+    assert!(
+        (1..=900).contains(&retry_after),
+        "at most the 15-minute window: {retry_after}"
+    );
+    assert_eq!(limited.json()["error"]["code"], "rate_limited");
+}

@@ -1,0 +1,175 @@
+//! Tokens and sessions: forged and expired tokens, sign-out, cross-origin cookies, cleanup.
+
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use ragsites_portal::auth::backend::cleanup_sessions;
+use serde_json::json;
+
+use crate::support::{PASSWORD, TestApp};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_foreign_unsigned_and_expired_tokens_are_refused() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let verify = async |token: &str| {
+        app.get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))])
+            .await
+    };
+    assert_eq!(verify(&token).await.status, StatusCode::OK);
+
+    let (head, rest) = token.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    assert_eq!(
+        verify(&format!("{head}.{payload}.{flipped}{}", &signature[1..]))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let unsigned = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        payload
+    );
+    assert_eq!(verify(&unsigned).await.status, StatusCode::UNAUTHORIZED, "alg none");
+
+    let other_key = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(b"another-secret-another-secret-00"),
+    )
+    .unwrap();
+    assert_eq!(
+        verify(&other_key).await.status,
+        StatusCode::UNAUTHORIZED,
+        "signed with another key"
+    );
+
+    let mut expired = claims.clone();
+    expired["exp"] = json!((Utc::now() - Duration::minutes(1)).timestamp());
+    let secret = app.state.config.jwt_secret.as_bytes();
+    let expired = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &expired,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap();
+    let response = verify(&expired).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED, "expired");
+    assert_eq!(response.json()["error"]["code"], "unauthorized");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_revokes_the_session_and_every_copy_of_its_token() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let cookie = format!("ragsites_session={token}");
+    assert_eq!(
+        app.get_with("/api/auth/verify", &[("cookie", &cookie)]).await.status,
+        StatusCode::OK,
+        "the cookie works like the header"
+    );
+
+    let response = app
+        .json("POST", "/api/auth/logout", &json!({}), &[("cookie", &cookie)])
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    assert!(
+        response.header("set-cookie").contains("Max-Age=0"),
+        "the cookie is cleared"
+    );
+    let bearer = format!("Bearer {token}");
+    assert_eq!(
+        app.get_with("/api/auth/verify", &[("authorization", &bearer)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get_with("/api/auth/verify", &[("cookie", &cookie)]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM sessions WHERE revoked_at IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.sign_out'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookie_requests_from_other_origins_are_refused() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let cookie = format!("ragsites_session={token}");
+    let request = axum::http::Request::post("/api/auth/logout")
+        .header("host", "portal.test")
+        .header("origin", "https://evil.test")
+        .header("cookie", &cookie)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from("{}"))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    let request = axum::http::Request::post("/api/auth/logout")
+        .header("host", "portal.test")
+        .header("cookie", &cookie)
+        .body(axum::body::Body::from("{}"))
+        .unwrap();
+    assert_eq!(
+        app.send(request).await.status,
+        StatusCode::FORBIDDEN,
+        "a cookie without Origin or Referer"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL")
+            .await,
+        1,
+        "still signed in"
+    );
+
+    let request = axum::http::Request::post("/api/auth/logout")
+        .header("host", "portal.test")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        app.send(request).await.status,
+        StatusCode::OK,
+        "a Bearer token needs no origin"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_deletes_only_long_dead_sessions() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    let mut conn = app.state.pool.get().await.unwrap();
+    use diesel_async::RunQueryDsl;
+    for sql in [
+        "INSERT INTO sessions (user_id, created_at, expires_at) SELECT id, now() - interval '60 days', now() - interval '40 days' FROM users",
+        "INSERT INTO sessions (user_id, created_at, expires_at, revoked_at) SELECT id, now() - interval '50 days', now() + interval '1 day', now() - interval '45 days' FROM users",
+        "INSERT INTO sessions (user_id, created_at, expires_at) SELECT id, now() - interval '10 days', now() - interval '2 days' FROM users",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+    assert_eq!(
+        cleanup_sessions(&mut conn, 30).await.unwrap(),
+        2,
+        "the two older than 30 days"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM sessions").await,
+        2,
+        "the live one and the recent one stay"
+    );
+}

@@ -1,0 +1,179 @@
+//! The live figures and the dashboard: updates across processes, the dashboard's server
+//! functions, and its page.
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+use crate::support::services::{client, event, post_events};
+
+/// Reads the next `summary` event of an SSE body, within five seconds.
+async fn next_summary(body: &mut axum::body::Body) -> Value {
+    use http_body_util::BodyExt;
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if let Some(start) = text.find("event: summary\ndata: ") {
+            let rest = &text[start + "event: summary\ndata: ".len()..];
+            if let Some(end) = rest.find('\n') {
+                return serde_json::from_str(&rest[..end]).unwrap();
+            }
+        }
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .expect("an event within 5 s");
+        let data = frame
+            .expect("the stream is open")
+            .unwrap()
+            .into_data()
+            .unwrap_or_default();
+        text.push_str(&String::from_utf8_lossy(&data));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_counters_follow_batches_from_another_server_process() {
+    use tower::ServiceExt;
+    // Two "processes": two apps with their own pools and LISTEN connections on one database.
+    let ingesting = TestApp::new().await;
+    let url = crate::support::database_url(&ingesting.db_name);
+    let pool = ragsites_portal::server::db::connect(&url, 2).await.unwrap();
+    let watching = TestApp::with_pool(pool, ingesting.db_name.clone());
+    watching.state.live.spawn_listener(url, watching.state.figures.clone());
+
+    let c = client(&ingesting, "a@example.com", "Bot").await;
+    let request = axum::http::Request::get("/api/v1/live?range=24h")
+        .header("host", "portal.test")
+        .header("authorization", format!("Bearer {}", c.token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = watching.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    // The watching process caches the dashboard's figures; the other process's batches must
+    // drop them.
+    let dashboard_total = async || {
+        let data = watching
+            .server_fn("load_dashboard", "query[range]=24h".into(), &c.token)
+            .await;
+        data.json()["summary"]["total_requests"].clone()
+    };
+    assert_eq!(dashboard_total().await, 0);
+    let mut body = response.into_body();
+    assert_eq!(next_summary(&mut body).await["total_requests"], 0);
+    // The listener connects in the background: give it a moment before the first batch.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    post_events(&ingesting, &c.key, &json!([event("live-1", Utc::now(), 120, true)])).await;
+    assert_eq!(
+        next_summary(&mut body).await["total_requests"],
+        1,
+        "the other process saw the batch"
+    );
+    assert_eq!(dashboard_total().await, 1, "the cached figures were dropped");
+    post_events(&ingesting, &c.key, &json!([event("live-2", Utc::now(), 80, false)])).await;
+    let latest = next_summary(&mut body).await;
+    assert_eq!(latest["total_requests"], 2);
+    assert_eq!(latest["success_rate"], 0.5);
+    assert_eq!(dashboard_total().await, 2);
+    watching.state.live.shut_down();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_server_function_is_scoped_to_the_user() {
+    let app = TestApp::new().await;
+    let a = client(&app, "a@example.com", "A bot").await;
+    let b = client(&app, "b@example.com", "B bot").await;
+    post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
+    let call = async |token: &str, body: String| app.server_fn("load_dashboard", body, token).await;
+    let defaults = call(&a.token, String::new()).await;
+    assert_eq!(
+        defaults.status,
+        StatusCode::OK,
+        "no query at all is the default view: {}",
+        defaults.body
+    );
+    let own = call(&a.token, "query[range]=24h".into()).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(own.json()["summary"]["total_requests"], 1);
+    assert_eq!(own.json()["breakdown"]["services"][0]["name"], "A bot");
+    // Figures are cached per view; a batch of this process drops them at once.
+    post_events(&app, &a.key, &json!([event("y", Utc::now(), 100, false)])).await;
+    let after = call(&a.token, "query[range]=24h".into()).await.json();
+    assert_eq!(after["summary"]["total_requests"], 2);
+    assert_eq!(after["breakdown"]["services"][0]["errors"], 1);
+    // So does a change to the service itself: its name is part of the figures.
+    let renamed = app
+        .server_fn("rename_service", format!("id={}&name=Renamed", a.service), &a.token)
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let after = call(&a.token, "query[range]=24h".into()).await.json();
+    assert_eq!(after["breakdown"]["services"][0]["name"], "Renamed");
+    let others = call(&b.token, format!("query[range]=24h&query[service]={}", a.service)).await;
+    assert_eq!(others.status, StatusCode::NOT_FOUND, "{}", others.body);
+    let mine = call(&b.token, "query[range]=24h".into()).await.json();
+    assert_eq!(mine["summary"]["total_requests"], 0);
+    assert_eq!(
+        mine["breakdown"]["services"].as_array().unwrap().len(),
+        1,
+        "only B's own service"
+    );
+}
+
+/// What a live update swaps in: the figures as the page renders them, for the caller only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_figures_are_rendered_for_their_owner_only() {
+    let app = TestApp::new().await;
+    // The page puts this HTML in place with innerHTML: what a client typed must arrive escaped.
+    let a = client(&app, "a@example.com", "A <img src=x onerror=alert(1)> bot").await;
+    let b = client(&app, "b@example.com", "B bot").await;
+    post_events(
+        &app,
+        &a.key,
+        &json!([event("x", Utc::now(), 100, true), event("y", Utc::now(), 300, false)]),
+    )
+    .await;
+    let call = async |token: &str, body: String| app.server_fn("figures_html", body, token).await;
+    let own = call(&a.token, "query[range]=24h&single=false".into()).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let html: String = serde_json::from_str(&own.body).expect("a JSON string");
+    assert!(html.contains(r#"data-metric="Total requests""#), "{html}");
+    assert!(html.contains(r#"data-chart="requests""#), "{html}");
+    assert!(html.contains("A &lt;img src=x onerror=alert(1)&gt; bot"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("B bot"), "{html}");
+    let others = call(
+        &b.token,
+        format!("query[range]=24h&query[service]={}&single=true", a.service),
+    )
+    .await;
+    assert_eq!(others.status, StatusCode::NOT_FOUND, "{}", others.body);
+    let new_client = app.register("Cy", "c@example.com", "Str0ng!pass").await;
+    let empty: String = serde_json::from_str(&call(&new_client, "single=false".into()).await.body).unwrap();
+    assert!(empty.contains("No services yet"), "{empty}");
+    let anonymous = app
+        .server_fn("figures_html", "single=false".into(), "not-a-token")
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_page_renders_whole_every_time() {
+    // A signal written while the server rendered (the figures' busy state) used to dispose the
+    // page mid-response now and then (a few in a thousand renders, more once figures are
+    // cached and arrive at once): render it many times.
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    post_events(&app, &c.key, &json!([event("e", Utc::now(), 100, true)])).await;
+    let cookie = format!("ragsites_session={}", c.token);
+    for _ in 0..300 {
+        let page = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("</html>"), "a whole page");
+        assert!(page.body.contains("__INCOMPLETE_CHUNKS"), "with its data for hydration");
+        assert!(
+            page.body.contains("1 requests in the last 24 hours"),
+            "with its figures"
+        );
+    }
+}

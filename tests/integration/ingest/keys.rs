@@ -1,0 +1,298 @@
+//! Ingestion and keys: batches, their validation and idempotence, and which key writes where.
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::support::services::{client, create_service, event, post_events, summary};
+use crate::support::{PASSWORD, TestApp};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resent_batches_never_count_twice() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = Utc::now();
+    let batch = json!([
+        event("e1", now, 100, true),
+        event("e2", now, 200, false),
+        event("e2", now, 200, false)
+    ]);
+    let first = post_events(&app, &c.key, &batch).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    assert_eq!(first.json(), json!({ "accepted": 2, "duplicates": 1, "rejected": [] }));
+    let again = post_events(&app, &c.key, &batch).await;
+    assert_eq!(again.json(), json!({ "accepted": 0, "duplicates": 3, "rejected": [] }));
+    assert_eq!(
+        app.count("SELECT coalesce(sum(requests), 0)::int8 AS n FROM metrics")
+            .await,
+        2
+    );
+    let figures = summary(&app, &c.token, "range=24h").await.json();
+    assert_eq!(figures["total_requests"], 2);
+    assert_eq!(figures["success_rate"], 0.5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bad_event_does_not_reject_the_good_ones() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = Utc::now();
+    let mut bad = event("e2", now, 1, true);
+    bad["latency_ms"] = json!(-5);
+    let response = post_events(
+        &app,
+        &c.key,
+        &json!([event("e1", now, 100, true), bad, event("e3", now, 50, true)]),
+    )
+    .await;
+    let receipt = response.json();
+    assert_eq!(receipt["accepted"], 2);
+    assert_eq!(receipt["rejected"][0]["index"], 1);
+    assert!(receipt["rejected"][0]["error"].as_str().unwrap().contains("latency_ms"));
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_write_only_to_their_service_and_clients_see_only_their_own() {
+    let app = TestApp::new().await;
+    let a = client(&app, "a@example.com", "A bot").await;
+    let b = client(&app, "b@example.com", "B bot").await;
+    post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
+    assert_eq!(summary(&app, &a.token, "range=24h").await.json()["total_requests"], 1);
+    assert_eq!(
+        summary(&app, &b.token, "range=24h").await.json()["total_requests"],
+        0,
+        "B sees nothing of A's"
+    );
+
+    let as_b = format!("Bearer {}", b.token);
+    let foreign = app
+        .get_with(&format!("/api/v1/services/{}", a.service), &[("authorization", &as_b)])
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let foreign = summary(&app, &b.token, &format!("range=24h&service={}", a.service)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let foreign = app
+        .get_with(
+            &format!("/api/v1/services/{}/keys", a.service),
+            &[("authorization", &as_b)],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let patch = app
+        .json(
+            "PATCH",
+            &format!("/api/v1/services/{}", a.service),
+            &json!({ "name": "mine" }),
+            &[("authorization", &as_b)],
+        )
+        .await;
+    assert_eq!(patch.status, StatusCode::NOT_FOUND);
+    let list = app
+        .get_with("/api/v1/services", &[("authorization", &as_b)])
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get_with("/api/v1/analytics/summary", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_keys_and_paused_services_are_refused() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let bearer = format!("Bearer {}", c.token);
+    let paused = app
+        .json(
+            "PATCH",
+            &format!("/api/v1/services/{}", c.service),
+            &json!({ "status": "paused" }),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(paused.json()["status"], "paused");
+    let refused = post_events(&app, &c.key, &json!([event("p", Utc::now(), 1, true)])).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.json()["error"]["message"].as_str().unwrap().contains("paused"));
+    app.json(
+        "PATCH",
+        &format!("/api/v1/services/{}", c.service),
+        &json!({ "status": "active" }),
+        &[("authorization", &bearer)],
+    )
+    .await;
+
+    let keys = app
+        .get_with(
+            &format!("/api/v1/services/{}/keys", c.service),
+            &[("authorization", &bearer)],
+        )
+        .await
+        .json();
+    let key_id = keys[0]["id"].as_str().unwrap().to_owned();
+    assert!(keys[0].get("key").is_none(), "a listed key has no secret");
+    let request = axum::http::Request::delete(format!("/api/v1/services/{}/keys/{key_id}", c.service))
+        .header("host", "portal.test")
+        .header("authorization", &bearer)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::OK);
+    let revoked = post_events(&app, &c.key, &json!([event("r", Utc::now(), 1, true)])).await;
+    assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        revoked.json()["error"]["code"],
+        "invalid_api_key",
+        "the same answer as an unknown key"
+    );
+    assert_eq!(
+        post_events(&app, "rsk_nothere_x", &json!([])).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a malformed key"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    let gone = client(&app, "gone@example.com", "Bot").await;
+    let kept = client(&app, "kept@example.com", "Bot").await;
+    for c in [&gone, &kept] {
+        let stored = post_events(
+            &app,
+            &c.key,
+            &json!([event("1", Utc::now(), 5, true), event("2", Utc::now(), 5, true)]),
+        )
+        .await;
+        assert_eq!(stored.json()["accepted"], 2, "{}", stored.body);
+    }
+    let events_of = |service: &str| format!("SELECT count(*) AS n FROM events WHERE service_id = '{service}'");
+
+    // An account deleted by an operator takes its services and their events with it.
+    let mut admin = app.state.pool.get().await.unwrap();
+    diesel::sql_query("DELETE FROM users WHERE email = 'gone@example.com'")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(app.count(&events_of(&gone.service)).await, 0);
+    assert_eq!(
+        app.count(&events_of(&kept.service)).await,
+        2,
+        "other services keep theirs"
+    );
+
+    // A batch that passed the key check while its service is being deleted waits for the
+    // deletion and is refused: no events are left behind for a service that no longer exists.
+    diesel::sql_query("BEGIN").execute(&mut admin).await.unwrap();
+    let deleted = format!("DELETE FROM services WHERE id = '{}'", kept.service);
+    diesel::sql_query(deleted).execute(&mut admin).await.unwrap();
+    let late = json!([event("3", Utc::now(), 5, true)]);
+    let refused = post_events(&app, &kept.key, &late);
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        diesel::sql_query("COMMIT").execute(&mut admin).await.unwrap();
+    };
+    let (refused, ()) = tokio::join!(refused, commit);
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+    assert_eq!(app.count(&events_of(&kept.service)).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_batches_are_refused_without_writing() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let send = async |content_type: &str, body: Vec<u8>| {
+        let request = axum::http::Request::post("/api/v1/events")
+            .header("host", "portal.test")
+            .header("authorization", format!("Bearer {}", c.key))
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        app.send(request).await
+    };
+    assert_eq!(
+        send("text/plain", b"{}".to_vec()).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        send("application/json", b"{\"events\": [".to_vec()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send("application/json", vec![b'{', 0xff, 0xfe, b'}']).await.status,
+        StatusCode::BAD_REQUEST,
+        "invalid UTF-8"
+    );
+    let deep = format!("{{\"events\": [{}{}]}}", "[".repeat(5000), "]".repeat(5000));
+    assert_eq!(
+        send("application/json", deep.into_bytes()).await.status,
+        StatusCode::BAD_REQUEST,
+        "deep JSON"
+    );
+    let many: Vec<Value> = (0..1001)
+        .map(|i| event(&format!("m{i}"), Utc::now(), 1, true))
+        .collect();
+    let too_many = send("application/json", json!({ "events": many }).to_string().into_bytes()).await;
+    assert_eq!(too_many.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        too_many.json()["error"]["message"].as_str().unwrap().contains("1000"),
+        "{}",
+        too_many.body
+    );
+    let huge = format!("{{\"events\": [{{\"id\": \"{}\"}}]}}", "x".repeat(1_100_000));
+    assert_eq!(
+        send("application/json", huge.into_bytes()).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+}
+
+/// The activity a service's page lists is that service's: a key made for it shows there, and not
+/// on the page of another service of the same client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_created_on_a_service_shows_in_that_services_activity() {
+    let app = TestApp::new().await;
+    let token = app.register("Client", "a@example.com", PASSWORD).await;
+    let keyed = create_service(&app, &token, "Keyed bot").await;
+    let quiet = create_service(&app, &token, "Quiet bot").await;
+    let key = app
+        .json(
+            "POST",
+            &format!("/api/v1/services/{keyed}/keys"),
+            &json!({ "name": "ci" }),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(key.status, StatusCode::CREATED, "{}", key.body);
+
+    let cookie = format!("ragsites_session={token}");
+    let activity = async |service: &str| {
+        let page = app
+            .get_with(&format!("/services/{service}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        recent_activity(&page.body)
+    };
+    let keyed_activity = activity(&keyed).await;
+    assert!(
+        keyed_activity.contains("API key created"),
+        "the key's creation is in its service's activity: {keyed_activity}"
+    );
+    let quiet_activity = activity(&quiet).await;
+    assert!(
+        !quiet_activity.contains("API key created"),
+        "another service's page does not list it: {quiet_activity}"
+    );
+}
+
+/// A page's "Recent activity" panel: from its heading to the end of its section.
+fn recent_activity(page: &str) -> String {
+    let start = page
+        .find(r#"id="recent-activity""#)
+        .unwrap_or_else(|| panic!("a Recent activity panel in the page: {page}"));
+    let panel = &page[start..];
+    panel[..panel.find("</section>").expect("the end of the panel")].to_owned()
+}

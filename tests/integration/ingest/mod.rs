@@ -1,0 +1,6 @@
+//! Services, keys, ingestion, rollups and the analytics built on them.
+
+mod dashboard;
+mod export;
+mod figures;
+mod keys;

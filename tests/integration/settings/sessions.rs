@@ -1,0 +1,164 @@
+//! Security settings: the password, the list of sessions, and the activity log.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::calls::{bearer, call, field, login};
+use crate::support::{PASSWORD, TestApp};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_password_signs_out_every_other_session() {
+    let app = TestApp::new().await;
+    let first = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let second = login(&app, "ada@example.com", PASSWORD).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verify = async |token: &str| {
+        app.get_with("/api/auth/verify", &[("authorization", &bearer(token))])
+            .await
+            .status
+    };
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        [
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", confirm),
+        ]
+    };
+    let weak = call(
+        &app,
+        "change_password",
+        &change(PASSWORD, "weakpass", "weakpass"),
+        &first,
+    )
+    .await;
+    assert!(field(&weak, "new_password").contains("upper-case"));
+    let mismatch = call(
+        &app,
+        "change_password",
+        &change(PASSWORD, "N3w!passw", "N3w!other"),
+        &first,
+    )
+    .await;
+    field(&mismatch, "confirm_password");
+    let wrong = call(
+        &app,
+        "change_password",
+        &change("Wr0ng!pass", "N3w!passw", "N3w!passw"),
+        &first,
+    )
+    .await;
+    field(&wrong, "current_password");
+    assert_eq!(verify(&second).await, StatusCode::OK, "nothing changed yet");
+
+    let done = call(
+        &app,
+        "change_password",
+        &change(PASSWORD, "N3w!passw", "N3w!passw"),
+        &first,
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.json(), json!(1), "one other session signed out");
+    assert_eq!(verify(&second).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(verify(&first).await, StatusCode::OK, "this session stays");
+    assert_eq!(
+        login(&app, "ada@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(login(&app, "ada@example.com", "N3w!passw").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_listed_and_revoked_by_their_owner_only() {
+    let app = TestApp::new().await;
+    let ada = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let phone_login = app
+        .json(
+            "POST",
+            "/api/auth/login",
+            &json!({ "email": "ada@example.com", "password": PASSWORD }),
+            &[(
+                "user-agent",
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
+            )],
+        )
+        .await;
+    let phone = phone_login.json()["token"].as_str().unwrap().to_owned();
+    let bob = app.register("Bob", "bob@example.com", PASSWORD).await;
+
+    let list = call(&app, "load_sessions", &[], &ada).await.json();
+    let sessions = list.as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{list}");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap();
+    assert_eq!(
+        (other["browser"].as_str(), other["os"].as_str()),
+        (Some("Safari"), Some("iOS"))
+    );
+    let other_id = other["id"].as_str().unwrap();
+
+    let stolen = call(&app, "revoke_session", &[("id", other_id)], &bob).await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND, "Bob cannot end Ada's session");
+    let bob_list = call(&app, "load_sessions", &[], &bob).await.json();
+    assert_eq!(bob_list.as_array().unwrap().len(), 1, "Bob sees only his own");
+    let verify = async |token: &str| {
+        app.get_with("/api/auth/verify", &[("authorization", &bearer(token))])
+            .await
+            .status
+    };
+    assert_eq!(verify(&phone).await, StatusCode::OK);
+
+    let revoked = call(&app, "revoke_session", &[("id", other_id)], &ada).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(verify(&phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(verify(&ada).await, StatusCode::OK);
+
+    for _ in 0..2 {
+        login(&app, "ada@example.com", PASSWORD).await;
+    }
+    let everywhere = call(&app, "revoke_other_sessions", &[], &ada).await;
+    assert_eq!(everywhere.json(), json!(2));
+    assert_eq!(
+        call(&app, "load_sessions", &[], &ada)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(verify(&bob).await, StatusCode::OK, "other users keep their sessions");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_activity_log_is_paginated_and_private() {
+    let app = TestApp::new().await;
+    let ada = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let bob = app.register("Bob", "bob@example.com", PASSWORD).await;
+    for _ in 0..22 {
+        login(&app, "ada@example.com", PASSWORD).await;
+    }
+    login(&app, "ada@example.com", "Wr0ng!pass").await;
+    let first = call(&app, "load_activity", &[("page", "1")], &ada).await.json();
+    assert_eq!(first["entries"].as_array().unwrap().len(), 20);
+    assert_eq!(first["has_more"], true);
+    assert_eq!(first["entries"][0]["action"], "auth.sign_in_failed", "newest first");
+    assert_eq!(first["entries"][0]["summary"], "Failed sign-in");
+    let second = call(&app, "load_activity", &[("page", "2")], &ada).await.json();
+    assert_eq!(
+        second["entries"].as_array().unwrap().len(),
+        4,
+        "22 sign-ins, 1 failure, 1 registration"
+    );
+    assert_eq!(second["has_more"], false);
+    let bobs = call(&app, "load_activity", &[("page", "1")], &bob).await.json();
+    let actions: Vec<&str> = bobs["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["auth.register"], "Bob sees only his own");
+}
