@@ -117,7 +117,7 @@ async fn plain_form_registration_shows_field_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_answer_401_without_a_session() {
     let app = TestApp::new().await;
-    let request = axum::http::Request::post("/api/fn/admin_overview")
+    let request = axum::http::Request::post("/api/fn/admin_view")
         .header("host", "portal.test")
         .header("origin", "http://portal.test")
         .header("content-type", "application/x-www-form-urlencoded")
@@ -131,7 +131,7 @@ async fn admin_only_functions_refuse_clients_with_403() {
     let app = TestApp::new().await;
     let token = app.register("Ada", "ada@example.com", PASSWORD).await;
     let call = async |token: &str| {
-        let request = axum::http::Request::post("/api/fn/admin_overview")
+        let request = axum::http::Request::post("/api/fn/admin_view")
             .header("host", "portal.test")
             .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -147,5 +147,5 @@ async fn admin_only_functions_refuse_clients_with_403() {
     let admin_token = login.json()["token"].as_str().unwrap().to_owned();
     let overview = call(&admin_token).await;
     assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
-    assert_eq!(overview.json()["clients"], 2, "Ada and the demo client");
+    assert_eq!(overview.json()["overview"]["clients"], 2, "Ada and the demo client");
 }

@@ -40,7 +40,7 @@ async fn live_counters_follow_batches_from_another_server_process() {
     let url = crate::support::database_url(&ingesting.db_name);
     let pool = ragsites_portal::server::db::connect(&url, 2).await.unwrap();
     let watching = TestApp::with_pool(pool, ingesting.db_name.clone());
-    watching.state.live.spawn_listener(url, watching.state.figures.clone());
+    watching.state.changes.spawn_listener(url);
 
     let c = client(&ingesting, "a@example.com", "Bot").await;
     let request = axum::http::Request::get("/api/v1/live?range=24h")
@@ -76,7 +76,7 @@ async fn live_counters_follow_batches_from_another_server_process() {
     assert_eq!(latest["total_requests"], 2);
     assert_eq!(latest["success_rate"], 0.5);
     assert_eq!(dashboard_total().await, 2);
-    watching.state.live.shut_down();
+    watching.state.changes.shut_down();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +104,12 @@ async fn the_dashboard_server_function_is_scoped_to_the_user() {
     assert_eq!(after["breakdown"]["services"][0]["errors"], 1);
     // So does a change to the service itself: its name is part of the figures.
     let renamed = app
-        .server_fn("rename_service", format!("id={}&name=Renamed", a.service), &a.token)
+        .json(
+            "PATCH",
+            &format!("/api/v1/services/{}", a.service),
+            &json!({ "name": "Renamed" }),
+            &[("authorization", &format!("Bearer {}", a.token))],
+        )
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
     let after = call(&a.token, "query[range]=24h".into()).await.json();

@@ -278,12 +278,12 @@ async fn a_key_created_on_a_service_shows_in_that_services_activity() {
     };
     let keyed_activity = activity(&keyed).await;
     assert!(
-        keyed_activity.contains("API key created"),
+        keyed_activity.contains("Created an API key"),
         "the key's creation is in its service's activity: {keyed_activity}"
     );
     let quiet_activity = activity(&quiet).await;
     assert!(
-        !quiet_activity.contains("API key created"),
+        !quiet_activity.contains("Created an API key"),
         "another service's page does not list it: {quiet_activity}"
     );
 }
