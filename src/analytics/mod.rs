@@ -258,6 +258,11 @@ pub struct Breakdown {
     pub errors: Vec<ErrorCount>,
 }
 
+/// Dollars from the micro-dollars the rollups count in.
+pub fn usd(micros: i64) -> f64 {
+    micros as f64 / 1_000_000.0
+}
+
 /// Ratio `part / whole` or `None` when `whole` is zero.
 pub fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)

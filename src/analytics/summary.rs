@@ -10,7 +10,7 @@ use super::histogram::quantile;
 use super::rollups::{ROLLUPS, histograms, whole_days};
 use super::series::series_and_histogram;
 use super::window::Window;
-use super::{Figures, Series, Summary, ratio};
+use super::{Figures, Series, Summary, ratio, usd};
 
 #[derive(QueryableByName)]
 struct Totals {
@@ -72,7 +72,7 @@ async fn figures(
         success_rate: ratio(totals.requests - totals.errors, totals.requests),
         tokens_in: totals.tokens_in,
         tokens_out: totals.tokens_out,
-        cost_usd: totals.cost_micros as f64 / 1_000_000.0,
+        cost_usd: usd(totals.cost_micros),
     })
 }
 

@@ -46,34 +46,63 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     }
 }
 
+/// The card both account pages share: heading, lead, the form posting to `action` (with
+/// `next` carried along), and the link to the other page.
+#[component]
+fn AccountForm(
+    title: &'static str,
+    heading: &'static str,
+    lead: &'static str,
+    action: String,
+    error: Signal<Option<AppError>>,
+    submit: &'static str,
+    /// The question, the link's text and its target.
+    switch: (&'static str, &'static str, &'static str),
+    children: Children,
+) -> impl IntoView {
+    let next = use_query_value("next");
+    let (question, link, href) = switch;
+    view! {
+        <Title text=title />
+        <section class="auth card">
+            <h1>{heading}</h1>
+            <p class="auth__lead">{lead}</p>
+            <form method="post" action=action class="form" novalidate="">
+                <input type="hidden" name="next" value=move || next.get() />
+                {children()}
+                <FormAlert error />
+                <button class="button button--primary button--block" type="submit">
+                    {submit}
+                </button>
+            </form>
+            <p class="auth__switch">{question} <a href=href>{link}</a></p>
+        </section>
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let error = use_form_error();
-    let next = use_query_value("next");
     let email = use_field_value("email", String::new());
     view! {
-        <Title text="Sign in" />
-        <section class="auth card">
-            <h1>"Welcome back"</h1>
-            <p class="auth__lead">"Sign in to see how your AI services are doing."</p>
-            <form method="post" action=SignIn::url() class="form" novalidate="">
-                <input type="hidden" name="next" value=move || next.get() />
-                <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error />
-                <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
-                <FormAlert error />
-                <button class="button button--primary button--block" type="submit">
-                    "Sign in"
-                </button>
-            </form>
-            <p class="auth__switch">"New here? " <a href="/auth/register">"Create an account"</a></p>
-        </section>
+        <AccountForm
+            title="Sign in"
+            heading="Welcome back"
+            lead="Sign in to see how your AI services are doing."
+            action=SignIn::url().to_owned()
+            error
+            submit="Sign in"
+            switch=("New here? ", "Create an account", "/auth/register")
+        >
+            <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error />
+            <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
+        </AccountForm>
     }
 }
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let error = use_form_error();
-    let next = use_query_value("next");
     let name = use_field_value("name", String::new());
     let email = use_field_value("email", String::new());
     // A taken email is a conflict, not a validation error: show it on the email field.
@@ -82,35 +111,32 @@ pub fn RegisterPage() -> impl IntoView {
         other => other,
     });
     view! {
-        <Title text="Create your account" />
-        <section class="auth card">
-            <h1>"Create your account"</h1>
-            <p class="auth__lead">"Watch and manage the AI services we run for you."</p>
-            <form method="post" action=Register::url() class="form" novalidate="">
-                <input type="hidden" name="next" value=move || next.get() />
-                <FormField label="Name" name="name" autocomplete="name" value=name error=field_error />
-                <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error />
-                <FormField
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    hint="At least 8 characters with upper- and lower-case letters, a digit and a special character."
-                    error=field_error
-                />
-                <FormField
-                    label="Confirm password"
-                    name="confirm_password"
-                    kind="password"
-                    autocomplete="new-password"
-                    error=field_error
-                />
-                <FormAlert error=field_error />
-                <button class="button button--primary button--block" type="submit">
-                    "Create account"
-                </button>
-            </form>
-            <p class="auth__switch">"Already have an account? " <a href="/auth/signin">"Sign in"</a></p>
-        </section>
+        <AccountForm
+            title="Create your account"
+            heading="Create your account"
+            lead="Watch and manage the AI services we run for you."
+            action=Register::url().to_owned()
+            error=field_error
+            submit="Create account"
+            switch=("Already have an account? ", "Sign in", "/auth/signin")
+        >
+            <FormField label="Name" name="name" autocomplete="name" value=name error=field_error />
+            <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error />
+            <FormField
+                label="Password"
+                name="password"
+                kind="password"
+                autocomplete="new-password"
+                hint="At least 8 characters with upper- and lower-case letters, a digit and a special character."
+                error=field_error
+            />
+            <FormField
+                label="Confirm password"
+                name="confirm_password"
+                kind="password"
+                autocomplete="new-password"
+                error=field_error
+            />
+        </AccountForm>
     }
 }

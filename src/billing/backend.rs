@@ -89,7 +89,7 @@ async fn months(
             month: row.month,
             requests: row.requests,
             tokens: row.tokens,
-            cost_usd: row.cost_micros as f64 / 1_000_000.0,
+            cost_usd: crate::analytics::usd(row.cost_micros),
         })
         .collect())
 }
