@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::services::ServiceKind;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_answer};
 use crate::ui::format::{count, usd};
+use crate::ui::panel::Panel;
 use crate::ui::states::{Forbidden, Loading};
 use crate::ui::table::{Column, DataTable};
 
@@ -105,8 +106,7 @@ fn Admin(view: AdminData) -> impl IntoView {
                 {count(overview.active_sessions)} " active sessions"
             </p>
         </section>
-        <section class="panel card" aria-labelledby="clients-title">
-            <h2 class="panel__title" id="clients-title">"Clients"</h2>
+        <Panel id="clients-title" title="Clients" class="panel card">
             <FormAlert error=plan_error />
             <DataTable
                 labelled_by="clients-title"
@@ -119,10 +119,9 @@ fn Admin(view: AdminData) -> impl IntoView {
             >
                 {rows}
             </DataTable>
-        </section>
+        </Panel>
         <div class="grid grid--2">
-            <section class="panel card" aria-labelledby="new-client-title">
-                <h2 class="panel__title" id="new-client-title">"New client"</h2>
+            <Panel id="new-client-title" title="New client" class="panel card">
                 <form method="post" action=AdminCreateClient::url() class="form" novalidate="">
                     <FormField label="Name" name="name" value=use_field_value("name", String::new()) error=client_error />
                     <FormField
@@ -155,9 +154,8 @@ fn Admin(view: AdminData) -> impl IntoView {
                         "Create client"
                     </button>
                 </form>
-            </section>
-            <section class="panel card" aria-labelledby="new-service-title">
-                <h2 class="panel__title" id="new-service-title">"New service for a client"</h2>
+            </Panel>
+            <Panel id="new-service-title" title="New service for a client" class="panel card">
                 <form method="post" action=AdminCreateService::url() class="form" novalidate="">
                     <div class="field">
                         <label for="field-user_id">"Client"</label>
@@ -181,7 +179,7 @@ fn Admin(view: AdminData) -> impl IntoView {
                         "Create service"
                     </button>
                 </form>
-            </section>
+            </Panel>
         </div>
     }
     .into_any()

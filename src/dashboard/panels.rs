@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::analytics::{Activity, ErrorCount, ModelUsage, ServiceUsage};
 use crate::ui::format::{compact, count, millis, percent, usd};
+use crate::ui::panel::Panel;
 use crate::ui::table::{Column, DataTable};
 
 fn share(part: i64, max: i64) -> String {
@@ -12,19 +13,11 @@ fn share(part: i64, max: i64) -> String {
     format!("width: {percent:.1}%")
 }
 
-/// A titled panel, which says `empty` instead of its content when there is nothing to show.
-#[component]
-fn Panel(id: &'static str, title: &'static str, empty: Option<&'static str>, children: Children) -> impl IntoView {
-    view! {
-        <section class="panel" aria-labelledby=id>
-            <h2 class="panel__title" id=id>
-                {title}
-            </h2>
-            {match empty {
-                Some(text) => view! { <p class="panel__empty">{text}</p> }.into_any(),
-                None => children().into_any(),
-            }}
-        </section>
+/// The content, or what to say instead when there is nothing to show.
+fn or_empty(empty: Option<&'static str>, content: impl IntoView + 'static) -> AnyView {
+    match empty {
+        Some(text) => view! { <p class="panel__empty">{text}</p> }.into_any(),
+        None => content.into_any(),
     }
 }
 
@@ -51,7 +44,7 @@ pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Panel id="usage-by-service" title="Usage by service" empty=None>
+        <Panel id="usage-by-service" title="Usage by service">
             <DataTable columns=&[
                 Column::Text("Service"),
                 Column::Number("Requests"),
@@ -84,8 +77,11 @@ pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Panel id="errors-by-kind" title="Errors by kind" empty>
-            <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>{rows}</DataTable>
+        <Panel id="errors-by-kind" title="Errors by kind">
+            {or_empty(
+                empty,
+                view! { <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>{rows}</DataTable> },
+            )}
         </Panel>
     }
 }
@@ -109,13 +105,18 @@ pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Panel id="usage-by-model" title="Models" empty>
-            <DataTable columns=&[
-                Column::Text("Model"),
-                Column::Number("Requests"),
-                Column::Number("Tokens"),
-                Column::Number("Cost"),
-            ]>{rows}</DataTable>
+        <Panel id="usage-by-model" title="Models">
+            {or_empty(
+                empty,
+                view! {
+                    <DataTable columns=&[
+                        Column::Text("Model"),
+                        Column::Number("Requests"),
+                        Column::Number("Tokens"),
+                        Column::Number("Cost"),
+                    ]>{rows}</DataTable>
+                },
+            )}
         </Panel>
     }
 }
@@ -140,8 +141,8 @@ pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Panel id="recent-activity" title="Recent activity" empty>
-            <ol class="activity">{items}</ol>
+        <Panel id="recent-activity" title="Recent activity">
+            {or_empty(empty, view! { <ol class="activity">{items}</ol> })}
         </Panel>
     }
 }

@@ -17,6 +17,7 @@ use crate::dashboard::view::AnalyticsView;
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error};
 use crate::ui::format::{count, percent, timestamp};
+use crate::ui::panel::Panel;
 use crate::ui::states::{Loading, NotFound};
 use crate::ui::table::{Column, DataTable};
 
@@ -107,10 +108,7 @@ fn NewService() -> impl IntoView {
     // The server answers a success with the new service's page (its next step is a key).
     let error = use_form_error();
     view! {
-        <section class="panel" aria-labelledby="new-service">
-            <h2 class="panel__title" id="new-service">
-                "New service"
-            </h2>
+        <Panel id="new-service" title="New service">
             <form method="post" action=CreateService::url() class="form form--inline" novalidate="">
                 <FormField label="Name" name="name" value=use_field_value("name", String::new()) error />
                 <div class="field">
@@ -133,7 +131,7 @@ fn NewService() -> impl IntoView {
                     "Create service"
                 </button>
             </form>
-        </section>
+        </Panel>
     }
     .into_any()
 }
@@ -200,10 +198,7 @@ fn ServiceDetail(service: Service) -> impl IntoView {
         </p>
         <AnalyticsView query=analytics_query(Some(service.id)) path=format!("/services/{}", service.id) single=true />
         <div class="grid grid--2">
-            <section class="panel" aria-labelledby="configuration">
-                <h2 class="panel__title" id="configuration">
-                    "Configuration"
-                </h2>
+            <Panel id="configuration" title="Configuration">
                 <dl class="facts">
                     <dt>"Description"</dt>
                     <dd>{config.description.unwrap_or_else(|| "–".into())}</dd>
@@ -218,7 +213,7 @@ fn ServiceDetail(service: Service) -> impl IntoView {
                         <code>{service.id.to_string()}</code>
                     </dd>
                 </dl>
-            </section>
+            </Panel>
             <ApiKeys service_id=service.id />
         </div>
     }
@@ -241,10 +236,7 @@ fn ApiKeys(service_id: Uuid) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
-        <section class="panel" aria-labelledby="api-keys">
-            <h2 class="panel__title" id="api-keys">
-                "API keys"
-            </h2>
+        <Panel id="api-keys" title="API keys">
             <p class="panel__lead">"Your service sends its events with one of these keys."</p>
             {move || create.value().get().and_then(Result::ok).map(|created| view! { <NewKey created /> })}
             <Transition fallback=|| view! { <Loading /> }>
@@ -268,7 +260,7 @@ fn ApiKeys(service_id: Uuid) -> impl IntoView {
                     <p class="field__message">"Creating a key needs JavaScript: its secret is shown only once."</p>
                 </Show>
             </ActionForm>
-        </section>
+        </Panel>
     }
     .into_any()
 }

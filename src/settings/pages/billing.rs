@@ -6,6 +6,7 @@ use super::{SettingsFrame, Tab};
 use crate::billing::BillingOverview;
 use crate::error::AppError;
 use crate::ui::format::{count, usd};
+use crate::ui::panel::Panel;
 use crate::ui::states::Loading;
 use crate::ui::table::{Column, DataTable};
 
@@ -63,15 +64,13 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
         .collect_view();
     view! {
         <div class="grid grid--2">
-            <section class="panel card plan" aria-labelledby="plan-title">
-                <h2 class="panel__title" id="plan-title">"Your plan"</h2>
+            <Panel id="plan-title" title="Your plan" class="panel card plan">
                 {plan_view}
                 <p class="form__note">
                     "Invoices and payments are handled by your agency outside the portal."
                 </p>
-            </section>
-            <section class="panel card" aria-labelledby="usage-title">
-                <h2 class="panel__title" id="usage-title">"Usage this period"</h2>
+            </Panel>
+            <Panel id="usage-title" title="Usage this period" class="panel card">
                 <p class="usage__period">{period}</p>
                 <p class="usage__figure">
                     <strong data-usage=current.requests.to_string()>{count(current.requests)}</strong>
@@ -98,10 +97,9 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
                     {over.then_some(" — above your quota")}
                 </p>
                 <p>"AI provider cost so far: " {usd(current.cost_usd)} " · " {count(current.tokens)} " tokens"</p>
-            </section>
+            </Panel>
         </div>
-        <section class="panel card" aria-labelledby="statements-title">
-            <h2 class="panel__title" id="statements-title">"Monthly statements"</h2>
+        <Panel id="statements-title" title="Monthly statements" class="panel card">
             <DataTable
                 labelled_by="statements-title"
                 columns=&[
@@ -113,7 +111,7 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
             >
                 {rows}
             </DataTable>
-        </section>
+        </Panel>
     }
     .into_any()
 }

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::settings::Preferences;
 use crate::settings::api::{SavePreferences, load_preferences};
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_saved};
+use crate::ui::panel::Panel;
 use crate::ui::states::Loading;
 
 #[component]
@@ -38,8 +39,7 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
         }
     };
     view! {
-        <section class="panel card" aria-labelledby="preferences-title">
-            <h2 class="panel__title" id="preferences-title">"Notifications and preferences"</h2>
+        <Panel id="preferences-title" title="Notifications and preferences" class="panel card">
             <form method="post" action=SavePreferences::url() class="form" novalidate="">
                 <fieldset class="fieldset">
                     <legend>"Email"</legend>
@@ -76,6 +76,6 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
                     "Save preferences"
                 </button>
             </form>
-        </section>
+        </Panel>
     }
 }

@@ -9,6 +9,7 @@ use crate::settings::BIO_MAX_CHARS;
 use crate::settings::Profile;
 use crate::settings::api::{SaveProfile, load_profile};
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_saved};
+use crate::ui::panel::Panel;
 use crate::ui::states::Loading;
 
 #[component]
@@ -33,8 +34,7 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
     let saved = use_saved();
     let bio_error = move || error.get().and_then(|e| e.field_message("bio"));
     view! {
-        <section class="panel card" aria-labelledby="profile-title">
-            <h2 class="panel__title" id="profile-title">"Profile"</h2>
+        <Panel id="profile-title" title="Profile" class="panel card">
             <form method="post" action=SaveProfile::url() class="form" novalidate="">
                 <FormField label="Name" name="name" autocomplete="name" value=use_field_value("name", profile.name) error />
                 <FormField
@@ -90,6 +90,6 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
                     "Save profile"
                 </button>
             </form>
-        </section>
+        </Panel>
     }
 }

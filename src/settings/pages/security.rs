@@ -10,6 +10,7 @@ use crate::settings::api::{ChangePassword, RevokeOtherSessions, RevokeSession, l
 use crate::settings::{ActivityPage, SessionInfo};
 use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
 use crate::ui::format::timestamp;
+use crate::ui::panel::Panel;
 use crate::ui::states::Loading;
 use crate::ui::table::{Column, DataTable};
 
@@ -60,8 +61,7 @@ fn PasswordForm() -> impl IntoView {
     let signed_out = use_query_value("signed_out");
     let message = move || signed_out.get().parse().ok().map(signed_out_message);
     view! {
-        <section class="panel card" aria-labelledby="password-title">
-            <h2 class="panel__title" id="password-title">"Change password"</h2>
+        <Panel id="password-title" title="Change password" class="panel card">
             <form method="post" action=ChangePassword::url() class="form" novalidate="">
                 <FormField
                     label="Current password"
@@ -94,7 +94,7 @@ fn PasswordForm() -> impl IntoView {
                     "Change password"
                 </button>
             </form>
-        </section>
+        </Panel>
     }
 }
 
@@ -136,8 +136,7 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="panel card" aria-labelledby="sessions-title">
-            <h2 class="panel__title" id="sessions-title">"Where you are signed in"</h2>
+        <Panel id="sessions-title" title="Where you are signed in" class="panel card">
             <DataTable
                 labelled_by="sessions-title"
                 columns=&[
@@ -161,7 +160,7 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
                         </form>
                     }
                 })}
-        </section>
+        </Panel>
     }
     .into_any()
 }
@@ -186,8 +185,7 @@ fn ActivityLog(activity: ActivityPage) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="panel card" aria-labelledby="activity-title">
-            <h2 class="panel__title" id="activity-title">"Your activity"</h2>
+        <Panel id="activity-title" title="Your activity" class="panel card">
             <DataTable
                 labelled_by="activity-title"
                 columns=&[Column::Text("When"), Column::Text("What"), Column::Text("IP address")]
@@ -199,7 +197,7 @@ fn ActivityLog(activity: ActivityPage) -> impl IntoView {
                 <span>"Page " {page}</span>
                 {has_more.then(|| view! { <a href=format!("?page={}", page + 1) rel="next">"Older →"</a> })}
             </nav>
-        </section>
+        </Panel>
     }
     .into_any()
 }
