@@ -296,3 +296,41 @@ fn recent_activity(page: &str) -> String {
     let panel = &page[start..];
     panel[..panel.find("</section>").expect("the end of the panel")].to_owned()
 }
+
+/// The service forms are plain posts: a refused one comes back with its error and what was
+/// typed, an accepted one opens the new service, and a status change returns to its page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_forms_answer_plain_posts_with_the_next_page() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let cookie = format!("ragsites_session={token}");
+    let auth = [("cookie", cookie.as_str())];
+
+    let refused = [("name", " "), ("kind", "chatbot"), ("description", "Answers questions")];
+    let response = app.form_post("/api/fn/create_service", &refused, &auth).await;
+    let location = response.header("location").to_owned();
+    assert!(location.starts_with("/services?error="), "{location}");
+    let page = app.get_with(&location, &auth).await;
+    assert!(page.body.contains("Name is required."), "the error is on the form");
+    assert!(
+        page.body.contains(r#"value="Answers questions""#),
+        "what was typed is kept"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM services").await, 0);
+
+    let accepted = [("name", "Support bot"), ("kind", "rag_site"), ("description", "")];
+    let response = app.form_post("/api/fn/create_service", &accepted, &auth).await;
+    let location = response.header("location").to_owned();
+    let service = location.strip_prefix("/services/").expect(&location).to_owned();
+    let page = app.get_with(&location, &auth).await;
+    assert!(page.body.contains("Support bot") && page.body.contains("RAG site"));
+    assert!(!page.body.contains("Resume"), "an active service offers to pause");
+
+    let pause = [("id", service.as_str()), ("status", "paused")];
+    let response = app.form_post("/api/fn/set_service_status", &pause, &auth).await;
+    assert_eq!(response.header("location"), location, "back to the service's page");
+    let paused = "SELECT count(*) AS n FROM services WHERE status = 'paused'";
+    assert_eq!(app.count(paused).await, 1);
+    let page = app.get_with(&location, &auth).await;
+    assert!(page.body.contains("Resume"), "a paused service offers to resume");
+}
