@@ -80,7 +80,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let database = Database::open(&config).await?;
             let result = async {
                 let mut conn = database.pool.get().await?;
-                let deleted = cleanup_sessions(&mut conn, older_than_days).await?;
+                let now = ragsites_portal::server::clock::Clock::from_config(&config).now();
+                let deleted = cleanup_sessions(&mut conn, now, older_than_days).await?;
                 println!("Deleted {deleted} sessions expired or revoked more than {older_than_days} days ago.");
                 Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
             }

@@ -11,7 +11,7 @@ use crate::services::{Service, ServiceKind};
 #[server(prefix = "/api/fn", endpoint = "admin_view")]
 pub async fn admin_view() -> Result<AdminData, AppError> {
     let caller = crate::auth::guard::require_admin().await?;
-    Ok(super::backend::view(&mut *caller.state.conn().await?).await?)
+    Ok(super::backend::view(&mut *caller.state.conn().await?, caller.state.clock.now()).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_create_client")]
@@ -44,7 +44,8 @@ pub async fn admin_assign_plan(user_id: String, plan_id: String) -> Result<(), A
         let caller = crate::auth::guard::require_admin().await?;
         let user_id = user_id.parse().map_err(|_| AppError::NotFound)?;
         let plan_id = ssr::plan_id(Some(&plan_id))?.ok_or_else(|| AppError::field("plan_id", "Choose a plan."))?;
-        super::backend::assign_plan(&mut *caller.state.conn().await?, user_id, plan_id, &caller.client).await
+        let now = caller.state.clock.now();
+        super::backend::assign_plan(&mut *caller.state.conn().await?, user_id, plan_id, &caller.client, now).await
     }
     .await;
     ssr::answer(result, "plan", &[])

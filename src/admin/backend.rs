@@ -1,6 +1,6 @@
 //! Admin queries and changes. Callers check the role first (`require_admin`, `AdminUser`).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
@@ -18,7 +18,7 @@ use crate::server::state::AppState;
 /// At most this many clients are listed (the newest first).
 const CLIENTS_LISTED: i64 = 500;
 
-pub async fn overview(conn: &mut AsyncPgConnection) -> QueryResult<PortalOverview> {
+pub async fn overview(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<PortalOverview> {
     let clients = users::table
         .filter(users::role.eq(Role::Client.as_str()))
         .count()
@@ -27,7 +27,7 @@ pub async fn overview(conn: &mut AsyncPgConnection) -> QueryResult<PortalOvervie
     let services = services::table.count().get_result(conn).await?;
     let active_sessions = sessions::table
         .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(Utc::now()))
+        .filter(sessions::expires_at.gt(now))
         .count()
         .get_result(conn)
         .await?;
@@ -38,7 +38,7 @@ pub async fn overview(conn: &mut AsyncPgConnection) -> QueryResult<PortalOvervie
     })
 }
 
-pub async fn view(conn: &mut AsyncPgConnection) -> QueryResult<AdminData> {
+pub async fn view(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<AdminData> {
     let rows: Vec<(Uuid, String, String, Option<String>)> = users::table
         .left_join(plans::table)
         .filter(users::role.eq(Role::Client.as_str()))
@@ -54,7 +54,7 @@ pub async fn view(conn: &mut AsyncPgConnection) -> QueryResult<AdminData> {
         .select((services::user_id, diesel::dsl::count_star()))
         .load(conn)
         .await?;
-    let requests = crate::billing::backend::period_requests(conn, &ids, Utc::now()).await?;
+    let requests = crate::billing::backend::period_requests(conn, &ids, now).await?;
     let lookup = |pairs: &[(Uuid, i64)], id: Uuid| pairs.iter().find(|(i, _)| *i == id).map_or(0, |(_, n)| *n);
     let clients = rows
         .into_iter()
@@ -68,7 +68,7 @@ pub async fn view(conn: &mut AsyncPgConnection) -> QueryResult<AdminData> {
         })
         .collect();
     Ok(AdminData {
-        overview: overview(conn).await?,
+        overview: overview(conn, now).await?,
         clients,
         plans: crate::billing::backend::plans(conn).await?,
     })
@@ -87,13 +87,14 @@ pub async fn create_client(
     let mut conn = state.conn().await?;
     let email = form.email.trim().to_owned();
     let name = form.name.trim().to_owned();
+    let now = state.clock.now();
     let created = conn
         .transaction(async |conn| {
             let Some(id) = insert_user_if_absent(conn, &email, &name, &hash, Role::Client).await? else {
                 return Ok(None);
             };
             if let Some(plan_id) = plan_id {
-                set_plan(conn, id, plan_id).await?;
+                set_plan(conn, id, plan_id, now).await?;
             }
             log_activity(
                 conn,
@@ -115,9 +116,14 @@ pub async fn create_client(
     }
 }
 
-async fn set_plan(conn: &mut AsyncPgConnection, user_id: Uuid, plan_id: Uuid) -> QueryResult<usize> {
+async fn set_plan(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    plan_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id).filter(users::role.eq(Role::Client.as_str())))
-        .set((users::plan_id.eq(plan_id), users::updated_at.eq(Utc::now())))
+        .set((users::plan_id.eq(plan_id), users::updated_at.eq(now)))
         .execute(conn)
         .await
 }
@@ -127,6 +133,7 @@ pub async fn assign_plan(
     user_id: Uuid,
     plan_id: Uuid,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let plan: Option<String> = plans::table
         .find(plan_id)
@@ -139,7 +146,7 @@ pub async fn assign_plan(
     };
     let updated = conn
         .transaction(async |conn| {
-            let updated = set_plan(conn, user_id, plan_id).await?;
+            let updated = set_plan(conn, user_id, plan_id, now).await?;
             if updated == 1 {
                 log_activity(
                     conn,

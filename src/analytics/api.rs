@@ -11,6 +11,6 @@ pub async fn load_service_usage(#[server(default)] query: AnalyticsQuery) -> Res
     use super::{breakdown, window};
     let caller = crate::auth::guard::require_user().await?;
     let mut conn = caller.state.conn().await?;
-    let window = window::resolve(&mut conn, &caller.auth, &query, chrono::Utc::now()).await?;
+    let window = window::resolve(&mut conn, &caller.auth, &query, caller.state.clock.now()).await?;
     Ok(breakdown::breakdown(&mut conn, &window).await?.services)
 }

@@ -5,7 +5,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 
 use super::params::Params;
 use super::{Activity, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window};
@@ -28,7 +27,7 @@ async fn get_summary(
     Params(query): Params,
 ) -> Result<Json<Summary>, AppError> {
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     Ok(Json(summary::summary(&mut conn, &window).await?))
 }
 
@@ -38,7 +37,7 @@ async fn get_series(
     Params(query): Params,
 ) -> Result<Json<Series>, AppError> {
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     Ok(Json(series::series(&mut conn, &window).await?))
 }
 
@@ -48,7 +47,7 @@ async fn get_breakdown(
     Params(query): Params,
 ) -> Result<Json<Breakdown>, AppError> {
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     Ok(Json(breakdown::breakdown(&mut conn, &window).await?))
 }
 
@@ -68,7 +67,7 @@ async fn get_export(
     Params(query): Params,
 ) -> Result<Response, AppError> {
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, &auth, &query, Utc::now()).await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     let (summary, series) = summary::overview(&mut conn, &window).await?;
     let breakdown = breakdown::breakdown(&mut conn, &window).await?;
     drop(conn);

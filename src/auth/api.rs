@@ -82,7 +82,7 @@ mod ssr {
     use crate::server::state::AppState;
 
     pub fn set_session_cookie(state: &AppState, signed_in: &SignedIn) {
-        let max_age = (signed_in.expires_at - chrono::Utc::now()).num_seconds();
+        let max_age = (signed_in.expires_at - state.clock.now()).num_seconds();
         let response = expect_context::<ResponseOptions>();
         response.append_header(
             SET_COOKIE,

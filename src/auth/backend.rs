@@ -75,7 +75,7 @@ pub async fn confirm_password(state: &AppState, user_id: Uuid, password: &str) -
         return Err(wrong());
     }
     let keys = [format!("confirm:{user_id}")];
-    if let Some(retry_after) = state.limiter.retry_after(&keys) {
+    if let Some(retry_after) = state.limiter.retry_after(&keys, state.clock.now()) {
         return Err(AppError::RateLimited { retry_after });
     }
     let hash: String = users::table
@@ -87,7 +87,7 @@ pub async fn confirm_password(state: &AppState, user_id: Uuid, password: &str) -
         state.limiter.clear(&keys[0]);
         Ok(())
     } else {
-        state.limiter.record_failure(&keys);
+        state.limiter.record_failure(&keys, state.clock.now());
         Err(wrong())
     }
 }
@@ -98,10 +98,10 @@ pub async fn set_password(
     auth: &Authenticated,
     hash: PasswordHash,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let (user_id, keep) = (auth.user.id, auth.session_id);
     conn.transaction(async |conn| {
-        let now = Utc::now();
         diesel::update(users::table.find(user_id))
             .set((users::password_hash.eq(&hash.0), users::updated_at.eq(now)))
             .execute(conn)
@@ -206,6 +206,7 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
     let hash = hash_password(form.password.clone(), state.config.bcrypt_cost).await?;
     let mut conn = state.conn().await?;
     let expires_in = state.config.jwt_expires_in;
+    let now = state.clock.now();
     let (user, session_id, now) = conn
         .transaction(async |conn| {
             let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, &hash, Role::Client).await? else {
@@ -217,7 +218,7 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
                 name: form.name.trim().to_owned(),
                 role: Role::Client,
             };
-            let (session_id, now) = insert_session(conn, id, expires_in, client).await?;
+            let (session_id, now) = insert_session(conn, id, now, expires_in, client).await?;
             log_activity(conn, id, Entry::new(Action::Register, json!({})), client).await?;
             Ok::<_, diesel::result::Error>(Some((user, session_id, now)))
         })
@@ -248,7 +249,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
         format!("ip:{}", client.ip.as_deref().unwrap_or("unknown")),
         format!("account:{email}"),
     ];
-    if let Some(retry_after) = state.limiter.retry_after(&keys) {
+    if let Some(retry_after) = state.limiter.retry_after(&keys, state.clock.now()) {
         return Err(AppError::RateLimited { retry_after });
     }
 
@@ -270,7 +271,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
     let user = match (row, matches) {
         (Some(row), true) => user_from_row(row),
         (row, _) => {
-            state.limiter.record_failure(&keys);
+            state.limiter.record_failure(&keys, state.clock.now());
             if let Some((id, ..)) = row {
                 log_activity(
                     &mut conn,
@@ -286,9 +287,10 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
     state.limiter.clear(&keys[1]);
     let expires_in = state.config.jwt_expires_in;
     let user_id = user.id;
+    let now = state.clock.now();
     let (session_id, now) = conn
         .transaction(async |conn| {
-            let session = insert_session(conn, user_id, expires_in, client).await?;
+            let session = insert_session(conn, user_id, now, expires_in, client).await?;
             log_activity(conn, user_id, Entry::new(Action::SignIn, json!({})), client).await?;
             Ok::<_, diesel::result::Error>(session)
         })
@@ -309,10 +311,10 @@ fn signed_in(state: &AppState, user: User, session_id: Uuid, now: DateTime<Utc>)
 async fn insert_session(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
+    now: DateTime<Utc>,
     expires_in: Duration,
     client: &ClientInfo,
 ) -> QueryResult<(Uuid, DateTime<Utc>)> {
-    let now = Utc::now();
     let id = diesel::insert_into(sessions::table)
         .values((
             sessions::user_id.eq(user_id),
@@ -330,9 +332,9 @@ async fn insert_session(
 
 /// The one place that turns a token into a user: signature, expiry, and a live session row.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
-    let claims = token::decode(&state.config, token)?;
+    let now = state.clock.now();
+    let claims = token::decode(&state.config, token, now)?;
     let mut conn = state.conn().await?;
-    let now = Utc::now();
     let (row, last_seen): (UserRow, DateTime<Utc>) = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(claims.sid))
@@ -365,7 +367,7 @@ pub async fn sign_out(state: &AppState, auth: &Authenticated, client: &ClientInf
                 .find(auth.session_id)
                 .filter(sessions::revoked_at.is_null()),
         )
-        .set(sessions::revoked_at.eq(Utc::now()))
+        .set(sessions::revoked_at.eq(state.clock.now()))
         .execute(conn)
         .await?;
         log_activity(conn, auth.user.id, Entry::new(Action::SignOut, json!({})), client).await
@@ -375,8 +377,12 @@ pub async fn sign_out(state: &AppState, auth: &Authenticated, client: &ClientInf
 }
 
 /// Deletes sessions that expired or were revoked more than `older_than_days` ago.
-pub async fn cleanup_sessions(conn: &mut AsyncPgConnection, older_than_days: u32) -> QueryResult<usize> {
-    let cutoff = Utc::now() - Duration::days(i64::from(older_than_days));
+pub async fn cleanup_sessions(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    older_than_days: u32,
+) -> QueryResult<usize> {
+    let cutoff = now - Duration::days(i64::from(older_than_days));
     diesel::delete(sessions::table.filter(sessions::expires_at.lt(cutoff).or(sessions::revoked_at.lt(cutoff))))
         .execute(conn)
         .await

@@ -5,24 +5,23 @@
 //! the window after the last failure. A successful sign-in clears its account's failures.
 //! The counts live in this process: with several processes each keeps its own.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const MAX_FAILURES: usize = 10;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
 /// Bounds memory under a flood of distinct keys.
 const MAX_KEYS: usize = 100_000;
 
 #[derive(Default)]
 pub struct FailureLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
 }
 
 impl FailureLimiter {
     /// `Some(seconds)` to wait when any key is over its limit.
-    pub fn retry_after(&self, keys: &[String]) -> Option<u64> {
-        let now = Instant::now();
+    pub fn retry_after(&self, keys: &[String], now: DateTime<Utc>) -> Option<u64> {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         keys.iter()
             .filter_map(|key| {
@@ -30,14 +29,13 @@ impl FailureLimiter {
                 prune(times, now);
                 (times.len() >= MAX_FAILURES).then(|| {
                     let oldest = *times.front().expect("non-empty");
-                    (WINDOW.saturating_sub(now - oldest)).as_secs().max(1)
+                    (WINDOW - (now - oldest)).num_seconds().max(1) as u64
                 })
             })
             .max()
     }
 
-    pub fn record_failure(&self, keys: &[String]) {
-        let now = Instant::now();
+    pub fn record_failure(&self, keys: &[String], now: DateTime<Utc>) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if failures.len() >= MAX_KEYS {
             failures.retain(|_, times| {
@@ -59,7 +57,7 @@ impl FailureLimiter {
     }
 }
 
-fn prune(times: &mut VecDeque<Instant>, now: Instant) {
+fn prune(times: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>) {
     while times.front().is_some_and(|t| now - *t >= WINDOW) {
         times.pop_front();
     }
@@ -70,17 +68,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_eleventh_attempt_waits_and_success_clears_the_account() {
+    fn the_eleventh_attempt_waits_until_the_window_ends_and_success_clears_the_account() {
         let limiter = FailureLimiter::default();
         let keys = ["ip:1.2.3.4".to_owned(), "account:a@b.co".to_owned()];
-        for _ in 0..MAX_FAILURES {
-            assert_eq!(limiter.retry_after(&keys), None);
-            limiter.record_failure(&keys);
+        let start = DateTime::parse_from_rfc3339("2026-11-16T10:30:00Z")
+            .expect("a date")
+            .to_utc();
+        for n in 0..MAX_FAILURES {
+            let at = start + TimeDelta::seconds(n as i64);
+            assert_eq!(limiter.retry_after(&keys, at), None);
+            limiter.record_failure(&keys, at);
         }
-        let wait = limiter.retry_after(&keys).expect("locked");
-        assert!(wait > 0 && wait <= WINDOW.as_secs());
+        let last = start + TimeDelta::seconds(MAX_FAILURES as i64 - 1);
+        assert_eq!(limiter.retry_after(&keys, last), Some(WINDOW.num_seconds() as u64 - 9));
+        // The oldest failure leaves the window: one more attempt is allowed.
+        assert_eq!(
+            limiter.retry_after(&keys, start + WINDOW - TimeDelta::seconds(1)),
+            Some(1)
+        );
+        assert_eq!(limiter.retry_after(&keys, start + WINDOW), None);
+
+        limiter.record_failure(&keys, start + WINDOW);
+        assert!(limiter.retry_after(&keys, start + WINDOW).is_some());
         limiter.clear("account:a@b.co");
-        assert!(limiter.retry_after(&keys[1..]).is_none(), "the account is free again");
-        assert!(limiter.retry_after(&keys[..1]).is_some(), "the IP stays limited");
+        assert_eq!(
+            limiter.retry_after(&keys[1..], start + WINDOW),
+            None,
+            "the account is free again"
+        );
+        assert!(
+            limiter.retry_after(&keys[..1], start + WINDOW).is_some(),
+            "the IP stays limited"
+        );
     }
 }

@@ -65,7 +65,7 @@ struct SessionAnswer {
 }
 
 fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -> Response {
-    let max_age = (signed_in.expires_at - chrono::Utc::now()).num_seconds();
+    let max_age = (signed_in.expires_at - state.clock.now()).num_seconds();
     let cookie = token::session_cookie(&state.config, &signed_in.token, max_age);
     let body = SessionAnswer {
         user: signed_in.user,

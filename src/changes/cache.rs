@@ -5,16 +5,15 @@
 //! batches of other processes when their `NOTIFY` arrives (see `listener`), and every entry is
 //! dropped after `MAX_AGE` in case a notification was lost.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use uuid::Uuid;
 
 use crate::analytics::window::Window;
 use crate::analytics::{Breakdown, Series, Summary};
 
-const MAX_AGE: Duration = Duration::from_secs(60);
+const MAX_AGE: TimeDelta = TimeDelta::seconds(60);
 /// Entries beyond this are dropped oldest first.
 const CAPACITY: usize = 2_000;
 
@@ -31,7 +30,7 @@ struct Inner<V> {
     /// The epoch of each service's last batch, and of the last time everything was dropped.
     touched: HashMap<Uuid, u64>,
     cleared: u64,
-    entries: HashMap<Window, (Instant, V)>,
+    entries: HashMap<Window, (DateTime<Utc>, V)>,
 }
 
 impl<V> Default for WindowCache<V> {
@@ -53,16 +52,16 @@ impl<V> Default for WindowCache<V> {
 pub struct Ticket(u64);
 
 impl<V: Clone> WindowCache<V> {
-    pub fn get(&self, window: &Window) -> Result<V, Ticket> {
+    pub fn get(&self, window: &Window, now: DateTime<Utc>) -> Result<V, Ticket> {
         let inner = self.lock();
         match inner.entries.get(window) {
-            Some((at, figures)) if at.elapsed() < MAX_AGE => Ok(figures.clone()),
+            Some((at, figures)) if now - *at < MAX_AGE => Ok(figures.clone()),
             _ => Err(Ticket(inner.epoch)),
         }
     }
 
     /// Keeps `value` unless a batch of one of the window's services arrived after `ticket`.
-    pub fn put(&self, ticket: Ticket, window: Window, value: V) {
+    pub fn put(&self, ticket: Ticket, window: Window, value: V, now: DateTime<Utc>) {
         let mut inner = self.lock();
         let stale = inner.cleared > ticket.0
             || window
@@ -82,7 +81,7 @@ impl<V: Clone> WindowCache<V> {
                 inner.entries.remove(&oldest);
             }
         }
-        inner.entries.insert(window, (Instant::now(), value));
+        inner.entries.insert(window, (now, value));
     }
 
     /// A batch of `service_id` was committed.
@@ -113,10 +112,14 @@ impl<V: Clone> WindowCache<V> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
 
     use super::*;
     use crate::analytics::Bucket;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 16, 10, 30, 0).unwrap()
+    }
 
     fn window(service_ids: Vec<Uuid>, day: u32) -> Window {
         Window {
@@ -137,46 +140,79 @@ mod tests {
             (window(vec![a, b], 1), 2),
             (window(vec![b], 1), 3),
         ] {
-            let ticket = cache.get(&w).unwrap_err();
-            cache.put(ticket, w.clone(), value);
-            assert_eq!(cache.get(&w).ok(), Some(value));
+            let ticket = cache.get(&w, now()).unwrap_err();
+            cache.put(ticket, w.clone(), value, now());
+            assert_eq!(cache.get(&w, now()).ok(), Some(value));
         }
         assert!(
-            cache.get(&window(vec![a], 2)).is_err(),
+            cache.get(&window(vec![a], 2), now()).is_err(),
             "another period is another entry"
         );
         cache.invalidate(a);
-        assert!(cache.get(&window(vec![a], 1)).is_err());
-        assert!(cache.get(&window(vec![a, b], 1)).is_err());
-        assert_eq!(cache.get(&window(vec![b], 1)).ok(), Some(3));
+        assert!(cache.get(&window(vec![a], 1), now()).is_err());
+        assert!(cache.get(&window(vec![a, b], 1), now()).is_err());
+        assert_eq!(cache.get(&window(vec![b], 1), now()).ok(), Some(3));
         cache.clear();
-        assert!(cache.get(&window(vec![b], 1)).is_err());
+        assert!(cache.get(&window(vec![b], 1), now()).is_err());
     }
 
     #[test]
     fn a_value_computed_across_a_change_is_not_kept() {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let cache = WindowCache::default();
-        let ticket = cache.get(&window(vec![a], 1)).unwrap_err();
+        let ticket = cache.get(&window(vec![a], 1), now()).unwrap_err();
         cache.invalidate(a);
-        cache.put(ticket, window(vec![a], 1), 1);
+        cache.put(ticket, window(vec![a], 1), 1, now());
         assert!(
-            cache.get(&window(vec![a], 1)).is_err(),
+            cache.get(&window(vec![a], 1), now()).is_err(),
             "a batch of a arrived meanwhile"
         );
 
-        let ticket = cache.get(&window(vec![b], 1)).unwrap_err();
+        let ticket = cache.get(&window(vec![b], 1), now()).unwrap_err();
         cache.invalidate(a);
-        cache.put(ticket, window(vec![b], 1), 2);
+        cache.put(ticket, window(vec![b], 1), 2, now());
         assert_eq!(
-            cache.get(&window(vec![b], 1)).ok(),
+            cache.get(&window(vec![b], 1), now()).ok(),
             Some(2),
             "a's batch does not concern b"
         );
 
-        let ticket = cache.get(&window(vec![b], 2)).unwrap_err();
+        let ticket = cache.get(&window(vec![b], 2), now()).unwrap_err();
         cache.clear();
-        cache.put(ticket, window(vec![b], 2), 3);
-        assert!(cache.get(&window(vec![b], 2)).is_err(), "everything changed meanwhile");
+        cache.put(ticket, window(vec![b], 2), 3, now());
+        assert!(
+            cache.get(&window(vec![b], 2), now()).is_err(),
+            "everything changed meanwhile"
+        );
+    }
+
+    #[test]
+    fn an_entry_expires_after_its_age() {
+        let cache = WindowCache::default();
+        let w = window(vec![Uuid::from_u128(1)], 1);
+        let ticket = cache.get(&w, now()).unwrap_err();
+        cache.put(ticket, w.clone(), 7, now());
+        assert_eq!(cache.get(&w, now() + MAX_AGE - TimeDelta::seconds(1)).ok(), Some(7));
+        assert!(cache.get(&w, now() + MAX_AGE).is_err(), "kept no longer than MAX_AGE");
+    }
+
+    #[test]
+    fn the_cap_holds_and_the_oldest_goes_first() {
+        let cache = WindowCache::default();
+        let service = |n: usize| Uuid::from_u128(n as u128 + 1);
+        for n in 0..=CAPACITY {
+            let w = window(vec![service(n)], 1);
+            let at = now() + TimeDelta::milliseconds(n as i64);
+            let ticket = cache.get(&w, at).unwrap_err();
+            cache.put(ticket, w, n, at);
+        }
+        assert_eq!(cache.lock().entries.len(), CAPACITY);
+        let at = now() + TimeDelta::seconds(5);
+        assert!(
+            cache.get(&window(vec![service(0)], 1), at).is_err(),
+            "the oldest was dropped"
+        );
+        assert_eq!(cache.get(&window(vec![service(1)], 1), at).ok(), Some(1));
+        assert_eq!(cache.get(&window(vec![service(CAPACITY)], 1), at).ok(), Some(CAPACITY));
     }
 }

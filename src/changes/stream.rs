@@ -26,7 +26,7 @@ pub async fn stream(
     Params(query): Params,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, &auth, &query, chrono::Utc::now()).await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     drop(conn);
     let watched: HashSet<Uuid> = window.service_ids.iter().copied().collect();
     let mut changes = state.changes.subscribe();
@@ -37,7 +37,7 @@ pub async fn stream(
         loop {
             let figures = async {
                 let mut conn = state.conn().await?;
-                let window = window::resolve(&mut conn, &auth, &query, chrono::Utc::now()).await?;
+                let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
                 Ok::<_, AppError>(summary::summary(&mut conn, &window).await?)
             };
             let event = match figures.await {

@@ -15,14 +15,15 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
     let caller = crate::auth::guard::require_user().await?;
     let (auth, state) = (&caller.auth, &caller.state);
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, auth, &query, chrono::Utc::now()).await?;
+    let now = state.clock.now();
+    let window = window::resolve(&mut conn, auth, &query, now).await?;
     let figures = state.changes.figures();
-    let (summary, series, breakdown) = match figures.get(&window) {
+    let (summary, series, breakdown) = match figures.get(&window, now) {
         Ok(cached) => cached,
         Err(ticket) => {
             let (summary, series) = summary::overview(&mut conn, &window).await?;
             let computed = (summary, series, breakdown::breakdown(&mut conn, &window).await?);
-            figures.put(ticket, window, computed.clone());
+            figures.put(ticket, window, computed.clone(), now);
             computed
         }
     };

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -62,9 +62,12 @@ async fn ingest(
     if !json {
         return Err(AppError::UnsupportedMediaType);
     }
-    let (service_id, status) = service_for_key(&mut *state.conn().await?, key).await?;
+    let (service_id, status) = service_for_key(&mut *state.conn().await?, key, state.clock.now()).await?;
     // Keyed by the key's public prefix (`rsk_xxxxxxxx`), never by its secret.
-    if let Err(retry_after) = state.ingest_throttle.take(key.get(..12).unwrap_or(key)) {
+    if let Err(retry_after) = state
+        .ingest_throttle
+        .take(key.get(..12).unwrap_or(key), state.clock.now())
+    {
         return Err(AppError::RateLimited { retry_after });
     }
     if status != ServiceStatus::Active {
@@ -81,7 +84,7 @@ async fn ingest(
         )));
     }
 
-    let now = Utc::now();
+    let now = state.clock.now();
     let oldest = now - Duration::days(i64::from(state.config.event_retention_days));
     let mut valid = Vec::with_capacity(batch.events.len());
     let mut rejected = Vec::new();

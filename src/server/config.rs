@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::{fmt, fs};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rand::RngCore;
 
@@ -47,6 +47,8 @@ pub struct Config {
     pub event_retention_days: u32,
     /// The password `seed` gives the admin account it creates; `None` generates one.
     pub admin_password: Option<String>,
+    /// Tests only: the instant the server's clock stands at instead of the system's.
+    pub fixed_clock: Option<DateTime<Utc>>,
 }
 
 /// Secrets stay out of logs.
@@ -62,6 +64,7 @@ impl fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("event_retention_days", &self.event_retention_days)
             .field("admin_password", &self.admin_password.as_ref().map(|_| ".."))
+            .field("fixed_clock", &self.fixed_clock)
             .finish()
     }
 }
@@ -108,6 +111,10 @@ pub struct ConfigArgs {
     /// printed once.
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// For tests only: the server's clock stands still at this instant (RFC 3339, e.g.
+    /// 2026-11-16T10:30:00Z) instead of following the system clock.
+    #[arg(long, env = "FIXED_CLOCK", value_parser = parse_instant)]
+    pub fixed_clock: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +186,7 @@ impl Config {
             cookie_secure: args.cookie_secure,
             event_retention_days: args.event_retention_days,
             admin_password: set(args.admin_password),
+            fixed_clock: args.fixed_clock,
         })
     }
 }
@@ -198,6 +206,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok()
         .filter(|d| (Duration::minutes(1)..=Duration::days(365)).contains(d))
         .ok_or_else(|| format!("{text:?} is outside 1 minute to 365 days"))
+}
+
+fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|at| at.to_utc())
+        .map_err(|error| format!("expected an RFC 3339 instant like 2026-11-16T10:30:00Z, got {text:?} ({error})"))
 }
 
 /// A development secret, generated once and kept under `state_dir` so sessions survive restarts.

@@ -67,15 +67,15 @@ fn incident(hours_ago: i64, service: usize) -> (f64, f64) {
     }
 }
 
-/// Sends `days` of traffic ending now for each `(service id, profile)`, at `scale` times the
+/// Sends `days` of traffic ending at `now` for each `(service id, profile)`, at `scale` times the
 /// profiles' rates (1 for the demo; larger to build benchmark data sets); returns events stored.
 pub async fn fill(
     conn: &mut AsyncPgConnection,
     services: &[(Uuid, &Profile)],
+    now: DateTime<Utc>,
     days: i64,
     scale: f64,
 ) -> diesel::QueryResult<usize> {
-    let now = Utc::now();
     let this_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
     let oldest = now - Duration::days(days + 1);
     let mut stored = 0;

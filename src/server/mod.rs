@@ -1,5 +1,6 @@
 //! Everything that only the server build has: configuration, database, HTTP.
 
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo_traffic;
@@ -125,7 +126,7 @@ fn spawn_retention(state: AppState) {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(state.config.event_retention_days));
+            let cutoff = state.clock.now() - chrono::Duration::days(i64::from(state.config.event_retention_days));
             let dropped = async {
                 let mut conn = state.conn().await.map_err(|e| e.to_string())?;
                 crate::ingest::backend::drop_raw_before(&mut conn, cutoff)

@@ -150,7 +150,8 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
         .zip(PROFILES.iter())
         .filter_map(|((name, ..), profile)| services.iter().find(|(_, n)| n == name).map(|(id, _)| (*id, profile)))
         .collect();
-    let events_added = demo_traffic::fill(&mut conn, &with_profiles, days, scale).await?;
+    let now = state.clock.now();
+    let events_added = demo_traffic::fill(&mut conn, &with_profiles, now, days, scale).await?;
 
     let chatbot = <[_]>::first(&with_profiles)
         .map(|(id, _)| *id)
@@ -161,7 +162,7 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
             .filter(api_keys::name.eq(DEMO_KEY_NAME)),
     )
     .filter(api_keys::revoked_at.is_null())
-    .set(api_keys::revoked_at.eq(Some(chrono::Utc::now())))
+    .set(api_keys::revoked_at.eq(Some(now)))
     .execute(&mut conn)
     .await?;
     let as_demo = Authenticated {

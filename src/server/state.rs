@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use super::clock::Clock;
 use super::config::Config;
 use super::db::{DbConn, DbPool};
 use crate::auth::rate_limit::FailureLimiter;
@@ -20,11 +21,13 @@ pub struct AppState {
     pub limiter: Arc<FailureLimiter>,
     pub ingest_throttle: Arc<Throttle>,
     pub changes: Changes,
+    pub clock: Clock,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: DbPool, config: Config) -> Self {
         Self {
+            clock: Clock::from_config(&config),
             leptos_options,
             pool,
             config: Arc::new(config),

@@ -55,6 +55,7 @@ pub async fn set_service_status(id: Uuid, status: ServiceStatus) -> Result<Servi
             &change,
             &caller.client,
             &caller.state.changes,
+            caller.state.clock.now(),
         )
         .await
     }
@@ -81,5 +82,13 @@ pub async fn create_key(service_id: Uuid, name: Option<String>) -> Result<Create
 pub async fn revoke_key(service_id: Uuid, key_id: Uuid) -> Result<ApiKeyInfo, AppError> {
     let caller = crate::auth::guard::require_user().await?;
     let mut conn = caller.state.conn().await?;
-    super::backend::revoke_key(&mut conn, &caller.auth, service_id, key_id, &caller.client).await
+    super::backend::revoke_key(
+        &mut conn,
+        &caller.auth,
+        service_id,
+        key_id,
+        &caller.client,
+        caller.state.clock.now(),
+    )
+    .await
 }

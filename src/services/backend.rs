@@ -141,6 +141,7 @@ pub async fn update(
     change: &ServiceChange,
     client: &ClientInfo,
     changes: &Changes,
+    now: DateTime<Utc>,
 ) -> Result<Service, AppError> {
     change.validate()?;
     let current = find(conn, auth, id).await?;
@@ -160,7 +161,7 @@ pub async fn update(
                     services::name.eq(&name),
                     services::status.eq(status.as_str()),
                     services::config.eq(config_json),
-                    services::updated_at.eq(Utc::now()),
+                    services::updated_at.eq(now),
                 ))
                 .returning(SERVICE_COLUMNS)
                 .get_result(conn)
@@ -305,6 +306,7 @@ pub async fn revoke_key(
     service_id: Uuid,
     key_id: Uuid,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> Result<ApiKeyInfo, AppError> {
     find(conn, auth, service_id).await?;
     let row: KeyRow = conn
@@ -314,7 +316,7 @@ pub async fn revoke_key(
                     .filter(api_keys::id.eq(key_id))
                     .filter(api_keys::service_id.eq(service_id)),
             )
-            .set(api_keys::revoked_at.eq(Some(Utc::now())))
+            .set(api_keys::revoked_at.eq(Some(now)))
             .returning(KEY_COLUMNS)
             .get_result(conn)
             .await
@@ -337,7 +339,11 @@ pub async fn revoke_key(
 }
 
 /// The service a live ingestion key belongs to, and that service's status.
-pub async fn service_for_key(conn: &mut AsyncPgConnection, key: &str) -> Result<(Uuid, ServiceStatus), AppError> {
+pub async fn service_for_key(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(Uuid, ServiceStatus), AppError> {
     let prefix = key
         .strip_prefix("rsk_")
         .and_then(|rest| rest.split_once('_'))
@@ -367,9 +373,9 @@ pub async fn service_for_key(conn: &mut AsyncPgConnection, key: &str) -> Result<
         .filter(
             api_keys::last_used_at
                 .is_null()
-                .or(api_keys::last_used_at.lt(Utc::now() - chrono::Duration::minutes(1))),
+                .or(api_keys::last_used_at.lt(now - chrono::Duration::minutes(1))),
         )
-        .set(api_keys::last_used_at.eq(Utc::now()))
+        .set(api_keys::last_used_at.eq(now))
         .execute(conn)
         .await?;
     Ok((

@@ -67,6 +67,7 @@ async fn update(
             &change,
             &client_info(&parts),
             &state.changes,
+            state.clock.now(),
         )
         .await?,
     ))
@@ -117,6 +118,14 @@ async fn revoke_key(
 ) -> Result<Json<ApiKeyInfo>, AppError> {
     let (id, key_id) = (parse_id(&id)?, parse_id(&key_id)?);
     Ok(Json(
-        backend::revoke_key(&mut *state.conn().await?, &auth, id, key_id, &client_info(&parts)).await?,
+        backend::revoke_key(
+            &mut *state.conn().await?,
+            &auth,
+            id,
+            key_id,
+            &client_info(&parts),
+            state.clock.now(),
+        )
+        .await?,
     ))
 }

@@ -84,7 +84,14 @@ pub async fn save_preferences(
         };
         let caller = crate::auth::guard::require_user().await?;
         let mut conn = caller.state.conn().await?;
-        super::backend::update_preferences(&mut conn, &caller.auth, preferences, &caller.client).await
+        super::backend::update_preferences(
+            &mut conn,
+            &caller.auth,
+            preferences,
+            &caller.client,
+            caller.state.clock.now(),
+        )
+        .await
     }
     .await;
     let keep = [
@@ -115,7 +122,7 @@ pub async fn change_password(
 #[server(prefix = "/api/fn", endpoint = "load_sessions")]
 pub async fn load_sessions() -> Result<Vec<SessionInfo>, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    Ok(super::backend::sessions(&mut *caller.state.conn().await?, &caller.auth).await?)
+    Ok(super::backend::sessions(&mut *caller.state.conn().await?, &caller.auth, caller.state.clock.now()).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]
@@ -123,7 +130,14 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
     let result = async {
         let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
         let caller = crate::auth::guard::require_user().await?;
-        super::backend::revoke_session(&mut *caller.state.conn().await?, &caller.auth, id, &caller.client).await
+        super::backend::revoke_session(
+            &mut *caller.state.conn().await?,
+            &caller.auth,
+            id,
+            &caller.client,
+            caller.state.clock.now(),
+        )
+        .await
     }
     .await;
     answer(result, "/settings/security", &[], &[])
@@ -135,7 +149,10 @@ pub async fn revoke_other_sessions() -> Result<usize, AppError> {
     let result = async {
         let caller = crate::auth::guard::require_user().await?;
         let mut conn = caller.state.conn().await?;
-        Ok(super::backend::revoke_other_sessions(&mut conn, &caller.auth, &caller.client).await?)
+        Ok(
+            super::backend::revoke_other_sessions(&mut conn, &caller.auth, &caller.client, caller.state.clock.now())
+                .await?,
+        )
     }
     .await;
     answer(result, "/settings/security", &[], &[])
@@ -152,7 +169,7 @@ pub async fn load_activity(page: i64) -> Result<ActivityPage, AppError> {
 pub async fn load_billing() -> Result<BillingOverview, AppError> {
     let caller = crate::auth::guard::require_user().await?;
     let mut conn = caller.state.conn().await?;
-    Ok(crate::billing::backend::overview(&mut conn, caller.auth.user.id, chrono::Utc::now()).await?)
+    Ok(crate::billing::backend::overview(&mut conn, caller.auth.user.id, caller.state.clock.now()).await?)
 }
 
 /// Back to the tab: `?saved=1` and `outcome`, or the error and the fields in `keep`.

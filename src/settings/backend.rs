@@ -56,7 +56,7 @@ pub async fn update_profile(
                 users::company.eq(&new.company),
                 users::bio.eq(&new.bio),
                 users::avatar_url.eq(&new.avatar_url),
-                users::updated_at.eq(Utc::now()),
+                users::updated_at.eq(state.clock.now()),
             ))
             .execute(conn)
             .await?;
@@ -103,6 +103,7 @@ pub async fn update_preferences(
     auth: &Authenticated,
     new: Preferences,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> Result<Preferences, AppError> {
     let new = Preferences {
         timezone: new.timezone.trim().to_owned(),
@@ -126,7 +127,7 @@ pub async fn update_preferences(
         user_preferences::alert_error_rate_pct.eq(new.alert_error_rate_pct),
         user_preferences::alert_p95_latency_ms.eq(new.alert_p95_latency_ms),
         user_preferences::timezone.eq(&new.timezone),
-        user_preferences::updated_at.eq(Utc::now()),
+        user_preferences::updated_at.eq(now),
     );
     conn.transaction(async |conn| {
         diesel::insert_into(user_preferences::table)
@@ -159,18 +160,22 @@ pub async fn change_password(
     }
     confirm_password(state, auth.user.id, current).await?;
     let hash = hash_password(new.to_owned(), state.config.bcrypt_cost).await?;
-    Ok(set_password(&mut *state.conn().await?, auth, hash, client).await?)
+    Ok(set_password(&mut *state.conn().await?, auth, hash, client, state.clock.now()).await?)
 }
 
 /// id, user agent, IP, created, last seen.
 type SessionRow = (Uuid, Option<String>, Option<String>, DateTime<Utc>, DateTime<Utc>);
 
 /// The user's live sessions, most recently used first.
-pub async fn sessions(conn: &mut AsyncPgConnection, auth: &Authenticated) -> QueryResult<Vec<SessionInfo>> {
+pub async fn sessions(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<SessionInfo>> {
     let rows: Vec<SessionRow> = sessions::table
         .filter(sessions::user_id.eq(auth.user.id))
         .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(Utc::now()))
+        .filter(sessions::expires_at.gt(now))
         .order(sessions::last_seen_at.desc())
         .select((
             sessions::id,
@@ -205,6 +210,7 @@ pub async fn revoke_session(
     auth: &Authenticated,
     id: Uuid,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if id == auth.session_id {
         return Err(AppError::BadRequest(
@@ -220,7 +226,7 @@ pub async fn revoke_session(
                     .filter(sessions::user_id.eq(user_id))
                     .filter(sessions::revoked_at.is_null()),
             )
-            .set(sessions::revoked_at.eq(Utc::now()))
+            .set(sessions::revoked_at.eq(now))
             .execute(conn)
             .await?;
             if revoked == 1 {
@@ -243,6 +249,7 @@ pub async fn revoke_other_sessions(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
     client: &ClientInfo,
+    now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let (user_id, keep) = (auth.user.id, auth.session_id);
     conn.transaction(async |conn| {
@@ -252,7 +259,7 @@ pub async fn revoke_other_sessions(
                 .filter(sessions::id.ne(keep))
                 .filter(sessions::revoked_at.is_null()),
         )
-        .set(sessions::revoked_at.eq(Utc::now()))
+        .set(sessions::revoked_at.eq(now))
         .execute(conn)
         .await?;
         log_activity(

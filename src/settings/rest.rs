@@ -95,6 +95,6 @@ async fn put_preferences(
         alert_p95_latency_ms: body.alert_p95_latency_ms.unwrap_or(old.alert_p95_latency_ms),
         timezone: body.timezone.unwrap_or(old.timezone),
     };
-    let saved = backend::update_preferences(&mut conn, &auth, new, &client_info(&parts)).await?;
+    let saved = backend::update_preferences(&mut conn, &auth, new, &client_info(&parts), state.clock.now()).await?;
     Ok(Json(saved))
 }

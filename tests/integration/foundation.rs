@@ -8,7 +8,6 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ragsites_portal::server::db;
 use ragsites_portal::server::embedded_pg::EmbeddedPostgres;
-use ragsites_portal::server::http::router;
 use ragsites_portal::server::seed;
 use ragsites_portal::server::state::AppState;
 
@@ -269,11 +268,7 @@ async fn static_files_are_cached_and_pages_are_private() {
         leptos_options: options,
         ..base.state.clone()
     };
-    let app = TestApp {
-        router: router(state.clone()),
-        state,
-        db_name: base.db_name,
-    };
+    let app = TestApp::from_state(state, base.db_name);
 
     let file = app.get("/pkg/app.0123abcd.css").await;
     assert_eq!(file.status, StatusCode::OK);

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use ragsites_portal::auth::backend::cleanup_sessions;
 use serde_json::json;
@@ -51,7 +51,7 @@ async fn tampered_foreign_unsigned_and_expired_tokens_are_refused() {
     );
 
     let mut expired = claims.clone();
-    expired["exp"] = json!((Utc::now() - Duration::minutes(1)).timestamp());
+    expired["exp"] = json!((app.now() - Duration::minutes(1)).timestamp());
     let secret = app.state.config.jwt_secret.as_bytes();
     let expired = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -155,15 +155,19 @@ async fn cleanup_deletes_only_long_dead_sessions() {
     app.register("Ada", "ada@example.com", PASSWORD).await;
     let mut conn = app.state.pool.get().await.unwrap();
     use diesel_async::RunQueryDsl;
-    for sql in [
-        "INSERT INTO sessions (user_id, created_at, expires_at) SELECT id, now() - interval '60 days', now() - interval '40 days' FROM users",
-        "INSERT INTO sessions (user_id, created_at, expires_at, revoked_at) SELECT id, now() - interval '50 days', now() + interval '1 day', now() - interval '45 days' FROM users",
-        "INSERT INTO sessions (user_id, created_at, expires_at) SELECT id, now() - interval '10 days', now() - interval '2 days' FROM users",
-    ] {
+    let now = app.now();
+    for (created, expires, revoked) in [(-60, -40, None), (-50, 1, Some(-45)), (-10, -2, None)] {
+        let at = |days: i64| format!("'{}'::timestamptz", (now + chrono::Duration::days(days)).to_rfc3339());
+        let revoked = revoked.map_or("NULL".to_owned(), at);
+        let sql = format!(
+            "INSERT INTO sessions (user_id, created_at, expires_at, revoked_at) SELECT id, {}, {}, {revoked} FROM users",
+            at(created),
+            at(expires)
+        );
         diesel::sql_query(sql).execute(&mut conn).await.unwrap();
     }
     assert_eq!(
-        cleanup_sessions(&mut conn, 30).await.unwrap(),
+        cleanup_sessions(&mut conn, now, 30).await.unwrap(),
         2,
         "the two older than 30 days"
     );

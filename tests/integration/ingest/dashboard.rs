@@ -2,7 +2,6 @@
 //! functions, and its page.
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -64,14 +63,24 @@ async fn live_counters_follow_batches_from_another_server_process() {
     // The listener connects in the background: give it a moment before the first batch.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    post_events(&ingesting, &c.key, &json!([event("live-1", Utc::now(), 120, true)])).await;
+    post_events(
+        &ingesting,
+        &c.key,
+        &json!([event("live-1", ingesting.now(), 120, true)]),
+    )
+    .await;
     assert_eq!(
         next_summary(&mut body).await["total_requests"],
         1,
         "the other process saw the batch"
     );
     assert_eq!(dashboard_total().await, 1, "the cached figures were dropped");
-    post_events(&ingesting, &c.key, &json!([event("live-2", Utc::now(), 80, false)])).await;
+    post_events(
+        &ingesting,
+        &c.key,
+        &json!([event("live-2", ingesting.now(), 80, false)]),
+    )
+    .await;
     let latest = next_summary(&mut body).await;
     assert_eq!(latest["total_requests"], 2);
     assert_eq!(latest["success_rate"], 0.5);
@@ -84,7 +93,7 @@ async fn the_dashboard_server_function_is_scoped_to_the_user() {
     let app = TestApp::new().await;
     let a = client(&app, "a@example.com", "A bot").await;
     let b = client(&app, "b@example.com", "B bot").await;
-    post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
+    post_events(&app, &a.key, &json!([event("x", app.now(), 100, true)])).await;
     let call = async |token: &str, body: String| app.server_fn("load_dashboard", body, token).await;
     let defaults = call(&a.token, String::new()).await;
     assert_eq!(
@@ -98,7 +107,7 @@ async fn the_dashboard_server_function_is_scoped_to_the_user() {
     assert_eq!(own.json()["summary"]["total_requests"], 1);
     assert_eq!(own.json()["breakdown"]["services"][0]["name"], "A bot");
     // Figures are cached per view; a batch of this process drops them at once.
-    post_events(&app, &a.key, &json!([event("y", Utc::now(), 100, false)])).await;
+    post_events(&app, &a.key, &json!([event("y", app.now(), 100, false)])).await;
     let after = call(&a.token, "query[range]=24h".into()).await.json();
     assert_eq!(after["summary"]["total_requests"], 2);
     assert_eq!(after["breakdown"]["services"][0]["errors"], 1);
@@ -135,7 +144,7 @@ async fn the_live_figures_are_rendered_for_their_owner_only() {
     post_events(
         &app,
         &a.key,
-        &json!([event("x", Utc::now(), 100, true), event("y", Utc::now(), 300, false)]),
+        &json!([event("x", app.now(), 100, true), event("y", app.now(), 300, false)]),
     )
     .await;
     let call = async |token: &str, body: String| app.server_fn("figures_html", body, token).await;
@@ -169,7 +178,7 @@ async fn the_dashboard_page_renders_whole_every_time() {
     // cached and arrive at once): render it many times.
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    post_events(&app, &c.key, &json!([event("e", Utc::now(), 100, true)])).await;
+    post_events(&app, &c.key, &json!([event("e", app.now(), 100, true)])).await;
     let cookie = format!("ragsites_session={}", c.token);
     for _ in 0..300 {
         let page = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await;

@@ -1,7 +1,7 @@
 //! The CSV export: its totals equal the summary's, and it stays with its owner.
 
 use axum::http::StatusCode;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -12,7 +12,7 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     let app = TestApp::new().await;
     let a = client(&app, "a@example.com", "=HYPERLINK(\"x\"), bot").await;
     let b = client(&app, "b@example.com", "B bot").await;
-    let now = Utc::now();
+    let now = app.now();
     let events: Vec<Value> = (0..40)
         .map(|i| {
             event(

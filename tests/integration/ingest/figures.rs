@@ -13,7 +13,7 @@ use crate::support::services::{client, event, post_events, summary};
 async fn rollups_equal_the_raw_events_over_random_batches() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    let now = Utc::now();
+    let now = app.now();
     for seed in 0..4u64 {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let batch: Vec<Value> = (0..rng.random_range(1..300))
@@ -121,7 +121,7 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
 async fn summary_compares_with_the_previous_period_and_percentiles_are_close() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    let to = Utc::now() - Duration::hours(1);
+    let to = app.now() - Duration::hours(1);
     let to = Utc.timestamp_opt(to.timestamp() - to.timestamp() % 3600, 0).unwrap();
     let from = to - Duration::hours(10);
     let mut latencies = Vec::new();

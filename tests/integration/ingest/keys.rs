@@ -1,7 +1,6 @@
 //! Ingestion and keys: batches, their validation and idempotence, and which key writes where.
 
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use crate::support::services::{client, create_service, event, post_events, summary};
@@ -11,7 +10,7 @@ use crate::support::{PASSWORD, TestApp};
 async fn resent_batches_never_count_twice() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    let now = Utc::now();
+    let now = app.now();
     let batch = json!([
         event("e1", now, 100, true),
         event("e2", now, 200, false),
@@ -36,7 +35,7 @@ async fn resent_batches_never_count_twice() {
 async fn one_bad_event_does_not_reject_the_good_ones() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    let now = Utc::now();
+    let now = app.now();
     let mut bad = event("e2", now, 1, true);
     bad["latency_ms"] = json!(-5);
     let response = post_events(
@@ -57,7 +56,7 @@ async fn keys_write_only_to_their_service_and_clients_see_only_their_own() {
     let app = TestApp::new().await;
     let a = client(&app, "a@example.com", "A bot").await;
     let b = client(&app, "b@example.com", "B bot").await;
-    post_events(&app, &a.key, &json!([event("x", Utc::now(), 100, true)])).await;
+    post_events(&app, &a.key, &json!([event("x", app.now(), 100, true)])).await;
     assert_eq!(summary(&app, &a.token, "range=24h").await.json()["total_requests"], 1);
     assert_eq!(
         summary(&app, &b.token, "range=24h").await.json()["total_requests"],
@@ -113,7 +112,7 @@ async fn revoked_keys_and_paused_services_are_refused() {
         )
         .await;
     assert_eq!(paused.json()["status"], "paused");
-    let refused = post_events(&app, &c.key, &json!([event("p", Utc::now(), 1, true)])).await;
+    let refused = post_events(&app, &c.key, &json!([event("p", app.now(), 1, true)])).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.json()["error"]["message"].as_str().unwrap().contains("paused"));
     app.json(
@@ -139,7 +138,7 @@ async fn revoked_keys_and_paused_services_are_refused() {
         .body(axum::body::Body::empty())
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::OK);
-    let revoked = post_events(&app, &c.key, &json!([event("r", Utc::now(), 1, true)])).await;
+    let revoked = post_events(&app, &c.key, &json!([event("r", app.now(), 1, true)])).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         revoked.json()["error"]["code"],
@@ -164,7 +163,7 @@ async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
         let stored = post_events(
             &app,
             &c.key,
-            &json!([event("1", Utc::now(), 5, true), event("2", Utc::now(), 5, true)]),
+            &json!([event("1", app.now(), 5, true), event("2", app.now(), 5, true)]),
         )
         .await;
         assert_eq!(stored.json()["accepted"], 2, "{}", stored.body);
@@ -189,7 +188,7 @@ async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
     diesel::sql_query("BEGIN").execute(&mut admin).await.unwrap();
     let deleted = format!("DELETE FROM services WHERE id = '{}'", kept.service);
     diesel::sql_query(deleted).execute(&mut admin).await.unwrap();
-    let late = json!([event("3", Utc::now(), 5, true)]);
+    let late = json!([event("3", app.now(), 5, true)]);
     let refused = post_events(&app, &kept.key, &late);
     let commit = async {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -232,9 +231,7 @@ async fn unreadable_batches_are_refused_without_writing() {
         StatusCode::BAD_REQUEST,
         "deep JSON"
     );
-    let many: Vec<Value> = (0..1001)
-        .map(|i| event(&format!("m{i}"), Utc::now(), 1, true))
-        .collect();
+    let many: Vec<Value> = (0..1001).map(|i| event(&format!("m{i}"), app.now(), 1, true)).collect();
     let too_many = send("application/json", json!({ "events": many }).to_string().into_bytes()).await;
     assert_eq!(too_many.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(

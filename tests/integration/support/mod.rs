@@ -8,7 +8,11 @@ pub mod services;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use chrono::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use axum::extract::ConnectInfo;
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use ragsites_portal::server::config::{Config, JwtSecret};
@@ -23,6 +27,16 @@ pub use bench::{FAST_SETTINGS, admin_url, database_url, shared_temp_dir, unique_
 /// The password of the accounts the tests register.
 pub const PASSWORD: &str = "Str0ng!pass";
 
+/// Where every test application's clock stands until the test moves it: mid-hour, mid-month,
+/// a Monday, two weeks after the end of US daylight saving time. No test depends on the day it
+/// runs: every timestamp is built from `TestApp::now`.
+pub fn start_of_test() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 16, 10, 30, 0).unwrap()
+}
+
+/// The client address of requests unless a test sets another (`TestApp::set_peer`).
+pub const DEFAULT_PEER: &str = "192.0.2.10";
+
 pub fn test_config(database_url: String) -> Config {
     Config {
         database_url: Some(database_url),
@@ -35,6 +49,7 @@ pub fn test_config(database_url: String) -> Config {
         cookie_secure: false,
         event_retention_days: 90,
         admin_password: None,
+        fixed_clock: Some(start_of_test()),
     }
 }
 
@@ -50,6 +65,7 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub db_name: String,
+    peer: Mutex<IpAddr>,
 }
 
 impl TestApp {
@@ -64,15 +80,40 @@ impl TestApp {
 
     pub fn with_pool(pool: DbPool, db_name: String) -> Self {
         let config = test_config(database_url(&db_name));
-        let state = AppState::new(leptos_options(), pool, config);
+        Self::from_state(AppState::new(leptos_options(), pool, config), db_name)
+    }
+
+    pub fn from_state(state: AppState, db_name: String) -> Self {
         Self {
             router: router(state.clone()),
             state,
             db_name,
+            peer: Mutex::new(DEFAULT_PEER.parse().expect("an address")),
         }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+    /// The application's clock (fixed at `start_of_test` until `advance`).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.clock.now()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// The client address the following requests come from, as the server sees the peer.
+    pub fn set_peer(&self, ip: &str) {
+        *self.peer.lock().expect("peer") = ip.parse().expect("an IP address");
+    }
+
+    /// Sends a request as from the current peer (unless it carries its own `ConnectInfo`).
+    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            let ip = *self.peer.lock().expect("peer");
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::new(ip, 50_000)));
+        }
         let response = self.router.clone().oneshot(request).await.expect("the router answers");
         let status = response.status();
         let headers = response.headers().clone();
