@@ -177,3 +177,36 @@ async fn cleanup_deletes_only_long_dead_sessions() {
         "the live one and the recent one stay"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_when_its_lifetime_has_passed() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let verify = async || {
+        app.get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))])
+            .await
+            .status
+    };
+    let lifetime = app.state.config.jwt_expires_in;
+    app.advance(lifetime - Duration::seconds(1));
+    assert_eq!(verify().await, StatusCode::OK, "valid until the last second");
+    app.advance(Duration::seconds(1));
+    assert_eq!(verify().await, StatusCode::UNAUTHORIZED, "expired at its end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_the_activity_log_record_the_client_address() {
+    let app = TestApp::new().await;
+    app.set_peer("203.0.113.7");
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM sessions WHERE ip = '203.0.113.7'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.register' AND ip = '203.0.113.7'")
+            .await,
+        1
+    );
+}
