@@ -68,6 +68,9 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::new(cli.config, state_dir())?;
+    if let Some(at) = config.fixed_clock {
+        tracing::warn!(%at, "FIXED_CLOCK is set: the clock stands still at this instant (tests only)");
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve(config).await,
         Command::Migrate => {
