@@ -1,5 +1,6 @@
 //! The axum router: pages, server functions, static files and the middleware around them.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use diesel_async::RunQueryDsl;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
 use tower_http::LatencyUnit;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -26,8 +27,14 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Forms and JSON bodies of the portal are small; larger uploads get their own limit.
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// The pages' routes, listed once per process. Listing them renders the app while resource
+/// loading is suppressed by a process-wide flag (leptos's `SuppressResourceLoad`): a page whose
+/// data started loading meanwhile would wait for it forever. A server builds one router before
+/// it serves; the integration tests build one per test while other tests render pages.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let context_state = state.clone();
     let app_state = state.clone();
     let site = Router::new()

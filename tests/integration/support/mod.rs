@@ -106,21 +106,30 @@ impl TestApp {
         *self.peer.lock().expect("peer") = ip.parse().expect("an IP address");
     }
 
-    /// Sends a request as from the current peer (unless it carries its own `ConnectInfo`).
+    /// Sends a request as from the current peer (unless it carries its own `ConnectInfo`). A
+    /// response not whole (headers and body) within 30 s fails the test, naming the request: a
+    /// page whose rendering never ends must not hang the suite.
     pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
         if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
             let ip = *self.peer.lock().expect("peer");
             request
                 .extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(ip, 50_000)));
         }
-        let response = self.router.clone().oneshot(request).await.expect("the router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("a body").to_bytes();
+        let name = format!("{} {}", request.method(), request.uri());
+        let router = self.router.clone();
+        let answer = async move {
+            let response = router.oneshot(request).await.expect("the router answers");
+            let (parts, body) = response.into_parts();
+            (parts, body.collect().await.expect("a body").to_bytes())
+        };
+        let (parts, body) = tokio::time::timeout(SEND_TIMEOUT, answer)
+            .await
+            .unwrap_or_else(|_| panic!("{name}: no whole response within {SEND_TIMEOUT:?}"));
         TestResponse {
-            status,
-            headers,
+            status: parts.status,
+            headers: parts.headers,
             body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
