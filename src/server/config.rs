@@ -359,7 +359,7 @@ pub(crate) mod tests {
             let secret = jwt_secret(Some(long.clone()), release, dir.path()).unwrap();
             assert_eq!(secret.as_bytes(), long.as_bytes());
             let short = jwt_secret(Some("s".repeat(MIN_SECRET_BYTES - 1)), release, dir.path());
-            let message = short.err().expect("a short secret is refused").to_string();
+            let message = short.expect_err("a short secret is refused").to_string();
             assert!(message.contains("JWT_SECRET") && message.contains("32"), "{message}");
         }
         for missing in [None, Some(String::new()), Some(" \t ".to_owned())] {
