@@ -162,17 +162,7 @@ impl Config {
     /// database and, in development, the generated JWT secret. A blank string counts as unset.
     pub fn new(args: ConfigArgs, state_dir: &Path) -> Result<Self, ConfigError> {
         let set = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
-        let jwt_secret = match set(args.jwt_secret) {
-            Some(secret) if secret.len() >= MIN_SECRET_BYTES => JwtSecret::new(secret),
-            Some(_) | None if !cfg!(debug_assertions) => return Err(ConfigError::MissingSecret),
-            Some(_) => {
-                return Err(ConfigError::Invalid {
-                    name: "JWT_SECRET",
-                    reason: format!("it must be at least {MIN_SECRET_BYTES} bytes long"),
-                });
-            }
-            None => dev_secret(state_dir)?,
-        };
+        let jwt_secret = jwt_secret(args.jwt_secret, !cfg!(debug_assertions), state_dir)?;
         Ok(Self {
             database_url: set(args.database_url),
             embedded_pg_dir: args
@@ -188,6 +178,20 @@ impl Config {
             admin_password: set(args.admin_password),
             fixed_clock: args.fixed_clock,
         })
+    }
+}
+
+/// The signing key as given (blank counts as unset): a release build refuses to start without
+/// one of `MIN_SECRET_BYTES`; a debug build refuses a short one and generates a missing one.
+fn jwt_secret(given: Option<String>, release: bool, state_dir: &Path) -> Result<JwtSecret, ConfigError> {
+    match given.filter(|v| !v.trim().is_empty()) {
+        Some(secret) if secret.len() >= MIN_SECRET_BYTES => Ok(JwtSecret::new(secret)),
+        Some(_) | None if release => Err(ConfigError::MissingSecret),
+        Some(_) => Err(ConfigError::Invalid {
+            name: "JWT_SECRET",
+            reason: format!("it must be at least {MIN_SECRET_BYTES} bytes long"),
+        }),
+        None => dev_secret(state_dir),
     }
 }
 
@@ -345,6 +349,41 @@ pub(crate) mod tests {
         };
         let error = Config::new(short, Path::new("state")).unwrap_err().to_string();
         assert!(error.contains("JWT_SECRET"), "{error}");
+    }
+
+    #[test]
+    fn jwt_secret_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "s".repeat(MIN_SECRET_BYTES);
+        for release in [true, false] {
+            let secret = jwt_secret(Some(long.clone()), release, dir.path()).unwrap();
+            assert_eq!(secret.as_bytes(), long.as_bytes());
+            let short = jwt_secret(Some("s".repeat(MIN_SECRET_BYTES - 1)), release, dir.path());
+            let message = short.expect_err("a short secret is refused").to_string();
+            assert!(message.contains("JWT_SECRET") && message.contains("32"), "{message}");
+        }
+        for missing in [None, Some(String::new()), Some(" \t ".to_owned())] {
+            let refused = jwt_secret(missing.clone(), true, dir.path());
+            assert!(
+                matches!(refused, Err(ConfigError::MissingSecret)),
+                "a release build refuses {missing:?}"
+            );
+            assert!(!dir.path().join("dev-jwt-secret").exists(), "and generates nothing");
+        }
+        let generated = jwt_secret(Some(" ".into()), false, dir.path()).unwrap();
+        assert_eq!(
+            generated.as_bytes().len(),
+            48,
+            "a blank secret in a debug build is generated"
+        );
+        let kept = jwt_secret(None, false, dir.path()).unwrap();
+        assert_eq!(kept.as_bytes(), generated.as_bytes(), "and kept for the next start");
+        assert!(
+            ConfigError::MissingSecret
+                .to_string()
+                .starts_with("JWT_SECRET must be set"),
+            "the message names the variable"
+        );
     }
 
     #[test]

@@ -37,6 +37,22 @@ async fn protected_pages_redirect_before_rendering_and_auth_pages_send_users_on(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_and_admin_pages_send_anonymous_visitors_to_sign_in() {
+    let app = TestApp::new().await;
+    let service = "/services/00000000-0000-0000-0000-000000000001";
+    for (path, next) in [
+        ("/services", "%2Fservices"),
+        (service, "%2Fservices%2F00000000-0000-0000-0000-000000000001"),
+        ("/admin", "%2Fadmin"),
+    ] {
+        let page = app.get_with(path, &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.header("location"), format!("/auth/signin?next={next}"));
+        assert_eq!(page.body, "", "{path}: nothing of the page is sent");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_sign_in_works_without_javascript() {
     let app = TestApp::new().await;
     app.register("Ada", "ada@example.com", PASSWORD).await;

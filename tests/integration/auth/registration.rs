@@ -182,3 +182,53 @@ async fn repeated_failures_are_limited_per_account_with_retry_after() {
     );
     assert_eq!(limited.json()["error"]["code"], "rate_limited");
 }
+
+/// The attributes of the session cookie in `Set-Cookie`, sorted, without its value.
+fn cookie_attributes(response: &crate::support::TestResponse) -> Vec<String> {
+    let cookie = response.header("set-cookie");
+    assert!(cookie.starts_with("ragsites_session="), "{cookie}");
+    let mut attributes: Vec<String> = cookie.split("; ").skip(1).map(str::to_owned).collect();
+    attributes.sort();
+    attributes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cookie_is_secure_exactly_when_configured() {
+    for secure in [true, false] {
+        let app = TestApp::with_config(|config| config.cookie_secure = secure).await;
+        let lifetime = app.state.config.jwt_expires_in.num_seconds();
+        let mut expected = vec![
+            "HttpOnly".to_owned(),
+            format!("Max-Age={lifetime}"),
+            "Path=/".to_owned(),
+            "SameSite=Lax".to_owned(),
+        ];
+        if secure {
+            expected.push("Secure".to_owned());
+        }
+        expected.sort();
+        let body = json!({ "name": "Ada", "email": "ada@example.com", "password": PASSWORD });
+        let registered = app.json("POST", "/api/auth/register", &body, &[]).await;
+        assert_eq!(
+            cookie_attributes(&registered),
+            expected,
+            "registration, secure={secure}"
+        );
+        let login = json!({ "email": "ada@example.com", "password": PASSWORD });
+        let signed_in = app.json("POST", "/api/auth/login", &login, &[]).await;
+        assert_eq!(cookie_attributes(&signed_in), expected, "sign-in, secure={secure}");
+
+        let token = signed_in.session_cookie().expect("a session cookie");
+        let cookie = format!("ragsites_session={token}");
+        let signed_out = app
+            .json("POST", "/api/auth/logout", &json!({}), &[("cookie", &cookie)])
+            .await;
+        let cleared = cookie_attributes(&signed_out);
+        assert!(cleared.contains(&"Max-Age=0".to_owned()), "{cleared:?}");
+        assert_eq!(
+            cleared.contains(&"Secure".to_owned()),
+            secure,
+            "the removal matches the cookie it removes: {cleared:?}"
+        );
+    }
+}

@@ -70,12 +70,19 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    /// A test application whose configuration `change` adjusts first.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
         let db_name = unique_db_name("t");
         db::create_database(admin_url(), &db_name, Some(TEMPLATE))
             .await
             .expect("test database");
         let pool = db::connect(&database_url(&db_name), 4).await.expect("test pool");
-        Self::with_pool(pool, db_name)
+        let mut config = test_config(database_url(&db_name));
+        change(&mut config);
+        Self::from_state(AppState::new(leptos_options(), pool, config), db_name)
     }
 
     pub fn with_pool(pool: DbPool, db_name: String) -> Self {
@@ -225,6 +232,18 @@ impl TestApp {
             .await
             .expect(sql)
             .n
+    }
+
+    /// The one text value `sql` selects as `t` (e.g. a whole row as JSON, to compare it later).
+    pub async fn text(&self, sql: &str) -> String {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            t: String,
+        }
+        let mut conn = self.state.pool.get().await.expect("connection");
+        diesel::sql_query(sql).get_result::<Text>(&mut conn).await.expect(sql).t
     }
 }
 
