@@ -1,7 +1,7 @@
 import type { FullConfig } from "@playwright/test";
 
-// Waits up to two minutes for the portal to answer /healthz (the first start initialises
-// its embedded PostgreSQL).
+// Only with BASE_URL (a portal started by hand): waits up to two minutes for it to answer
+// /healthz. Without BASE_URL the suite starts its own portal (playwright.config.ts).
 export default async function globalSetup(config: FullConfig) {
   const baseURL = config.projects[0].use.baseURL as string;
   const deadline = Date.now() + 120_000;

@@ -1,8 +1,23 @@
 import { defineConfig, devices } from "@playwright/test";
 
-// The server is started by `cargo leptos end-to-end` (see the Makefile's `test` target);
-// global-setup waits until it answers. Set BASE_URL to test another running portal.
-const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+// `make test` (scripts/test.sh) builds the release portal, seeds a fresh database and runs this
+// suite, which starts the portal itself: a fresh server per run, never one left over from an
+// earlier run (its sign-in limits and data would leak into this one). Playwright refuses to
+// start when something already listens on the port.
+//
+// Development: set BASE_URL to test a portal that is already running (`cargo leptos watch`,
+// `make run`); that portal must run with the same FIXED_CLOCK as this suite
+// (e.g. `FIXED_CLOCK=2026-11-16T10:30:00Z` for both) and have the seeded demo account.
+const external = process.env.BASE_URL;
+const baseURL = external ?? "http://127.0.0.1:3000";
+
+// Every timestamp the specs send is built from the server's fixed clock (see tests/helpers.ts).
+if (!process.env.FIXED_CLOCK) {
+  throw new Error("Set FIXED_CLOCK (RFC 3339), the instant the portal's clock stands at: scripts/test.sh does.");
+}
+
+// scripts/test.sh sets CI=true, as CI does: `test.only` fails the run and one worker runs.
+const ci = !!process.env.CI;
 
 // Debian's Chromium: Playwright cannot download its own browser on these machines.
 const launchOptions = {
@@ -19,17 +34,41 @@ const launchOptions = {
 
 export default defineConfig({
   testDir: "./tests",
-  globalSetup: "./global-setup.ts",
+  globalSetup: external ? "./global-setup.ts" : undefined,
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  // In CI one worker: two browsers, the debug server and PostgreSQL on two cores made sign-ins
-  // and hydration queue past the timeouts.
-  workers: process.env.CI ? 1 : 2,
+  // One worker in CI: two browsers, the server and PostgreSQL on two cores made sign-ins and
+  // hydration queue past the timeouts.
+  workers: ci ? 1 : 2,
   retries: 0,
-  forbidOnly: !!process.env.CI,
+  forbidOnly: ci,
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   outputDir: "test-results",
+  webServer: external
+    ? undefined
+    : {
+        // The release build of scripts/test.sh, run from the project root with the variables
+        // `cargo leptos serve` would set from Cargo.toml's [package.metadata.leptos].
+        command: `${process.env.PORTAL_BIN ?? "target/release/ragsites-portal"} serve`,
+        cwd: "..",
+        url: `${baseURL}/healthz`,
+        reuseExistingServer: false,
+        // The first start initialises the embedded PostgreSQL.
+        timeout: 120_000,
+        // SIGTERM lets the portal stop its embedded PostgreSQL (a daemon in its own session,
+        // which killing the process group would leave running).
+        gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
+        stdout: "ignore",
+        stderr: "pipe",
+        env: {
+          LEPTOS_OUTPUT_NAME: "ragsites-portal",
+          LEPTOS_SITE_ROOT: "target/site",
+          LEPTOS_SITE_PKG_DIR: "pkg",
+          LEPTOS_SITE_ADDR: new URL(baseURL).host,
+          LEPTOS_HASH_FILES: "true",
+        },
+      },
   use: {
     baseURL,
     trace: "retain-on-failure",

@@ -32,10 +32,20 @@ test("demo sign-in, sign out, and back to the protected page after signing in", 
   await expect(page).toHaveURL(/\/dashboard$/);
 });
 
-test("a wrong password says so without telling whether the email exists", async ({ page }) => {
+test("a wrong password and an unknown email get the same answer", async ({ page, browser }) => {
+  // An account of its own: failed sign-ins count against it.
+  const email = uniqueEmail("wrong");
+  const owner = await browser.newPage();
+  await register(owner, "Wrong Password", email);
+  await expect(owner).toHaveURL(/\/dashboard$/);
+  await owner.close();
+
   await page.goto("/auth/signin");
   await hydrated(page);
-  await signIn(page, DEMO.email, "Wr0ng!password");
+  await signIn(page, email, "Wr0ng!password");
+  await expect(page.getByRole("alert")).toHaveText("Invalid email or password.");
+  await expect(page).toHaveURL(/\/auth\/signin/);
+  await signIn(page, uniqueEmail("nobody"), "Wr0ng!password");
   await expect(page.getByRole("alert")).toHaveText("Invalid email or password.");
   await expect(page).toHaveURL(/\/auth\/signin/);
 });

@@ -1,12 +1,53 @@
 import { readFile } from "node:fs/promises";
-import { expect, test } from "@playwright/test";
-import { apiToken, count, DEMO, hydrated, metric, register, serviceWithKey, signIn, uniqueEmail } from "./helpers";
+import { expect, type Page, type Route, test } from "@playwright/test";
+import {
+  apiToken,
+  count,
+  DEMO,
+  dayAgo,
+  type Event,
+  freshClient,
+  hoursAgo,
+  hydrated,
+  metric,
+  register,
+  sendEvents,
+  serverNow,
+  serviceWithKey,
+  signIn,
+  uniqueEmail,
+} from "./helpers";
+
+/** The live indicator's state. */
+const liveStatus = (page: Page) => page.locator("[data-live]");
+
+/** Four events of the last two days: 3 successes, 1 timeout; known latencies, tokens and cost. */
+const fourEvents: Event[] = [
+  { id: "a", timestamp: hoursAgo(2), latency_ms: 100, model: "gpt-4o", tokens_in: 10, tokens_out: 5, cost_usd: 0.25 },
+  { id: "b", timestamp: hoursAgo(3), latency_ms: 200, model: "gpt-4o", tokens_in: 20, tokens_out: 5, cost_usd: 0.25 },
+  { id: "c", timestamp: hoursAgo(26), latency_ms: 300, model: "gpt-4o", tokens_in: 30, tokens_out: 5, cost_usd: 0.25 },
+  {
+    id: "d",
+    timestamp: hoursAgo(50),
+    latency_ms: 600,
+    error_kind: "timeout",
+    model: "gpt-4o",
+    tokens_in: 40,
+    tokens_out: 5,
+    cost_usd: 0.25,
+  },
+];
+
+/** `n` successes at the given hours before the server's now. */
+const successes = (tag: string, hours: number[]): Event[] =>
+  hours.map((h, i) => ({ id: `${tag}-${i}`, timestamp: hoursAgo(h), latency_ms: 100 }));
 
 test("the cards show what the analytics API computes for the same range", async ({ page }) => {
   await signIn(page, DEMO.email, DEMO.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto("/dashboard?range=30d");
   const summary = await (await page.request.get("/api/v1/analytics/summary?range=30d")).json();
+  // The seed's thirty days of demo traffic.
   expect(summary.total_requests).toBeGreaterThan(10_000);
   await expect(metric(page, "Total requests")).toHaveText(count(summary.total_requests));
   await expect(metric(page, "Active services")).toHaveText(count(summary.active_services));
@@ -19,24 +60,52 @@ test("the cards show what the analytics API computes for the same range", async 
   await page.screenshot({ path: "test-results/dashboard.png", fullPage: true });
 });
 
-test("range and service filters live in the URL, follow back and forward, and survive a reload", async ({ page }) => {
-  // Each step reloads the figures from a debug build shared with the other worker.
+test("the cards show exactly the figures of the events sent", async ({ page, request }) => {
+  const { token } = await freshClient(page, request, "Card Reader");
+  const { key } = await serviceWithKey(request, token, "Cards bot");
+  await sendEvents(request, key, fourEvents);
+
+  await page.goto("/dashboard");
+  await expect(metric(page, "Total requests")).toHaveText("4");
+  await expect(page.locator('[data-metric="Total requests"] .metric__detail')).toHaveText("1 errors");
+  await expect(metric(page, "Active services")).toHaveText("1");
+  await expect(metric(page, "Success rate")).toHaveText("75.0%");
+  // (100 + 200 + 300 + 600) / 4
+  await expect(metric(page, "Avg response time")).toHaveText("300 ms");
+  await expect(metric(page, "Tokens")).toHaveText("120");
+  await expect(page.locator('[data-metric="Tokens"] .metric__detail')).toHaveText("100 in · 20 out");
+  await expect(metric(page, "Cost")).toHaveText("$1.00");
+  // Nothing in the previous seven days to compare with.
+  await expect(page.locator('[data-metric="Total requests"] .metric__change')).toHaveText("n/a vs previous 7 days");
+  await expect(page.getByRole("region", { name: "Errors by kind" }).locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByRole("region", { name: "Errors by kind" }).locator("tbody tr")).toContainText("timeout");
+});
+
+test("range and service filters live in the URL, follow back and forward, and survive a reload", async ({
+  page,
+  request,
+}) => {
+  // Each step loads a page; several steps on two cores.
   test.setTimeout(90_000);
-  await signIn(page, DEMO.email, DEMO.password);
-  await expect(page).toHaveURL(/\/dashboard$/);
+  const { token } = await freshClient(page, request, "Filter User");
+  const alpha = await serviceWithKey(request, token, "Alpha bot");
+  const beta = await serviceWithKey(request, token, "Beta bot");
+  // Last 7 days: 3 + 4 = 7; last 30 days: 5 + 5 = 10; Alpha's 30 days: 5.
+  await sendEvents(request, alpha.key, successes("alpha", [1, 5, 30, 240, 250]));
+  await sendEvents(request, beta.key, successes("beta", [2, 6, 50, 100, 360]));
+
+  await page.goto("/dashboard");
   await hydrated(page);
-  const week = await metric(page, "Total requests").textContent();
+  await expect(metric(page, "Total requests")).toHaveText("7");
 
   await page.getByLabel("Date range").selectOption("30d");
   await expect(page).toHaveURL(/range=30d/);
-  await expect(metric(page, "Total requests")).not.toHaveText(week!);
-  const month = await metric(page, "Total requests").textContent();
+  await expect(metric(page, "Total requests")).toHaveText("10");
 
-  await page.getByLabel("Service", { exact: true }).selectOption({ label: "Support Chatbot" });
-  await expect(page).toHaveURL(/range=30d.*service=[0-9a-f-]{36}/);
-  await expect(metric(page, "Total requests")).not.toHaveText(month!);
+  await page.getByLabel("Service", { exact: true }).selectOption({ label: "Alpha bot" });
+  await expect(page).toHaveURL(new RegExp(`range=30d.*service=${alpha.id}`));
+  await expect(metric(page, "Total requests")).toHaveText("5");
   await expect(metric(page, "Active services")).toHaveText("1");
-  const oneService = await metric(page, "Total requests").textContent();
 
   // The figures follow the history; while they load, the old ones are marked busy.
   const settled = async (figure: string) => {
@@ -45,33 +114,36 @@ test("range and service filters live in the URL, follow back and forward, and su
   };
   await page.goBack();
   await expect(page).not.toHaveURL(/service=[0-9a-f]/);
-  await settled(month!);
+  await settled("10");
   await page.goBack();
   await expect(page).toHaveURL(/\/dashboard$/);
-  await settled(week!);
+  await settled("7");
   await page.goForward();
   await expect(page).toHaveURL(/range=30d/);
-  await settled(month!);
+  await settled("10");
   await page.goForward();
   await expect(page).toHaveURL(/service=[0-9a-f]/);
-  await settled(oneService!);
+  await settled("5");
 
   await page.reload();
-  await expect(metric(page, "Total requests")).toHaveText(oneService!);
-  await expect(page.getByLabel("Service", { exact: true })).toHaveValue(/[0-9a-f-]{36}/);
+  await expect(metric(page, "Total requests")).toHaveText("5");
+  await expect(page.getByLabel("Service", { exact: true })).toHaveValue(alpha.id);
   await expect(page.getByLabel("Date range")).toHaveValue("30d");
 });
 
-test("a custom range by calendar days", async ({ page }) => {
-  await signIn(page, DEMO.email, DEMO.password);
-  await expect(page).toHaveURL(/\/dashboard$/);
+test("a custom range by calendar days", async ({ page, request }) => {
+  const { token } = await freshClient(page, request, "Custom Ranger");
+  const { key } = await serviceWithKey(request, token, "Range bot");
+  // Two events inside the eight days from ten to three days ago, two outside.
+  await sendEvents(request, key, successes("day", [24 * 1, 24 * 5, 24 * 8, 24 * 12]));
+  await page.goto("/dashboard");
   await hydrated(page);
   await page.getByLabel("Date range").selectOption("custom");
-  const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
-  await page.getByLabel("From").fill(day(10));
-  await page.getByLabel("To").fill(day(3));
+  await page.getByLabel("From").fill(dayAgo(10));
+  await page.getByLabel("To").fill(dayAgo(3));
   await page.getByRole("button", { name: "Apply" }).click();
-  await expect(page).toHaveURL(new RegExp(`range=custom&from=${day(10)}&to=${day(3)}`));
+  await expect(page).toHaveURL(new RegExp(`range=custom&from=${dayAgo(10)}&to=${dayAgo(3)}`));
+  await expect(metric(page, "Total requests")).toHaveText("2");
   await expect(page.locator('[data-metric="Total requests"] .metric__change')).toContainText("vs previous period");
   const table = page.locator('[data-chart="requests"] .chart__table tbody tr');
   await expect(table).toHaveCount(8);
@@ -88,47 +160,134 @@ test("an event sent to the ingestion API shows on the open dashboard without a r
   await page.reload();
   await hydrated(page);
   await expect(metric(page, "Total requests")).toHaveText("0");
-  await expect(page.getByRole("status").filter({ hasText: "Live" })).toHaveText("Live");
+  await expect(liveStatus(page)).toHaveText("Live");
   // A series hidden through the legend stays hidden when the figures are replaced.
   const errorsShown = page.locator('[data-chart="requests"]').getByRole("checkbox", { name: "Errors" });
   await page.locator('[data-chart="requests"] label', { hasText: "Errors" }).click();
   await expect(errorsShown).not.toBeChecked();
-  const events = [0, 1, 2].map((i) => ({
-    id: `live-${i}`,
-    timestamp: new Date().toISOString(),
-    latency_ms: 200 + i * 100,
-    status: i === 2 ? "error" : "success",
-    error_kind: i === 2 ? "timeout" : undefined,
-  }));
-  const sent = await request.post("/api/v1/events", {
-    headers: { Authorization: `Bearer ${key}` },
-    data: { events },
-  });
-  expect(sent.status()).toBe(202);
+  await sendEvents(
+    request,
+    key,
+    [0, 1, 2].map((i) => ({
+      id: `live-${i}`,
+      timestamp: serverNow().toISOString(),
+      latency_ms: 200 + i * 100,
+      error_kind: i === 2 ? "timeout" : undefined,
+    })),
+  );
   await expect(metric(page, "Total requests")).toHaveText("3");
   await expect(metric(page, "Success rate")).toHaveText("66.7%");
+  await expect(metric(page, "Avg response time")).toHaveText("300 ms");
   await expect(page.getByRole("region", { name: "Errors by kind" })).toContainText("timeout");
   await expect(errorsShown).not.toBeChecked();
   await expect(page.locator('[data-chart="requests"] .chart__view--s0')).toBeVisible();
 });
 
-test("the CSV export holds the figures on the screen", async ({ page }) => {
-  await signIn(page, DEMO.email, DEMO.password);
-  await expect(page).toHaveURL(/\/dashboard$/);
+// How the live stream fails, and what the indicator must show until it is back.
+const failures: [string, (route: Route, attempt: number) => Promise<void>][] = [
+  // Refused: the browser gives up on the stream and the island tries again itself.
+  ["is refused with an error answer", (route) => route.fulfill({ status: 503, body: "unavailable" })],
+  // Dropped after it opened: the browser reconnects, and the reconnections fail for a while.
+  [
+    "drops after it opened",
+    (route, attempt) =>
+      attempt === 1
+        ? route.fulfill({ status: 200, contentType: "text/event-stream", body: "event: summary\ndata: {}\n\n" })
+        : route.abort("connectionreset"),
+  ],
+];
+for (const [how, fail] of failures) {
+  test(`the live indicator says "Reconnecting…" while the stream ${how}, and recovers`, async ({ page, request }) => {
+    const { token } = await freshClient(page, request, "Flaky Viewer");
+    const { key } = await serviceWithKey(request, token, "Flaky bot");
+    let attempts = 0;
+    await page.route("**/api/v1/live?*", (route) => fail(route, ++attempts));
+    await page.reload();
+    await hydrated(page);
+    await expect(liveStatus(page)).toHaveText("Reconnecting…");
+    await expect(liveStatus(page)).toHaveClass(/live--waiting/);
+
+    await page.unroute("**/api/v1/live?*");
+    // The next attempt comes a few seconds later (the island's or the browser's retry).
+    await expect(liveStatus(page)).toHaveText("Live", { timeout: 15_000 });
+    await sendEvents(request, key, successes("after", [0]));
+    await expect(metric(page, "Total requests")).toHaveText("1");
+  });
+}
+
+test("a live update's answer overtaken by a later one is dropped", async ({ page, request }) => {
+  const { token } = await freshClient(page, request, "Race Viewer");
+  const { key } = await serviceWithKey(request, token, "Race bot");
+  await page.reload();
+  await hydrated(page);
+  await expect(liveStatus(page)).toHaveText("Live");
+  await expect(metric(page, "Total requests")).toHaveText("0");
+  // Every total the card shows from now on, in order.
+  await page.evaluate(() => {
+    const shown: string[] = [];
+    Object.assign(window, { totalsShown: shown });
+    const figures = document.getElementById("figures")!;
+    new MutationObserver(() => {
+      const total = figures.querySelector('[data-metric="Total requests"] .metric__value')?.textContent;
+      if (total && total !== shown.at(-1)) shown.push(total);
+    }).observe(figures, { childList: true, subtree: true, characterData: true });
+  });
+
+  // The first update's answer is taken from the server at once but held back until a later
+  // update's answer is shown.
+  let held: Awaited<ReturnType<Route["fetch"]>> | undefined;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  await page.route("**/api/fn/figures_html*", async (route) => {
+    if (!first) return route.continue();
+    first = false;
+    held = await route.fetch();
+    await released;
+    await route.fulfill({ response: held });
+  });
+  await sendEvents(request, key, successes("first", [0, 0]));
+  await expect.poll(() => held !== undefined, { message: "the first update's answer was fetched" }).toBe(true);
+  await sendEvents(request, key, successes("second", [0, 0, 0]));
+  await expect(metric(page, "Total requests")).toHaveText("5");
+
+  release();
+  // A third update (the server lets a burst settle for 250 ms first) comes after the held
+  // answer reached the page.
+  await sendEvents(request, key, successes("third", [0]));
+  await expect(metric(page, "Total requests")).toHaveText("6");
+  expect(await page.evaluate(() => (window as unknown as { totalsShown: string[] }).totalsShown)).toEqual(["5", "6"]);
+});
+
+test("the CSV export holds the figures on the screen, to the event", async ({ page, request }) => {
+  const { token } = await freshClient(page, request, "Exporter");
+  const { key } = await serviceWithKey(request, token, "Export bot");
+  await sendEvents(request, key, fourEvents);
   await page.goto("/dashboard?range=7d");
   await hydrated(page);
-  const shown = await metric(page, "Total requests").textContent();
+  await expect(metric(page, "Total requests")).toHaveText("4");
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export CSV" }).click();
   const file = await (await download).path();
-  const rows = (await readFile(file, "utf8")).trim().split("\n");
-  expect(rows[0]).toMatch(/^section,start,end,service,requests,errors/);
-  const requests = (row: string) => Number(row.split(",")[4]);
-  const total = rows.find((r) => r.startsWith("total,"))!;
-  expect(count(requests(total))).toBe(shown);
-  const days = rows.filter((r) => r.startsWith("day,"));
+  const rows = (await readFile(file, "utf8"))
+    .trim()
+    .split("\n")
+    .map((row) => row.split(","));
+  expect(rows[0].join(",")).toBe(
+    "section,start,end,service,requests,errors,success_rate,avg_latency_ms,p50_latency_ms,p95_latency_ms,tokens,cost_usd",
+  );
+  const total = rows.find((r) => r[0] === "total")!;
+  expect(total.slice(4, 8)).toEqual(["4", "1", "0.7500", "300.0000"]);
+  expect(total.slice(10)).toEqual(["120", "1.000000"]);
+  // Each day row counts exactly the events sent within it.
+  const days = rows.filter((r) => r[0] === "day");
   expect(days.length).toBeGreaterThanOrEqual(7);
-  expect(days.reduce((sum, r) => sum + requests(r), 0)).toBe(requests(total));
+  const at = (text: string) => new Date(text).getTime();
+  for (const [, start, end, , requests] of days) {
+    const within = fourEvents.filter((e) => at(e.timestamp) >= at(start) && at(e.timestamp) < at(end)).length;
+    expect(Number(requests), `events from ${start} to ${end}`).toBe(within);
+  }
+  expect(days.reduce((sum, r) => sum + Number(r[4]), 0)).toBe(4);
 });
 
 test("another client's service is a 404", async ({ page, request }) => {
@@ -167,11 +326,7 @@ test("a service page creates a key shown once, with a working curl example, and 
   await expect(secret).toHaveText(/^rsk_/);
   const key = (await secret.textContent())!;
   await expect(page.locator("pre.code")).toContainText(`Authorization: Bearer ${key}`);
-  const sent = await request.post("/api/v1/events", {
-    headers: { Authorization: `Bearer ${key}` },
-    data: { events: [{ id: "one", timestamp: new Date().toISOString(), latency_ms: 300, status: "success" }] },
-  });
-  expect(sent.status()).toBe(202);
+  await sendEvents(request, key, successes("one", [0]));
   await page.screenshot({ path: "test-results/service-key.png", fullPage: true });
 
   await page.reload();
@@ -181,7 +336,7 @@ test("a service page creates a key shown once, with a working curl example, and 
   await expect(page.getByText("revoked", { exact: true })).toBeVisible();
   const refused = await request.post("/api/v1/events", {
     headers: { Authorization: `Bearer ${key}` },
-    data: { events: [{ id: "two", timestamp: new Date().toISOString(), latency_ms: 300, status: "success" }] },
+    data: { events: successes("two", [0]).map((e) => ({ ...e, status: "success" })) },
   });
   expect(refused.status()).toBe(401);
 

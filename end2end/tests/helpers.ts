@@ -1,11 +1,67 @@
+import { randomUUID } from "node:crypto";
 import { type APIRequestContext, expect, type Page } from "@playwright/test";
 
 export const DEMO = { email: "demo@ragsites.com", password: "Demo@123456" };
 export const PASSWORD = "Str0ng!pass";
 
-/** An email no other test (or earlier run) uses. */
+/** An email no other test uses. */
 export function uniqueEmail(tag: string): string {
-  return `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  return `${tag}-${randomUUID()}@example.com`;
+}
+
+/**
+ * The instant the portal's clock stands at: scripts/test.sh gives the seed and the server
+ * FIXED_CLOCK. Every event time and calendar boundary of a spec derives from it, never from
+ * the machine's clock, so no figure depends on the hour or the day of the run.
+ */
+export function serverNow(): Date {
+  const fixed = process.env.FIXED_CLOCK;
+  if (!fixed) throw new Error("FIXED_CLOCK is not set: the specs cannot know the portal's clock.");
+  const at = new Date(fixed);
+  if (Number.isNaN(at.getTime())) throw new Error(`FIXED_CLOCK is not a date: ${fixed}`);
+  return at;
+}
+
+/** The server's now moved back by `hours`, as RFC 3339. */
+export function hoursAgo(hours: number): string {
+  return new Date(serverNow().getTime() - hours * 3_600_000).toISOString();
+}
+
+/** A calendar day (UTC) `days` before the server's today: 2026-11-06. */
+export function dayAgo(days: number): string {
+  return new Date(serverNow().getTime() - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** An ingestion event: a success unless `error_kind` is given. */
+export type Event = {
+  id: string;
+  timestamp: string;
+  latency_ms: number;
+  status?: "success" | "error";
+  error_kind?: string;
+  model?: string;
+  tokens_in?: number;
+  tokens_out?: number;
+  cost_usd?: number;
+};
+
+/** Sends a batch with a service key; every event must be accepted. */
+export async function sendEvents(request: APIRequestContext, key: string, events: Event[]) {
+  const batch = events.map((e) => ({ status: e.error_kind ? "error" : "success", ...e }));
+  const response = await request.post("/api/v1/events", {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { events: batch },
+  });
+  expect(response.status()).toBe(202);
+  expect(await response.json()).toMatchObject({ accepted: events.length, duplicates: 0, rejected: [] });
+}
+
+/** Registers a fresh client in `page` (landing on the dashboard); returns its REST token. */
+export async function freshClient(page: Page, request: APIRequestContext, name: string) {
+  const email = uniqueEmail(name.toLowerCase().replace(/\W+/g, "-"));
+  await register(page, name, email);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return { email, token: await apiToken(request, email, PASSWORD) };
 }
 
 export async function signIn(page: Page, email: string, password: string) {

@@ -1,5 +1,26 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, hydrated, PASSWORD, register, signIn, uniqueEmail } from "./helpers";
+import {
+  apiToken,
+  count,
+  DEMO,
+  type Event,
+  hoursAgo,
+  hydrated,
+  PASSWORD,
+  register,
+  serverNow,
+  sendEvents,
+  serviceWithKey,
+  signIn,
+  uniqueEmail,
+} from "./helpers";
+
+/** The seeded admin's password: scripts/test.sh sets it for the throwaway database. */
+function adminPassword(): string {
+  const password = process.env.ADMIN_PASSWORD;
+  if (!password) throw new Error("ADMIN_PASSWORD is not set: scripts/test.sh sets it for the seeded admin.");
+  return password;
+}
 
 test("profile and preferences: an edit survives a reload, a bad value is refused on its field", async ({ page }) => {
   // Several pages and bcrypt sign-ins on a debug build shared with the other worker.
@@ -100,22 +121,114 @@ test("revoking a session from the list signs that device out", async ({ browser 
   await expect(phone).toHaveURL(/\/auth\/signin/);
 });
 
-test("billing shows the plan and this period's usage, equal to the analytics total", async ({ page }) => {
+/** The calendar month (UTC) of the server's clock, moved by `by` months. */
+function month(by = 0) {
+  const now = serverNow();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + by, 1));
+}
+
+test("the demo's usage this period is the analytics total of the month", async ({ page }) => {
   await signIn(page, DEMO.email, DEMO.password);
   await expect(page).toHaveURL(/\/dashboard/);
   await page.goto("/settings/billing");
   await expect(page.locator("[data-plan]")).toHaveText("Growth");
-  const now = new Date();
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
-  const summary = await (
-    await page.request.get(`/api/v1/analytics/summary?range=custom&from=${start}&to=${end}`)
-  ).json();
+  const range = `range=custom&from=${month().toISOString()}&to=${month(1).toISOString()}`;
+  const summary = await (await page.request.get(`/api/v1/analytics/summary?${range}`)).json();
+  // The seed's traffic from the first of the month to the clock's last full hour.
   expect(summary.total_requests).toBeGreaterThan(0);
   await expect(page.locator("[data-usage]")).toHaveAttribute("data-usage", String(summary.total_requests));
-  await expect(page.getByRole("progressbar", { name: "Requests used of the quota" })).toBeVisible();
-  await expect(page.getByRole("table", { name: "Monthly statements" })).toBeVisible();
+  await expect(page.locator(".usage__figure")).toHaveText(`${count(summary.total_requests)} of 1,000,000 requests`);
   await page.screenshot({ path: "test-results/settings-billing.png", fullPage: true });
+});
+
+test("billing shows the plan, the quota meter and the statements of the events sent", async ({ browser, request }) => {
+  // An admin creates the client on the Starter plan (100,000 requests, $49 a month).
+  test.setTimeout(90_000);
+  const email = uniqueEmail("billed");
+  const admin = await browser.newPage();
+  await signIn(admin, "admin@ragsites.com", adminPassword());
+  await expect(admin).toHaveURL(/\/dashboard/);
+  await admin.goto("/admin");
+  await hydrated(admin);
+  const form = admin.locator("form").filter({ has: admin.getByRole("button", { name: "Create client" }) });
+  await form.getByLabel("Name").fill("Billed Client");
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Password").fill(PASSWORD);
+  const starter = await form.locator("option", { hasText: "Starter" }).textContent();
+  await form.getByLabel("Plan").selectOption({ label: starter! });
+  await form.getByRole("button", { name: "Create client" }).click();
+  await expect(admin.locator(`tr[data-client="${email}"]`)).toBeVisible();
+  await admin.close();
+
+  const token = await apiToken(request, email, PASSWORD);
+  const { key } = await serviceWithKey(request, token, "Billed bot");
+  // This month: 2,400 requests of one token in, one out and $0.001 each, in its last 300 hours.
+  const used = 2_400;
+  const thisMonth: Event[] = Array.from({ length: used }, (_, i) => ({
+    id: `now-${i}`,
+    timestamp: hoursAgo(1 + (i % 300)),
+    latency_ms: 100,
+    tokens_in: 1,
+    tokens_out: 1,
+    cost_usd: 0.001,
+  }));
+  for (let i = 0; i < used; i += 800) await sendEvents(request, key, thisMonth.slice(i, i + 800));
+  // The month before: 3 requests of 150 tokens and $0.50; the one before that: 2 of 1,500 and $2.25.
+  const midMonth = (by: number) => new Date(month(by).getTime() + 14.5 * 86_400_000).toISOString();
+  const earlier: Event[] = [
+    ...[0, 1, 2].map((i) => ({
+      id: `last-${i}`,
+      timestamp: midMonth(-1),
+      latency_ms: 100,
+      tokens_in: 100,
+      tokens_out: 50,
+      cost_usd: 0.5,
+    })),
+    ...[0, 1].map((i) => ({
+      id: `before-${i}`,
+      timestamp: midMonth(-2),
+      latency_ms: 100,
+      tokens_in: 1_000,
+      tokens_out: 500,
+      cost_usd: 2.25,
+    })),
+  ];
+  await sendEvents(request, key, earlier);
+
+  const page = await browser.newPage();
+  await signIn(page, email, PASSWORD);
+  await expect(page).toHaveURL(/\/dashboard/);
+  await page.goto("/settings/billing");
+  await expect(page.locator("[data-plan]")).toHaveText("Starter");
+  await expect(page.locator(".plan__price")).toHaveText("$49.00 a month");
+  await expect(page.getByText("100,000 requests a month included")).toBeVisible();
+
+  const utc = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat("en-US", { ...options, timeZone: "UTC" });
+  const lastDay = new Date(month(1).getTime() - 86_400_000);
+  const short = utc({ month: "short" });
+  await expect(page.locator(".usage__period")).toHaveText(
+    `${short.format(month())} 1 – ${short.format(lastDay)} ${lastDay.getUTCDate()}, ${lastDay.getUTCFullYear()}`,
+  );
+  await expect(page.locator(".usage__figure")).toHaveText("2,400 of 100,000 requests");
+  const meter = page.getByRole("progressbar", { name: "Requests used of the quota" });
+  const percent = (used / 100_000) * 100;
+  await expect(meter).toHaveAttribute("aria-valuenow", percent.toFixed(0));
+  await expect(meter.locator(".meter__fill")).toHaveAttribute("style", new RegExp(`^width: ${percent.toFixed(1)}%;?$`));
+  await expect(meter).not.toHaveClass(/meter--over/);
+  // The pace so far (2,400 since the first of the month) carried to the month's end.
+  const elapsed = serverNow().getTime() - month().getTime();
+  const projected = Math.round((used * (month(1).getTime() - month().getTime())) / elapsed);
+  await expect(page.getByText("Projected by the end of the period:")).toHaveText(
+    `Projected by the end of the period: ${count(projected)}`,
+  );
+  await expect(page.getByText("AI provider cost so far:")).toHaveText("AI provider cost so far: $2.40 · 4,800 tokens");
+
+  const long = utc({ month: "long", year: "numeric" });
+  const rows = page.getByRole("table", { name: "Monthly statements" }).locator("tbody tr");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0).locator("th, td")).toHaveText([long.format(month(-1)), "3", "450", "$1.50"]);
+  await expect(rows.nth(1).locator("th, td")).toHaveText([long.format(month(-2)), "2", "3,000", "$4.50"]);
+  await page.screenshot({ path: "test-results/settings-billing-statements.png", fullPage: true });
 });
 
 test("the admin view refuses clients and lets an admin create a client", async ({ page, browser }) => {
@@ -127,10 +240,8 @@ test("the admin view refuses clients and lets an admin create a client", async (
   expect(refused?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "This page is for administrators" })).toBeVisible();
 
-  const password = process.env.ADMIN_PASSWORD;
-  expect(password, "make test sets ADMIN_PASSWORD for the seeded admin").toBeTruthy();
   const admin = await browser.newPage();
-  await signIn(admin, "admin@ragsites.com", password!);
+  await signIn(admin, "admin@ragsites.com", adminPassword());
   await expect(admin).toHaveURL(/\/dashboard/);
   await admin.goto("/admin");
   await hydrated(admin);
