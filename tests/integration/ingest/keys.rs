@@ -2,10 +2,32 @@
 
 use axum::http::StatusCode;
 use chrono::Duration;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
 use crate::support::services::{client, create_key, create_service, event, post_events, summary};
 use crate::support::{PASSWORD, TestApp};
+
+/// The server process id of a database connection.
+async fn backend_pid(conn: &mut AsyncPgConnection) -> i32 {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("pg_backend_pid()"))
+        .get_result(conn)
+        .await
+        .unwrap()
+}
+
+/// Waits until `count` connections wait for a lock held by the connection `holder`.
+async fn waiting_for(app: &TestApp, holder: i32, count: i64) {
+    let waiting = format!("SELECT count(*) AS n FROM pg_stat_activity WHERE {holder} = ANY(pg_blocking_pids(pid))");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.count(&waiting).await < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{count} connections never waited for {holder}'s lock"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resent_batches_never_count_twice() {
@@ -43,7 +65,23 @@ async fn identical_batches_sent_concurrently_count_once() {
         .map(|i| event(&format!("e{i}"), now - Duration::minutes(i), 100, i % 4 != 0))
         .collect();
     let batch = json!(batch);
-    let (first, second) = tokio::join!(post_events(&app, &c.key, &batch), post_events(&app, &c.key, &batch));
+    // Both requests are held at their first write until both are there, then go together: each
+    // has read everything it reads before writing while the other's events were not stored.
+    let mut gate = app.state.pool.get().await.unwrap();
+    diesel::sql_query("BEGIN").execute(&mut gate).await.unwrap();
+    diesel::sql_query("LOCK TABLE events IN SHARE MODE")
+        .execute(&mut gate)
+        .await
+        .unwrap();
+    let holder = backend_pid(&mut gate).await;
+    let open = async {
+        waiting_for(&app, holder, 2).await;
+        diesel::sql_query("COMMIT").execute(&mut gate).await.unwrap();
+    };
+    let ((first, second), ()) = tokio::join!(
+        async { tokio::join!(post_events(&app, &c.key, &batch), post_events(&app, &c.key, &batch)) },
+        open
+    );
     let (first, second) = (first.json(), second.json());
     let accepted = first["accepted"].as_i64().unwrap() + second["accepted"].as_i64().unwrap();
     let duplicates = first["duplicates"].as_i64().unwrap() + second["duplicates"].as_i64().unwrap();
@@ -333,7 +371,6 @@ async fn revoked_keys_and_paused_services_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
-    use diesel_async::RunQueryDsl;
     let app = TestApp::new().await;
     let gone = client(&app, "gone@example.com", "Bot").await;
     let kept = client(&app, "kept@example.com", "Bot").await;
@@ -366,24 +403,12 @@ async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
     diesel::sql_query("BEGIN").execute(&mut admin).await.unwrap();
     let deleted = format!("DELETE FROM services WHERE id = '{}'", kept.service);
     diesel::sql_query(deleted).execute(&mut admin).await.unwrap();
-    let deleting: i32 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("pg_backend_pid()"))
-        .get_result(&mut admin)
-        .await
-        .unwrap();
+    let deleting = backend_pid(&mut admin).await;
     let late = json!([event("3", app.now(), 5, true)]);
     let refused = post_events(&app, &kept.key, &late);
     let commit = async {
         // Commit only once the batch waits for the deleting transaction.
-        let waiting =
-            format!("SELECT count(*) AS n FROM pg_stat_activity WHERE {deleting} = ANY(pg_blocking_pids(pid))");
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while app.count(&waiting).await == 0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the batch never waited for the deletion"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        waiting_for(&app, deleting, 1).await;
         diesel::sql_query("COMMIT").execute(&mut admin).await.unwrap();
     };
     let (refused, ()) = tokio::join!(refused, commit);
