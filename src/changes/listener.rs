@@ -36,6 +36,7 @@ impl Changes {
             .await?;
         // Changes committed while no one was listening went unheard.
         self.figures.clear();
+        self.listening.send_modify(|count| *count += 1);
         let mut notifications = std::pin::pin!(conn.notifications_stream());
         while let Some(notification) = notifications.next().await {
             if let Ok(service_id) = notification?.payload.parse() {

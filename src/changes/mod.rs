@@ -36,6 +36,7 @@ pub struct Changes {
     services: broadcast::Sender<Uuid>,
     shutdown: watch::Receiver<bool>,
     shutdown_tx: watch::Sender<bool>,
+    listening: watch::Sender<u64>,
 }
 
 impl Default for Changes {
@@ -46,6 +47,7 @@ impl Default for Changes {
             services: broadcast::channel(1024).0,
             shutdown,
             shutdown_tx,
+            listening: watch::channel(0).0,
         }
     }
 }
@@ -65,6 +67,12 @@ impl Changes {
     /// The ids of changed services, as the listener hears them.
     pub fn subscribe(&self) -> broadcast::Receiver<Uuid> {
         self.services.subscribe()
+    }
+
+    /// How many times the listener has begun to listen: the count goes up once `LISTEN` is in
+    /// place and the cache cleared, and again after every reconnect. Zero until the first time.
+    pub fn listening(&self) -> watch::Receiver<u64> {
+        self.listening.subscribe()
     }
 
     /// Resolves when the server begins to shut down.

@@ -249,9 +249,15 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
     Ok(())
 }
 
-/// Deletes raw events older than `cutoff`; the rollups keep their figures.
-pub async fn drop_raw_before(conn: &mut AsyncPgConnection, cutoff: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(events::table.filter(events::occurred_at.lt(cutoff)))
+/// The oldest time still kept at `now`: older events are refused at ingestion and dropped.
+pub fn oldest_kept(now: DateTime<Utc>, retention_days: u32) -> DateTime<Utc> {
+    now - TimeDelta::days(i64::from(retention_days))
+}
+
+/// Deletes the raw events older than the retention window at `now`; the rollups keep their
+/// figures. Returns how many went.
+pub async fn drop_expired(conn: &mut AsyncPgConnection, now: DateTime<Utc>, retention_days: u32) -> QueryResult<usize> {
+    diesel::delete(events::table.filter(events::occurred_at.lt(oldest_kept(now, retention_days))))
         .execute(conn)
         .await
 }

@@ -6,7 +6,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
-use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -85,7 +84,7 @@ async fn ingest(
     }
 
     let now = state.clock.now();
-    let oldest = now - Duration::days(i64::from(state.config.event_retention_days));
+    let oldest = backend::oldest_kept(now, state.config.event_retention_days);
     let mut valid = Vec::with_capacity(batch.events.len());
     let mut rejected = Vec::new();
     for (index, value) in batch.events.iter().enumerate() {

@@ -125,14 +125,19 @@ mod tests {
 
     use super::*;
 
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-16T10:30:00Z")
+            .expect("a date")
+            .to_utc()
+    }
+
     fn check(value: Value) -> Result<ValidEvent, String> {
-        let now = Utc::now();
-        event(&value, now, now - Duration::days(90))
+        event(&value, now(), now() - Duration::days(90))
     }
 
     #[test]
     fn every_field_is_checked_by_name() {
-        let good = json!({ "id": "e1", "timestamp": Utc::now().to_rfc3339(), "latency_ms": 120, "status": "success",
+        let good = json!({ "id": "e1", "timestamp": now().to_rfc3339(), "latency_ms": 120, "status": "success",
             "model": "gpt-x", "tokens_in": 10, "tokens_out": 20, "cost_usd": 0.0012, "end_user": "u1" });
         let event = check(good.clone()).unwrap();
         assert_eq!(event.cost_micros, 1200);
@@ -151,12 +156,12 @@ mod tests {
         bad("timestamp", json!(1_700_000_000), "invalid type");
         bad(
             "timestamp",
-            json!((Utc::now() + Duration::minutes(10)).to_rfc3339()),
+            json!((now() + Duration::minutes(5) + Duration::seconds(1)).to_rfc3339()),
             "future",
         );
         bad(
             "timestamp",
-            json!((Utc::now() - Duration::days(91)).to_rfc3339()),
+            json!((now() - Duration::days(90) - Duration::seconds(1)).to_rfc3339()),
             "retention",
         );
         bad("latency_ms", json!(-1), "expected u32");
@@ -189,6 +194,16 @@ mod tests {
             json!("u".repeat(129)),
             "end_user must be a string of 1 to 128 characters",
         );
+
+        for edge in [now() + Duration::minutes(5), now() - Duration::days(90)] {
+            let mut e = good.clone();
+            e["timestamp"] = json!(edge.to_rfc3339());
+            assert_eq!(
+                check(e).map(|e| e.occurred_at),
+                Ok(edge),
+                "the limits themselves are kept"
+            );
+        }
 
         let mut error = good.clone();
         error["status"] = json!("error");

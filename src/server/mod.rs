@@ -126,10 +126,9 @@ fn spawn_retention(state: AppState) {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            let cutoff = state.clock.now() - chrono::Duration::days(i64::from(state.config.event_retention_days));
             let dropped = async {
                 let mut conn = state.conn().await.map_err(|e| e.to_string())?;
-                crate::ingest::backend::drop_raw_before(&mut conn, cutoff)
+                crate::ingest::backend::drop_expired(&mut conn, state.clock.now(), state.config.event_retention_days)
                     .await
                     .map_err(|e| e.to_string())
             };

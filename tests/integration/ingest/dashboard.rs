@@ -36,6 +36,25 @@ async fn next_summary(body: &mut axum::body::Body) -> Value {
     }
 }
 
+/// Waits until the app's listener has begun to listen `times` times (reconnects included).
+async fn listening(app: &TestApp, times: u64) {
+    let mut listening = app.state.changes.listening();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        listening.wait_for(|&count| count >= times),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the listener began to listen {times} times within 10 s"))
+    .expect("the listener's signal is open");
+}
+
+/// A process's own view of the dashboard, as the page loads it.
+async fn dashboard(app: &TestApp, token: &str) -> Value {
+    let data = app.server_fn("load_dashboard", "query[range]=24h".into(), token).await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
+    data.json()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_counters_follow_batches_from_another_server_process() {
     use tower::ServiceExt;
@@ -56,17 +75,12 @@ async fn live_counters_follow_batches_from_another_server_process() {
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     // The watching process caches the dashboard's figures; the other process's batches must
     // drop them.
-    let dashboard_total = async || {
-        let data = watching
-            .server_fn("load_dashboard", "query[range]=24h".into(), &c.token)
-            .await;
-        data.json()["summary"]["total_requests"].clone()
-    };
+    let dashboard_total = async || dashboard(&watching, &c.token).await["summary"]["total_requests"].clone();
     assert_eq!(dashboard_total().await, 0);
     let mut body = response.into_body();
     assert_eq!(next_summary(&mut body).await["total_requests"], 0);
-    // The listener connects in the background: give it a moment before the first batch.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The listener connects in the background: a batch committed before it listens goes unheard.
+    listening(&watching, 1).await;
 
     post_events(
         &ingesting,
@@ -91,6 +105,78 @@ async fn live_counters_follow_batches_from_another_server_process() {
     assert_eq!(latest["success_rate"], 0.5);
     assert_eq!(dashboard_total().await, 2);
     watching.state.changes.shut_down();
+}
+
+/// Pausing a service changes its figures (its status is part of them): the cached ones go at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pausing_a_service_drops_its_cached_figures() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    post_events(&app, &c.key, &json!([event("e", app.now(), 100, true)])).await;
+    let before = dashboard(&app, &c.token).await;
+    assert_eq!(before["breakdown"]["services"][0]["status"], "active");
+    assert_eq!(before["summary"]["total_requests"], 1);
+    let paused = app
+        .json(
+            "PATCH",
+            &format!("/api/v1/services/{}", c.service),
+            &json!({ "status": "paused" }),
+            &[("authorization", &format!("Bearer {}", c.token))],
+        )
+        .await;
+    assert_eq!(paused.status, StatusCode::OK, "{}", paused.body);
+    let refused = post_events(&app, &c.key, &json!([event("late", app.now(), 100, true)])).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let after = dashboard(&app, &c.token).await;
+    assert_eq!(after["breakdown"]["services"][0]["status"], "paused");
+    assert_eq!(
+        after["summary"]["total_requests"], 1,
+        "the refused batch counts nothing"
+    );
+}
+
+/// A listener that lost its connection may have missed changes: when it listens again, every
+/// cached figure goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_reconnect_drops_every_cached_figure() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    post_events(&app, &c.key, &json!([event("e", app.now(), 100, true)])).await;
+    // Listening only from now on, no notification of the above can arrive and drop the cache.
+    app.state
+        .changes
+        .spawn_listener(crate::support::database_url(&app.db_name));
+    listening(&app, 1).await;
+    assert_eq!(
+        dashboard(&app, &c.token).await["breakdown"]["services"][0]["name"],
+        "Bot"
+    );
+
+    // A change that announces nothing: the cached figures still show the old name.
+    let mut conn = app.state.pool.get().await.unwrap();
+    diesel::sql_query("UPDATE services SET name = 'Renamed unheard'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let cached = dashboard(&app, &c.token).await;
+    assert_eq!(
+        cached["breakdown"]["services"][0]["name"], "Bot",
+        "served from the cache"
+    );
+
+    let listener = format!(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND query = 'LISTEN {}'",
+        ragsites_portal::changes::CHANNEL
+    );
+    assert_eq!(app.count(&listener).await, 1, "one listening connection, ended");
+    listening(&app, 2).await;
+    let fresh = dashboard(&app, &c.token).await;
+    assert_eq!(fresh["breakdown"]["services"][0]["name"], "Renamed unheard");
+    assert_eq!(fresh["summary"]["total_requests"], 1);
+    app.state.changes.shut_down();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The CSV export: its totals equal the summary's, and it stays with its owner.
 
 use axum::http::StatusCode;
-use chrono::Duration;
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -13,25 +13,25 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     let a = client(&app, "a@example.com", "=HYPERLINK(\"x\"), bot").await;
     let b = client(&app, "b@example.com", "B bot").await;
     let now = app.now();
-    let events: Vec<Value> = (0..40)
-        .map(|i| {
-            event(
-                &format!("e{i}"),
-                now - Duration::minutes(i * 30),
-                100 + i as u32,
-                i % 5 != 0,
-            )
-        })
+    // Two events every half hour back from now, one in five an error.
+    let sent: Vec<(DateTime<Utc>, bool)> = (0..40).map(|i| (now - Duration::minutes(i * 30), i % 5 != 0)).collect();
+    let events: Vec<Value> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, &(at, ok))| event(&format!("e{i}"), at, 100 + i as u32, ok))
         .collect();
     assert_eq!(post_events(&app, &a.key, &json!(events)).await.json()["accepted"], 40);
     let auth = [("authorization", format!("Bearer {}", a.token))];
     let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let csv = app.get_with("/api/v1/analytics/export.csv?range=24h", &auth).await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.header("content-type").starts_with("text/csv"));
-    assert!(
-        csv.header("content-disposition")
-            .starts_with("attachment; filename=\"ragsites-24h-")
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    // The window is the 24 whole hours up to the end of the current one.
+    let hour = |at: DateTime<Utc>| at.duration_trunc(Duration::hours(1)).unwrap();
+    let to = hour(now) + Duration::hours(1);
+    assert_eq!(
+        csv.header("content-disposition"),
+        format!("attachment; filename=\"ragsites-24h-{}.csv\"", to.format("%Y%m%d"))
     );
     let summary = summary(&app, &a.token, "range=24h").await.json();
     let rows: Vec<&str> = csv.body.lines().collect();
@@ -39,25 +39,57 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     // Read from the right: only the service name (left of them) may hold a comma.
     let (requests, errors) = (7, 6);
     let column = |row: &str, from_right: usize| row.rsplit(',').nth(from_right).unwrap().to_owned();
+    let errors_sent = sent.iter().filter(|(_, ok)| !ok).count();
+    assert_eq!(errors_sent, 8);
     let total = rows.iter().find(|r| r.starts_with("total,")).unwrap();
-    assert_eq!(column(total, requests), summary["total_requests"].to_string());
-    assert_eq!(column(total, errors), summary["errors"].to_string());
-    let hours: i64 = rows
+    assert_eq!(column(total, requests), "40");
+    assert_eq!(column(total, errors), errors_sent.to_string());
+    assert_eq!(summary["total_requests"], 40);
+    assert_eq!(summary["errors"], errors_sent);
+    // Each hour's row: its start, its end, and the events sent in it.
+    let time = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let expected: Vec<String> = (0..24)
+        .map(|h| {
+            let start = to - Duration::hours(24 - h);
+            let in_hour: Vec<bool> = sent
+                .iter()
+                .filter(|(at, _)| hour(*at) == start)
+                .map(|(_, ok)| *ok)
+                .collect();
+            let failed = in_hour.iter().filter(|ok| !**ok).count();
+            format!(
+                "{},{},{},{}",
+                time(start),
+                time(start + Duration::hours(1)),
+                in_hour.len(),
+                failed
+            )
+        })
+        .collect();
+    let hours: Vec<String> = rows
         .iter()
         .filter(|r| r.starts_with("hour,"))
-        .map(|r| column(r, requests).parse::<i64>().unwrap())
-        .sum();
-    assert_eq!(
-        hours,
-        summary["total_requests"].as_i64().unwrap(),
-        "the hours add up to the total"
-    );
-    assert_eq!(rows.iter().filter(|r| r.starts_with("hour,")).count(), 24);
+        .map(|r| {
+            let fields: Vec<&str> = r.split(',').collect();
+            format!(
+                "{},{},{},{}",
+                fields[1],
+                fields[2],
+                column(r, requests),
+                column(r, errors)
+            )
+        })
+        .collect();
+    assert_eq!(hours, expected, "every hour of the window, with its own events");
     let service_row = rows.iter().find(|r| r.starts_with("service,")).unwrap();
     assert!(
         service_row.contains(",\"'=HYPERLINK(\"\"x\"\"), bot\","),
         "quoted, and not a formula: {service_row}"
     );
+    // Latencies 100 to 139 ms; each event has 10 tokens in and 5 out, and costs $0.001.
+    let average = (0..40).map(|i| 100.0 + f64::from(i)).sum::<f64>() / 40.0;
+    let figures = format!(",40,{errors_sent},0.8000,{average:.4},,,600,0.040000");
+    assert!(service_row.ends_with(&figures), "{service_row}");
 
     let theirs = app
         .get_with(

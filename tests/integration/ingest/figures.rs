@@ -2,7 +2,9 @@
 //! local days.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
@@ -14,6 +16,8 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
     let now = app.now();
+    // What must be stored: the first time each id was sent (later sends are duplicates).
+    let mut stored: HashMap<String, DateTime<Utc>> = HashMap::new();
     for seed in 0..4u64 {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let batch: Vec<Value> = (0..rng.random_range(1..300))
@@ -21,10 +25,16 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
                 // Ids repeat across batches on purpose: resends must not count twice.
                 let id = format!("id-{}", rng.random_range(0..600));
                 let at = now - Duration::minutes(rng.random_range(0..(60 * 72)));
+                stored.entry(id.clone()).or_insert(at);
                 let mut e = event(&id, at, rng.random_range(0..5000), rng.random_bool(0.9));
-                e["model"] = json!(["a", "b", "c"][rng.random_range(0..3)]);
+                // Some events name no model; failed ones have one of two kinds, or none.
+                e["model"] = json!([Some("a"), Some("b"), Some("c"), None][rng.random_range(0..4)]);
                 e["tokens_in"] = json!(rng.random_range(0..2000));
+                e["tokens_out"] = json!(rng.random_range(0..2000));
                 e["cost_usd"] = json!(rng.random_range(0..10_000) as f64 / 1_000_000.0);
+                if e["status"] == "error" {
+                    e["error_kind"] = json!([Some("timeout"), Some("rate_limit"), None][rng.random_range(0..3)]);
+                }
                 e
             })
             .collect();
@@ -33,15 +43,22 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
             StatusCode::ACCEPTED
         );
     }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events").await,
+        stored.len() as i64,
+        "each id once"
+    );
     let mismatches = app
         .count(
             "SELECT count(*) AS n FROM ( \
-               SELECT date_trunc('hour', occurred_at) AS bucket, count(*) AS requests, count(*) FILTER (WHERE NOT success) AS errors, \
-                      sum(latency_ms) AS latency, sum(tokens_in) AS tin, sum(cost_micros) AS cost FROM events GROUP BY 1 \
-             ) raw FULL JOIN metrics m USING (bucket) \
+               SELECT service_id, date_trunc('hour', occurred_at) AS bucket, count(*) AS requests, \
+                      count(*) FILTER (WHERE NOT success) AS errors, sum(latency_ms) AS latency, \
+                      sum(tokens_in) AS tin, sum(tokens_out) AS tout, sum(cost_micros) AS cost \
+               FROM events GROUP BY 1, 2 \
+             ) raw FULL JOIN metrics m USING (service_id, bucket) \
              WHERE raw.requests IS DISTINCT FROM m.requests OR raw.errors IS DISTINCT FROM m.errors \
                 OR raw.latency IS DISTINCT FROM m.latency_ms_sum OR raw.tin IS DISTINCT FROM m.tokens_in \
-                OR raw.cost IS DISTINCT FROM m.cost_micros \
+                OR raw.tout IS DISTINCT FROM m.tokens_out OR raw.cost IS DISTINCT FROM m.cost_micros \
                 OR raw.requests IS DISTINCT FROM (SELECT sum(x) FROM unnest(m.latency_hist) x)",
         )
         .await;
@@ -51,11 +68,34 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
     );
     let by_model = app
         .count(
-            "SELECT count(*) AS n FROM (SELECT date_trunc('hour', occurred_at) AS bucket, model, count(*) AS requests FROM events GROUP BY 1, 2) raw \
-             FULL JOIN metrics_by_model m USING (bucket, model) WHERE raw.requests IS DISTINCT FROM m.requests",
+            "SELECT count(*) AS n FROM ( \
+               SELECT service_id, date_trunc('hour', occurred_at) AS bucket, model, count(*) AS requests, \
+                      count(*) FILTER (WHERE NOT success) AS errors, sum(tokens_in) AS tin, \
+                      sum(tokens_out) AS tout, sum(cost_micros) AS cost \
+               FROM events WHERE model IS NOT NULL GROUP BY 1, 2, 3 \
+             ) raw FULL JOIN metrics_by_model m USING (service_id, bucket, model) \
+             WHERE raw.requests IS DISTINCT FROM m.requests OR raw.errors IS DISTINCT FROM m.errors \
+                OR raw.tin IS DISTINCT FROM m.tokens_in OR raw.tout IS DISTINCT FROM m.tokens_out \
+                OR raw.cost IS DISTINCT FROM m.cost_micros",
         )
         .await;
-    assert_eq!(by_model, 0, "and so does every per-model rollup");
+    assert_eq!(by_model, 0, "and so does every per-model rollup, in every column");
+    let by_error = app
+        .count(
+            "SELECT count(*) AS n FROM ( \
+               SELECT service_id, date_trunc('hour', occurred_at) AS bucket, error_kind, count(*) AS errors \
+               FROM events WHERE NOT success GROUP BY 1, 2, 3 \
+             ) raw FULL JOIN metrics_by_error m USING (service_id, bucket, error_kind) \
+             WHERE raw.errors IS DISTINCT FROM m.errors",
+        )
+        .await;
+    assert_eq!(by_error, 0, "and every per-error-kind rollup");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events WHERE NOT success AND error_kind IS NULL")
+            .await,
+        0,
+        "a failure without a kind is stored as \"unknown\""
+    );
     let days = app
         .count(
             "SELECT count(*) AS n FROM ( \
@@ -86,9 +126,11 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
         "every daily histogram equals the sum of its hours'"
     );
     assert_eq!(days, 0, "every daily rollup equals its hours, histogram included");
-    assert!(
-        app.count("SELECT count(*) AS n FROM metrics_daily").await > 1,
-        "the batches span days"
+    let days_sent: HashSet<_> = stored.values().map(|at| at.date_naive()).collect();
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM metrics_daily").await,
+        days_sent.len() as i64,
+        "a daily rollup for each UTC day of the events"
     );
 
     // Windows that start and end inside days read whole days from the daily rollups and the
@@ -176,16 +218,38 @@ async fn summary_compares_with_the_previous_period_and_percentiles_are_close() {
 async fn days_are_local_days_across_a_daylight_saving_change() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    // New York leaves daylight saving on 1 November 2026: that local day lasts 25 hours.
-    let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    // The last local day in New York before the clock's day that lasted 25 hours (daylight
+    // saving ended), as the instant of its midnight; PostgreSQL's time zone data decides.
+    let now = app.now();
+    let midnight = app
+        .count(&format!(
+            "SELECT extract(epoch FROM d AT TIME ZONE 'America/New_York')::int8 AS n \
+             FROM generate_series(date_trunc('day', '{now}'::timestamptz AT TIME ZONE 'America/New_York') - interval '85 days', \
+                                  date_trunc('day', '{now}'::timestamptz AT TIME ZONE 'America/New_York') - interval '2 days', \
+                                  interval '1 day') AS d \
+             WHERE (d + interval '1 day') AT TIME ZONE 'America/New_York' - d AT TIME ZONE 'America/New_York' \
+                   = interval '25 hours' \
+             ORDER BY d DESC LIMIT 1",
+            now = now.to_rfc3339()
+        ))
+        .await;
+    let midnight = Utc.timestamp_opt(midnight, 0).unwrap();
+    let (day_before, next_midnight) = (midnight - Duration::hours(24), midnight + Duration::hours(25));
+    let day_after_next = next_midnight + Duration::hours(24);
+    let minutes = Duration::minutes;
     let events = json!([
-        event("before", utc("2026-11-01T03:30:00Z"), 10, true), // 31 Oct, 23:30 EDT
-        event("first", utc("2026-11-01T04:30:00Z"), 10, true),  // 1 Nov, 00:30 EDT
-        event("last", utc("2026-11-02T04:30:00Z"), 10, true),   // 1 Nov, 23:30 EST
-        event("next", utc("2026-11-02T05:30:00Z"), 10, true),   // 2 Nov, 00:30 EST
+        event("before", midnight - minutes(30), 10, true), // 23:30 the day before
+        event("first", midnight + minutes(30), 10, true),  // 00:30, daylight saving time
+        event("last", next_midnight - minutes(30), 10, true), // 23:30, standard time
+        event("next", next_midnight + minutes(30), 10, true), // 00:30 the day after
     ]);
     assert_eq!(post_events(&app, &c.key, &events).await.json()["accepted"], 4);
-    let query = "range=custom&from=2026-10-31T04:00:00Z&to=2026-11-03T05:00:00Z&tz=America/New_York";
+    let utc = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let query = format!(
+        "range=custom&from={}&to={}&tz=America/New_York",
+        utc(day_before),
+        utc(day_after_next)
+    );
     let series = app
         .get_with(
             &format!("/api/v1/analytics/timeseries?{query}"),
@@ -194,31 +258,43 @@ async fn days_are_local_days_across_a_daylight_saving_change() {
         .await
         .json();
     assert_eq!(series["bucket"], "day");
-    let points: Vec<(String, i64)> = series["points"]
+    assert_eq!(series["tz"], "America/New_York");
+    let points: Vec<(String, String, i64)> = series["points"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["at"].as_str().unwrap().to_owned(), p["requests"].as_i64().unwrap()))
+        .map(|p| {
+            (
+                p["at"].as_str().unwrap().to_owned(),
+                p["local"].as_str().unwrap().to_owned(),
+                p["requests"].as_i64().unwrap(),
+            )
+        })
         .collect();
+    // New York is behind UTC: its midnights fall on the same UTC date.
+    let local = |at: DateTime<Utc>| at.format("%Y-%m-%dT00:00:00").to_string();
     assert_eq!(
         points,
         vec![
-            ("2026-10-31T04:00:00Z".to_owned(), 1),
-            ("2026-11-01T04:00:00Z".to_owned(), 2),
-            ("2026-11-02T05:00:00Z".to_owned(), 1),
+            (utc(day_before), local(day_before), 1),
+            (utc(midnight), local(midnight), 2),
+            (utc(next_midnight), local(next_midnight), 1),
         ],
         "local midnights, and the 25-hour day holds both of its events"
     );
     // The dashboard's date pickers send calendar days: the same window, read in the time zone.
     let by_days = app
         .get_with(
-            "/api/v1/analytics/timeseries?range=custom&from=2026-10-31&to=2026-11-02&tz=America/New_York",
+            &format!(
+                "/api/v1/analytics/timeseries?range=custom&from={}&to={}&tz=America/New_York",
+                day_before.format("%Y-%m-%d"),
+                next_midnight.format("%Y-%m-%d")
+            ),
             &[("authorization", &format!("Bearer {}", c.token))],
         )
         .await
         .json();
     assert_eq!(by_days["points"], series["points"]);
-    assert_eq!(by_days["points"][1]["local"], "2026-11-01T00:00:00");
     let bad = app
         .get_with(
             "/api/v1/analytics/summary?tz=Mars/Olympus",
@@ -226,10 +302,57 @@ async fn days_are_local_days_across_a_daylight_saving_change() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        bad.json()["error"]["fields"]["tz"]
-            .as_str()
-            .unwrap()
-            .contains("Mars/Olympus")
+    assert_eq!(
+        bad.json()["error"]["fields"]["tz"],
+        "Unknown time zone \"Mars/Olympus\"."
     );
+}
+
+/// The hourly retention job: raw events older than the window go, the rollups stay, and so do
+/// the figures of the old hours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_old_raw_events_and_keeps_their_figures() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let days = app.state.config.event_retention_days;
+    let start = app.now();
+    // A day on (the session lasts longer), "expired" is a minute past the window and "kept" a
+    // minute inside it.
+    let later = Duration::days(1);
+    let edge = start + later - Duration::days(i64::from(days));
+    let sent = json!([
+        event("expired", edge - Duration::minutes(1), 100, true),
+        event("kept", edge + Duration::minutes(1), 300, false),
+        event("recent", start - Duration::hours(1), 50, true),
+    ]);
+    assert_eq!(post_events(&app, &c.key, &sent).await.json()["accepted"], 3);
+    let hour = edge.duration_trunc(Duration::hours(1)).unwrap();
+    let old_hour = format!(
+        "range=custom&from={}&to={}",
+        hour.format("%Y-%m-%dT%H:%M:%SZ"),
+        (hour + Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    let before = summary(&app, &c.token, &old_hour).await.json();
+    assert_eq!(before["total_requests"], 2, "{before}");
+    assert_eq!(before["errors"], 1);
+
+    app.advance(later);
+    let mut conn = app.state.pool.get().await.unwrap();
+    let dropped = ragsites_portal::ingest::backend::drop_expired(&mut conn, app.now(), days)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(dropped, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events WHERE event_id IN ('kept', 'recent')")
+            .await,
+        2
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+    for rollup in ["metrics", "metrics_daily"] {
+        let requests = format!("SELECT sum(requests)::int8 AS n FROM {rollup}");
+        assert_eq!(app.count(&requests).await, 3, "{rollup} keeps every event");
+    }
+    let after = summary(&app, &c.token, &old_hour).await.json();
+    assert_eq!(after, before, "the old hour's figures are unchanged");
 }
