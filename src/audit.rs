@@ -109,6 +109,7 @@ pub use self::server::{ClientInfo, Entry, log_activity};
 
 #[cfg(feature = "ssr")]
 mod server {
+    use chrono::{DateTime, Utc};
     use diesel::prelude::*;
     use diesel_async::{AsyncPgConnection, RunQueryDsl};
     use uuid::Uuid;
@@ -116,11 +117,24 @@ mod server {
     use super::Action;
     use crate::schema::activity_logs;
 
-    /// Where a request came from, for sessions and the audit trail.
-    #[derive(Debug, Clone, Default)]
+    /// Where and when a request came from, for sessions and the audit trail.
+    #[derive(Debug, Clone)]
     pub struct ClientInfo {
         pub ip: Option<String>,
         pub user_agent: Option<String>,
+        /// When it arrived, on the server's clock: what it creates is dated so.
+        pub at: DateTime<Utc>,
+    }
+
+    impl ClientInfo {
+        /// The server itself acting (the seed), at `at`.
+        pub fn server(at: DateTime<Utc>) -> Self {
+            Self {
+                ip: None,
+                user_agent: None,
+                at,
+            }
+        }
     }
 
     /// One line of the trail: the action, the service it concerns if any, and its details.
@@ -165,6 +179,7 @@ mod server {
                 activity_logs::detail.eq(entry.detail),
                 activity_logs::ip.eq(client.ip.as_deref()),
                 activity_logs::user_agent.eq(client.user_agent.as_deref()),
+                activity_logs::created_at.eq(client.at),
             ))
             .execute(conn)
             .await

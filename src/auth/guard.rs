@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 
 use super::Authenticated;
 use super::backend::authenticate;
@@ -69,6 +70,7 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
     }
     let dead_cookie = matches!(status, AuthStatus::Anonymous) && matches!(source, Some(TokenSource::Cookie(_)));
     request.extensions_mut().insert(status);
+    request.extensions_mut().insert(Arrived(state.clock.now()));
     let response = next.run(request).await;
     if dead_cookie {
         clear_cookie_on(&state, response)
@@ -134,8 +136,17 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(512).collect());
-    ClientInfo { ip, user_agent }
+    // Every request but static files passes the middleware, which sets `Arrived`.
+    let at = parts
+        .extensions
+        .get::<Arrived>()
+        .map_or_else(Utc::now, |Arrived(at)| *at);
+    ClientInfo { ip, user_agent, at }
 }
+
+/// When the request arrived, on the server's clock.
+#[derive(Clone, Copy)]
+struct Arrived(DateTime<Utc>);
 
 fn status_of(parts: &Parts) -> Result<Authenticated, AppError> {
     match parts.extensions.get::<AuthStatus>() {

@@ -174,7 +174,7 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
         },
         session_id: Uuid::nil(),
     };
-    let key = create_key(&mut conn, &as_demo, chatbot, DEMO_KEY_NAME, &ClientInfo::default()).await?;
+    let key = create_key(&mut conn, &as_demo, chatbot, DEMO_KEY_NAME, &ClientInfo::server(now)).await?;
     Ok(SeedReport {
         demo_created,
         admin_password,

@@ -115,6 +115,8 @@ pub async fn create(
                 services::name.eq(&name),
                 services::kind.eq(kind.as_str()),
                 services::config.eq(config),
+                services::created_at.eq(client.at),
+                services::updated_at.eq(client.at),
             ))
             .returning(SERVICE_COLUMNS)
             .get_result(conn)
@@ -279,6 +281,7 @@ pub async fn create_key(
                     api_keys::name.eq(name),
                     api_keys::prefix.eq(&prefix),
                     api_keys::secret_hash.eq(&secret_hash),
+                    api_keys::created_at.eq(client.at),
                 ))
                 .returning(KEY_COLUMNS)
                 .get_result(conn)

@@ -195,10 +195,15 @@ async fn a_session_ends_when_its_lifetime_has_passed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_and_the_activity_log_record_the_client_address() {
+async fn sessions_and_the_activity_log_record_the_client_address_and_the_servers_time() {
     let app = TestApp::new().await;
     app.set_peer("203.0.113.7");
     app.register("Ada", "ada@example.com", PASSWORD).await;
+    let at = app.now().to_rfc3339();
+    for table in ["sessions", "activity_logs"] {
+        let sql = format!("SELECT count(*) AS n FROM {table} WHERE created_at = '{at}'::timestamptz");
+        assert_eq!(app.count(&sql).await, 1, "{table} is dated by the server's clock");
+    }
     assert_eq!(
         app.count("SELECT count(*) AS n FROM sessions WHERE ip = '203.0.113.7'")
             .await,
