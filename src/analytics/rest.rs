@@ -1,24 +1,24 @@
 //! `/api/v1/analytics/*`: the analytics queries as JSON and CSV, with the user's token.
 
+use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 
 use super::params::Params;
 use super::{Activity, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
+use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/analytics/summary", get(get_summary))
-        .route("/api/v1/analytics/timeseries", get(get_series))
-        .route("/api/v1/analytics/breakdown", get(get_breakdown))
-        .route("/api/v1/analytics/activity", get(get_activity))
-        .route("/api/v1/analytics/export.csv", get(get_export))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(Method::GET, "/api/v1/analytics/summary", get_summary)
+        .route(Method::GET, "/api/v1/analytics/timeseries", get_series)
+        .route(Method::GET, "/api/v1/analytics/breakdown", get_breakdown)
+        .route(Method::GET, "/api/v1/analytics/activity", get_activity)
+        .route(Method::GET, "/api/v1/analytics/export.csv", get_export)
 }
 
 async fn get_summary(

@@ -2,13 +2,11 @@
 //! The same backend operations as the pages; errors are the JSON of `AppError`.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, StatusCode, request::Parts};
+use axum::http::{HeaderMap, Method, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -16,14 +14,15 @@ use super::backend::{self, SignedIn};
 use super::guard::{CurrentUser, client_info};
 use super::{RegisterForm, User, token};
 use crate::error::AppError;
+use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/verify", get(verify))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(Method::POST, "/api/auth/register", register)
+        .route(Method::POST, "/api/auth/login", login)
+        .route(Method::POST, "/api/auth/logout", logout)
+        .route(Method::GET, "/api/auth/verify", verify)
 }
 
 /// `Json` whose rejections (malformed, wrong type, too large) answer in the API's error format.

@@ -1,28 +1,25 @@
 //! `POST /api/v1/events`: a batch of events from a service, with the service's key.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::post;
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use tower_http::limit::RequestBodyLimitLayer;
 
 use super::{backend, validate};
 use crate::auth::token::bearer;
 use crate::error::AppError;
+use crate::server::routes::Routes;
 use crate::server::state::AppState;
 use crate::services::ServiceStatus;
 use crate::services::backend::service_for_key;
 
 pub const MAX_EVENTS: usize = 1_000;
+/// A batch's body limit (the router sets it: the rest of the site has a smaller one).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/events", post(ingest))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+pub fn routes() -> Routes {
+    Routes::new().route(Method::POST, "/api/v1/events", ingest)
 }
 
 #[derive(Deserialize)]

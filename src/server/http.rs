@@ -6,10 +6,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use diesel_async::RunQueryDsl;
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
@@ -19,6 +18,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use super::routes::Routes;
 use super::state::AppState;
 use crate::app::{App, shell};
 use crate::error::AppError;
@@ -37,13 +37,8 @@ pub fn router(state: AppState) -> Router {
     let routes = ROUTES.clone();
     let context_state = state.clone();
     let app_state = state.clone();
-    let site = Router::new()
-        .route("/healthz", get(health))
-        .merge(crate::auth::rest::routes())
-        .merge(crate::services::rest::routes())
-        .merge(crate::analytics::rest::routes())
-        .route("/api/v1/live", get(crate::changes::stream::stream))
-        .merge(crate::settings::rest::routes())
+    let site = site_api()
+        .into_router()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -53,8 +48,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     // Ingestion batches have a larger body limit of their own.
+    let ingest = crate::ingest::rest::routes()
+        .into_router()
+        .layer(RequestBodyLimitLayer::new(crate::ingest::rest::MAX_BODY_BYTES));
     Router::new()
-        .merge(crate::ingest::rest::routes())
+        .merge(ingest)
         .merge(site)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -80,6 +78,24 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The REST routes under the site's body limit.
+fn site_api() -> Routes {
+    Routes::new()
+        .route(Method::GET, "/healthz", health)
+        .merge(crate::auth::rest::routes())
+        .merge(crate::services::rest::routes())
+        .merge(crate::analytics::rest::routes())
+        .route(Method::GET, "/api/v1/live", crate::changes::stream::stream)
+        .merge(crate::settings::rest::routes())
+}
+
+/// Every REST route the router mounts, as method and path. The pages and server functions are
+/// Leptos's: `generate_route_list(App)` and `server_fn::axum::server_fn_paths()` list them.
+pub fn rest_routes() -> Vec<(Method, &'static str)> {
+    let ingest = crate::ingest::rest::routes();
+    [ingest.listed(), site_api().listed()].concat()
 }
 
 /// Hashed files under /pkg never change: cache them for a year. Pages are per user: never

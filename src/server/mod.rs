@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo_traffic;
 pub mod embedded_pg;
 pub mod http;
+pub mod routes;
 pub mod seed;
 pub mod state;
 

@@ -1,10 +1,9 @@
 //! `/api/v1/services`: the same operations as the pages, as JSON for automation.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::http::{Method, StatusCode};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -12,14 +11,18 @@ use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, backend}
 use crate::auth::guard::{CurrentUser, client_info};
 use crate::auth::rest::ApiJson;
 use crate::error::AppError;
+use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/services", get(list).post(create))
-        .route("/api/v1/services/{id}", get(show).patch(update))
-        .route("/api/v1/services/{id}/keys", get(list_keys).post(create_key))
-        .route("/api/v1/services/{id}/keys/{key_id}", delete(revoke_key))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(Method::GET, "/api/v1/services", list)
+        .route(Method::POST, "/api/v1/services", create)
+        .route(Method::GET, "/api/v1/services/{id}", show)
+        .route(Method::PATCH, "/api/v1/services/{id}", update)
+        .route(Method::GET, "/api/v1/services/{id}/keys", list_keys)
+        .route(Method::POST, "/api/v1/services/{id}/keys", create_key)
+        .route(Method::DELETE, "/api/v1/services/{id}/keys/{key_id}", revoke_key)
 }
 
 /// A path id that is not a UUID is simply not found.

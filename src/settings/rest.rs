@@ -2,22 +2,25 @@
 //! Bearer token or the session cookie. A PUT changes the fields it sends and keeps the rest
 //! (an empty text clears an optional field); the rules are the settings pages'.
 
+use axum::Json;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::{Preferences, Profile, backend};
 use crate::auth::guard::{CurrentUser, client_info};
 use crate::auth::rest::ApiJson;
 use crate::error::AppError;
+use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/user/profile", get(get_profile).put(put_profile))
-        .route("/api/user/preferences", get(get_preferences).put(put_preferences))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(Method::GET, "/api/user/profile", get_profile)
+        .route(Method::PUT, "/api/user/profile", put_profile)
+        .route(Method::GET, "/api/user/preferences", get_preferences)
+        .route(Method::PUT, "/api/user/preferences", put_preferences)
 }
 
 #[derive(Deserialize)]

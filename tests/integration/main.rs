@@ -5,5 +5,6 @@
 mod auth;
 mod foundation;
 mod ingest;
+mod isolation;
 mod settings;
 mod support;
