@@ -28,7 +28,11 @@ fn status_badge(status: ServiceStatus) -> impl IntoView {
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
-    let query = analytics_query(None);
+    // The list is every service of the user's: a `service=` in the address does not narrow it.
+    let query = AnalyticsQuery {
+        service: None,
+        ..analytics_query(None)
+    };
     let usage = {
         let query = query.clone();
         Resource::new(|| (), move |_| load_service_usage(query.clone()))
