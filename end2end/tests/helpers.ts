@@ -80,6 +80,20 @@ export async function register(page: Page, name: string, email: string, password
   await page.getByRole("button", { name: "Create account" }).click();
 }
 
+/** Creates a client on the Starter plan with the admin page's form (the page is on /admin);
+ * answers the form, whose status the caller may check. */
+export async function createStarterClient(admin: Page, name: string, email: string) {
+  const form = admin.locator("form").filter({ has: admin.getByRole("button", { name: "Create client" }) });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Password").fill(PASSWORD);
+  const starter = await form.locator("option", { hasText: "Starter" }).textContent();
+  await form.getByLabel("Plan").selectOption({ label: starter! });
+  await form.getByRole("button", { name: "Create client" }).click();
+  await expect(admin.locator(`tr[data-client="${email}"]`)).toBeVisible();
+  return form;
+}
+
 /** Waits for hydration, so clicks go through the enhanced (JavaScript) path. */
 export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");

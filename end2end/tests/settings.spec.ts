@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import {
   apiToken,
   count,
+  createStarterClient,
   DEMO,
   type Event,
   hoursAgo,
@@ -150,14 +151,7 @@ test("billing shows the plan, the quota meter and the statements of the events s
   await expect(admin).toHaveURL(/\/dashboard/);
   await admin.goto("/admin");
   await hydrated(admin);
-  const form = admin.locator("form").filter({ has: admin.getByRole("button", { name: "Create client" }) });
-  await form.getByLabel("Name").fill("Billed Client");
-  await form.getByLabel("Email").fill(email);
-  await form.getByLabel("Password").fill(PASSWORD);
-  const starter = await form.locator("option", { hasText: "Starter" }).textContent();
-  await form.getByLabel("Plan").selectOption({ label: starter! });
-  await form.getByRole("button", { name: "Create client" }).click();
-  await expect(admin.locator(`tr[data-client="${email}"]`)).toBeVisible();
+  await createStarterClient(admin, "Billed Client", email);
   await admin.close();
 
   const token = await apiToken(request, email, PASSWORD);
@@ -247,14 +241,7 @@ test("the admin view refuses clients and lets an admin create a client", async (
   await hydrated(admin);
   await expect(admin.locator('tr[data-client="demo@ragsites.com"]')).toContainText("Growth");
   const email = uniqueEmail("new-client");
-  const form = admin.locator("form").filter({ has: admin.getByRole("button", { name: "Create client" }) });
-  await form.getByLabel("Name").fill("New Client");
-  await form.getByLabel("Email").fill(email);
-  await form.getByLabel("Password").fill(PASSWORD);
-  const starter = await form.locator("option", { hasText: "Starter" }).textContent();
-  await form.getByLabel("Plan").selectOption({ label: starter! });
-  await form.getByRole("button", { name: "Create client" }).click();
-  await expect(admin.locator(`tr[data-client="${email}"]`)).toBeVisible();
+  const form = await createStarterClient(admin, "New Client", email);
   await expect(form.getByRole("status").filter({ hasText: "Client created." })).toBeVisible();
   await expect(admin.getByText("Service created.")).toHaveCount(0);
   await admin.screenshot({ path: "test-results/admin.png", fullPage: true });

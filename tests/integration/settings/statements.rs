@@ -27,6 +27,16 @@ fn month_of(at: DateTime<Utc>) -> NaiveDate {
     at.date_naive().with_day(1).unwrap()
 }
 
+/// The billing answer's monthly statements, as (month, usage).
+fn statements_of(billing: &Value) -> Vec<(String, Usage)> {
+    billing["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(statement)
+        .collect()
+}
+
 /// A statement as (month, requests, tokens, cost in micro-dollars).
 fn statement(s: &Value) -> (String, Usage) {
     let micros = (s["cost_usd"].as_f64().unwrap() * 1e6).round() as i64;
@@ -171,12 +181,7 @@ async fn plan_usage_statements_and_the_admin_view_add_up_the_events_sent() {
     );
     let (current, earlier) = expected(&months, now);
     assert_eq!(statement(&billing["current"]), current);
-    let statements: Vec<(String, Usage)> = billing["statements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(statement)
-        .collect();
+    let statements = statements_of(&billing);
     assert_eq!(statements, earlier);
     assert_eq!(statements.len(), 3, "the three months before this one");
     // At the pace so far (elapsed seconds out of the month's), to the end of the month.
@@ -210,12 +215,7 @@ async fn plan_usage_statements_and_the_admin_view_add_up_the_events_sent() {
         let (current, earlier) = expected(&months, at);
         assert_eq!(statement(&billing["current"]), current);
         assert_eq!(current.1, (0, 0, 0), "no traffic this month");
-        let statements: Vec<(String, Usage)> = billing["statements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(statement)
-            .collect();
+        let statements = statements_of(&billing);
         assert_eq!(statements, earlier, "{later} months on");
         assert_eq!(statements.len(), if later == 9 { 4 } else { 3 }, "{later} months on");
         let admin = token(&login(&app, "root@example.com", PASSWORD).await);
