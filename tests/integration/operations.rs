@@ -230,10 +230,13 @@ async fn a_client_that_sends_its_headers_slowly_is_cut_off() {
 
     // Slowloris: one header byte per second.
     let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = b"GET /healthz HTTP/1.1\r\nhost: portal.test\r\nx-padding: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let request = b"GET /healthz HTTP/1.1\r\nhost: portal.test\r\n\r\n";
     let started = Instant::now();
     let mut sent = 0;
     let closed = loop {
+        if sent == request.len() {
+            break false;
+        }
         if slow.write_all(&request[sent..=sent]).await.is_err() {
             break true;
         }
@@ -242,9 +245,7 @@ async fn a_client_that_sends_its_headers_slowly_is_cut_off() {
         // A second between bytes; the server ending the connection ends the wait.
         match tokio::time::timeout(Duration::from_secs(1), slow.read(&mut buffer)).await {
             Ok(Ok(0) | Err(_)) => break true,
-            Ok(Ok(_)) => {} // an error answer (408): the close follows
-            Err(_) if sent == request.len() => break false,
-            Err(_) => {}
+            Ok(Ok(_)) | Err(_) => {} // an answer (408 or, once whole, 200) or still waiting
         }
     };
     assert!(closed, "the server waited for the whole slow request");
