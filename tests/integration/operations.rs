@@ -358,3 +358,27 @@ async fn sigterm_during_ingestion_loses_no_acknowledged_event() {
         "{stored} stored for {acknowledged} acknowledged"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stalls_its_body_gets_an_answer_within_the_body_timeout() {
+    let app = TestApp::with_config(|config| config.body_read_timeout = Duration::from_secs(1)).await;
+    let addr = serve_in_background(app.state.clone()).await;
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/auth/login HTTP/1.1\r\nhost: portal.test\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n{\"email\"",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stalled.read_to_string(&mut answer)).await;
+    assert!(read.is_ok(), "no answer to a stalled body within 10 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+}
