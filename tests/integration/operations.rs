@@ -285,6 +285,7 @@ async fn sigterm_during_ingestion_loses_no_acknowledged_event() {
     // The real binary on this test's database; the test's app only prepares the account.
     let app = TestApp::new().await;
     let client = support::services::client(&app, "ada@example.com", "Bot").await;
+    let late = support::services::client(&app, "bob@example.com", "Late bot").await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -335,9 +336,39 @@ async fn sigterm_during_ingestion_loses_no_acknowledged_event() {
         acknowledged.load(std::sync::atomic::Ordering::SeqCst) >= 100
     })
     .await;
+    // One batch surely in flight at the signal: its headers asked for `100 Continue`, which the
+    // server sends once the handler reads the body; the body follows after the signal.
+    let events: Vec<_> = (0..20)
+        .map(|i| support::services::event(&format!("late-{i}"), app.now(), 100, true))
+        .collect();
+    let body = serde_json::json!({ "events": events }).to_string();
+    let mut in_flight = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/events HTTP/1.1\r\nhost: portal.test\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
+        late.key,
+        body.len()
+    );
+    in_flight.write_all(head.as_bytes()).await.unwrap();
+    let mut continue_line = [0u8; 25];
+    in_flight.read_exact(&mut continue_line).await.unwrap();
+    assert!(continue_line.starts_with(b"HTTP/1.1 100 Continue"));
+
     let pid = i32::try_from(server.id().expect("running")).unwrap();
     // SAFETY: a signal to the child this test started.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    eventually(Duration::from_secs(10), "new connections refused", async || {
+        tokio::net::TcpStream::connect(addr).await.is_err()
+    })
+    .await;
+    in_flight.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).await.unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 202"),
+        "the request in flight at the signal is finished: {answer}"
+    );
+    acknowledged.fetch_add(20, std::sync::atomic::Ordering::SeqCst);
     let status = tokio::time::timeout(Duration::from_secs(20), server.wait())
         .await
         .expect("the server exits within its grace")
@@ -345,6 +376,12 @@ async fn sigterm_during_ingestion_loses_no_acknowledged_event() {
     assert!(status.success(), "a clean exit: {status}");
     while senders.join_next().await.is_some() {}
 
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events WHERE event_id LIKE 'late-%'")
+            .await,
+        20,
+        "the batch in flight at the signal is stored"
+    );
     let acknowledged = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
     let stored = app.count("SELECT count(*) AS n FROM events").await;
     assert!(acknowledged >= 100);
