@@ -22,7 +22,7 @@ LEPTOS_OUTPUT_NAME=ragsites-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_
   LEPTOS_HASH_FILES=true RUST_LOG=warn target/release/ragsites-portal &
 server=$!
 trap 'kill -INT $server; wait $server' EXIT
-until curl -sf http://$LEPTOS_SITE_ADDR/healthz >/dev/null; do sleep 0.5; done
+until curl -sf http://$LEPTOS_SITE_ADDR/readyz >/dev/null; do sleep 0.5; done
 
 cat >target/bench-ingest.lua <<'LUA'
 -- Each request: BATCH fresh events (ids never repeat), timestamps now, varied latencies.

@@ -24,7 +24,7 @@ LEPTOS_OUTPUT_NAME=ragsites-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_
   LEPTOS_HASH_FILES=true target/release/ragsites-portal &
 server=$!
 trap 'kill -INT $server; wait $server' EXIT
-until curl -sf http://$LEPTOS_SITE_ADDR/healthz >/dev/null; do sleep 0.5; done
+until curl -sf http://$LEPTOS_SITE_ADDR/readyz >/dev/null; do sleep 0.5; done
 token=$(curl -sf -X POST http://$LEPTOS_SITE_ADDR/api/auth/login -H 'content-type: application/json' \
   -d '{"email":"demo@ragsites.com","password":"Demo@123456"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 

@@ -52,7 +52,7 @@ export default defineConfig({
         // `cargo leptos serve` would set from Cargo.toml's [package.metadata.leptos].
         command: `${process.env.PORTAL_BIN ?? "target/release/ragsites-portal"} serve`,
         cwd: "..",
-        url: `${baseURL}/healthz`,
+        url: `${baseURL}/readyz`,
         reuseExistingServer: false,
         // The first start initialises the embedded PostgreSQL.
         timeout: 120_000,

@@ -134,12 +134,18 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use server::UNAVAILABLE_RETRY_AFTER;
+
+#[cfg(feature = "ssr")]
 mod server {
     use axum::http::{HeaderValue, StatusCode, header};
     use axum::response::{IntoResponse, Response};
     use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
     use super::AppError;
+
+    /// The database is probed every second while it is away: a few seconds is an honest guess.
+    pub const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 
     impl AppError {
         pub fn status(&self) -> StatusCode {
@@ -155,6 +161,15 @@ mod server {
                 Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+
+        /// Seconds after which trying again may succeed (the `Retry-After` header), if any.
+        pub fn retry_after(&self) -> Option<u64> {
+            match self {
+                Self::RateLimited { retry_after } => Some(*retry_after),
+                Self::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
+                _ => None,
             }
         }
 
@@ -222,7 +237,7 @@ mod server {
                 error["fields"] = serde_json::json!(fields);
             }
             let mut response = (self.status(), axum::Json(serde_json::json!({ "error": error }))).into_response();
-            if let Self::RateLimited { retry_after } = self {
+            if let Some(retry_after) = self.retry_after() {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));

@@ -2,7 +2,9 @@
 //! (with a `.env` file filling in what the environment leaves unset). Nothing else in the server
 //! reads environment variables, except `RUST_LOG` (the log filter) and Leptos' own `LEPTOS_*`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
 use std::{fmt, fs};
 
 use chrono::{DateTime, Duration, Utc};
@@ -49,6 +51,14 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Tests only: the instant the server's clock stands at instead of the system's.
     pub fixed_clock: Option<DateTime<Utc>>,
+    /// Where Prometheus metrics are served; `None` serves none.
+    pub metrics_addr: Option<SocketAddr>,
+    /// A client must send a request's headers within this (also the longest idle keep-alive).
+    pub header_read_timeout: StdDuration,
+    /// A client must send a request's body within this.
+    pub body_read_timeout: StdDuration,
+    /// At shutdown, requests in flight get this long to finish.
+    pub shutdown_grace: StdDuration,
 }
 
 /// Secrets stay out of logs.
@@ -65,6 +75,10 @@ impl fmt::Debug for Config {
             .field("event_retention_days", &self.event_retention_days)
             .field("admin_password", &self.admin_password.as_ref().map(|_| ".."))
             .field("fixed_clock", &self.fixed_clock)
+            .field("metrics_addr", &self.metrics_addr)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
 }
@@ -115,6 +129,20 @@ pub struct ConfigArgs {
     /// 2026-11-16T10:30:00Z) instead of following the system clock.
     #[arg(long, env = "FIXED_CLOCK", value_parser = parse_instant)]
     pub fixed_clock: Option<DateTime<Utc>>,
+    /// Serve Prometheus metrics at http://METRICS_ADDR/metrics (e.g. 127.0.0.1:9100), a
+    /// listener of its own that must not be public. Unset: no metrics.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Time a client has to send a request's headers, 1 s to 1 h; also how long an idle
+    /// keep-alive connection stays open.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_timeout)]
+    pub header_read_timeout: StdDuration,
+    /// Time a client has to send a request's body, 1 s to 1 h.
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub body_read_timeout: StdDuration,
+    /// At shutdown (SIGTERM, Ctrl-C), how long requests in flight may take to finish, 1 s to 1 h.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_timeout)]
+    pub shutdown_grace: StdDuration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +205,10 @@ impl Config {
             event_retention_days: args.event_retention_days,
             admin_password: set(args.admin_password),
             fixed_clock: args.fixed_clock,
+            metrics_addr: args.metrics_addr,
+            header_read_timeout: args.header_read_timeout,
+            body_read_timeout: args.body_read_timeout,
+            shutdown_grace: args.shutdown_grace,
         })
     }
 }
@@ -200,16 +232,31 @@ fn jwt_secret(given: Option<String>, release: bool, state_dir: &Path) -> Result<
 /// itself wants a unit.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let parsed = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+    Duration::from_std(humantime_or_seconds(text, "7d, 12h or 30m")?)
+        .ok()
+        .filter(|d| (Duration::minutes(1)..=Duration::days(365)).contains(d))
+        .ok_or_else(|| format!("{text:?} is outside 1 minute to 365 days"))
+}
+
+/// A humantime duration, or a bare number of seconds.
+fn humantime_or_seconds(text: &str, like: &str) -> Result<StdDuration, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         humantime::parse_duration(&format!("{text}s"))
     } else {
         humantime::parse_duration(text)
     }
-    .map_err(|error| format!("expected a duration like 7d, 12h or 30m, got {text:?} ({error})"))?;
-    Duration::from_std(parsed)
-        .ok()
-        .filter(|d| (Duration::minutes(1)..=Duration::days(365)).contains(d))
-        .ok_or_else(|| format!("{text:?} is outside 1 minute to 365 days"))
+    .map_err(|error| format!("expected a duration like {like}, got {text:?} ({error})"))
+}
+
+/// A server timeout: like `parse_duration`, from 1 second to 1 hour.
+pub fn parse_timeout(text: &str) -> Result<StdDuration, String> {
+    let text = text.trim();
+    let parsed = humantime_or_seconds(text, "10s or 1m")?;
+    if (StdDuration::from_secs(1)..=StdDuration::from_secs(3600)).contains(&parsed) {
+        Ok(parsed)
+    } else {
+        Err(format!("{text:?} is outside 1 second to 1 hour"))
+    }
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -309,6 +356,28 @@ pub(crate) mod tests {
             (16, 12, 90, Duration::days(7))
         );
         assert_eq!(defaults.cookie_secure, !cfg!(debug_assertions));
+        assert_eq!(
+            (
+                defaults.metrics_addr,
+                defaults.header_read_timeout,
+                defaults.body_read_timeout,
+                defaults.shutdown_grace
+            ),
+            (
+                None,
+                StdDuration::from_secs(10),
+                StdDuration::from_secs(30),
+                StdDuration::from_secs(10)
+            )
+        );
+        assert_eq!(
+            args(&["--metrics-addr", "127.0.0.1:9100"]).unwrap().metrics_addr,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        assert_eq!(
+            args(&["--header-read-timeout", "2"]).unwrap().header_read_timeout,
+            StdDuration::from_secs(2)
+        );
         assert_eq!(args(&["--bcrypt-cost", "10"]).unwrap().bcrypt_cost, 10);
         for (flag, value, name) in [
             ("--bcrypt-cost", "3", "BCRYPT_COST"),
@@ -318,6 +387,10 @@ pub(crate) mod tests {
             ("--event-retention-days", "3651", "EVENT_RETENTION_DAYS"),
             ("--jwt-expires-in", "30s", "JWT_EXPIRES_IN"),
             ("--cookie-secure", "yes", "COOKIE_SECURE"),
+            ("--metrics-addr", "localhost", "METRICS_ADDR"),
+            ("--header-read-timeout", "500ms", "HEADER_READ_TIMEOUT"),
+            ("--body-read-timeout", "2h", "BODY_READ_TIMEOUT"),
+            ("--shutdown-grace", "0", "SHUTDOWN_GRACE"),
         ] {
             let error = args(&[flag, value]).err().expect("refused").to_string();
             assert!(error.contains(name) && error.contains(value), "{flag} {value}: {error}");

@@ -1,29 +1,75 @@
-//! The connection pool and the embedded migrations.
+//! The connection pool, what it knows of the database's health, and the embedded migrations.
 
+use std::collections::BTreeSet;
+use std::ops::Deref;
 use std::time::Duration;
 
+use diesel::migration::MigrationSource;
 use diesel::sql_types::Text;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::bb8::Pool;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub type DbPool = Pool<AsyncPgConnection>;
+use super::db_health::DbHealth;
+
 pub type DbConn<'a> = bb8::PooledConnection<'a, AsyncDieselConnectionManager<AsyncPgConnection>>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A pool that fails fast (3 s) while the database is away and heals by itself when it returns.
+/// How long a checkout waits for a connection while the database is up.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The bb8 pool and the health its failed connection attempts report (it derefs to the pool).
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<AsyncPgConnection>,
+    pub health: DbHealth,
+}
+
+impl Deref for DbPool {
+    type Target = Pool<AsyncPgConnection>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+/// A pool that knows when the database is away: its first failed connection attempt marks the
+/// database down (checkouts then fail at once) until a probe reaches it again.
 pub async fn connect(url: &str, size: u32) -> Result<DbPool, BoxError> {
+    let health = DbHealth::new(url);
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
     let pool = Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(3))
+        .connection_timeout(CHECKOUT_TIMEOUT)
+        .error_sink(Box::new(health.sink()))
         .build(manager)
         .await?;
-    Ok(pool)
+    Ok(DbPool { pool, health })
+}
+
+/// The migrations embedded in the binary that the database has not recorded as applied.
+pub async fn pending_migrations(conn: &mut AsyncPgConnection) -> Result<Vec<String>, BoxError> {
+    #[derive(diesel::QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let applied: BTreeSet<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load::<Applied>(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.version)
+        .collect();
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)?;
+    Ok(embedded
+        .iter()
+        .map(|migration| migration.name().version().to_string())
+        .filter(|version| !applied.contains(version))
+        .collect())
 }
 
 /// Applies every pending migration; returns how many ran.

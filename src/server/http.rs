@@ -9,13 +9,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use diesel_async::RunQueryDsl;
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
 use tower_http::LatencyUnit;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use super::routes::Routes;
@@ -51,17 +51,30 @@ pub fn router(state: AppState) -> Router {
     let ingest = crate::ingest::rest::routes()
         .into_router()
         .layer(RequestBodyLimitLayer::new(crate::ingest::rest::MAX_BODY_BYTES));
-    Router::new()
-        .merge(ingest)
-        .merge(site)
+    let metrics = state.config.metrics_addr.is_some();
+    let app = Router::new().merge(ingest).merge(site);
+    let app = if metrics {
+        super::metrics::recorder();
+        app.route_layer(middleware::from_fn(super::metrics::route_template))
+    } else {
+        app
+    };
+    let app = app
+        .layer(RequestBodyTimeoutLayer::new(state.config.body_read_timeout))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::auth::guard::middleware,
         ))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(json_body_limit_errors))
-        .layer(middleware::from_fn(cache_headers))
-        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(cache_headers));
+    // Counted only where metrics are served: the hot path stays as it was otherwise.
+    let app = if metrics {
+        app.layer(middleware::from_fn(super::metrics::track_requests))
+    } else {
+        app
+    };
+    app.layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -83,7 +96,8 @@ pub fn router(state: AppState) -> Router {
 /// The REST routes under the site's body limit.
 fn site_api() -> Routes {
     Routes::new()
-        .route(Method::GET, "/healthz", health)
+        .route(Method::GET, "/healthz", alive)
+        .route(Method::GET, "/readyz", ready)
         .merge(crate::auth::rest::routes())
         .merge(crate::services::rest::routes())
         .merge(crate::analytics::rest::routes())
@@ -130,7 +144,7 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();
-        if let AppError::RateLimited { retry_after } = error {
+        if let Some(retry_after) = error.retry_after() {
             parts
                 .headers
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -152,14 +166,26 @@ async fn json_body_limit_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// 200 when the database answers, 503 when it does not.
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
+/// The process is up and serving: 200 without asking the database (a liveness probe).
+async fn alive() -> &'static str {
+    "ok"
+}
+
+/// Ready for traffic: the pool can run a query and every migration of this build is applied.
+/// Otherwise 503 with the reason.
+async fn ready(State(state): State<AppState>) -> Response {
+    const UNREADY: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
     let check = async {
-        let mut conn = state.pool.get().await.ok()?;
-        diesel::sql_query("SELECT 1").execute(&mut conn).await.ok()
+        let mut conn = state.conn().await.map_err(|_| "database unavailable".to_owned())?;
+        super::db::pending_migrations(&mut conn).await.map_err(|error| {
+            tracing::warn!(%error, "readiness: reading the applied migrations");
+            "database query failed".to_owned()
+        })
     };
     match tokio::time::timeout(Duration::from_secs(3), check).await {
-        Ok(Some(_)) => (StatusCode::OK, "ok"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+        Ok(Ok(pending)) if pending.is_empty() => (StatusCode::OK, "ready".to_owned()).into_response(),
+        Ok(Ok(pending)) => (UNREADY, format!("migrations not applied: {}", pending.join(", "))).into_response(),
+        Ok(Err(reason)) => (UNREADY, reason).into_response(),
+        Err(_) => (UNREADY, "database unavailable: no answer within 3 s".to_owned()).into_response(),
     }
 }

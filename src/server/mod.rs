@@ -3,9 +3,11 @@
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod db_health;
 pub mod demo_traffic;
 pub mod embedded_pg;
 pub mod http;
+pub mod metrics;
 pub mod routes;
 pub mod seed;
 pub mod state;
@@ -14,8 +16,13 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use leptos::prelude::{LeptosOptions, get_configuration};
+use tower::ServiceExt;
 
 use self::config::Config;
 use self::db::{BoxError, DbPool};
@@ -95,30 +102,88 @@ pub fn app_state(config: Config, database: &Database, serving: bool) -> Result<A
     Ok(AppState::new(leptos_options, database.pool.clone(), config))
 }
 
-/// Serves the portal until SIGINT or SIGTERM, then lets in-flight requests finish.
+/// Serves the portal until SIGINT or SIGTERM: then ends the live streams, lets requests in
+/// flight finish (within `SHUTDOWN_GRACE`), and stops the database last.
 pub async fn serve(config: Config) -> Result<(), BoxError> {
     let database = Database::open(&config).await?;
     let state = app_state(config, &database, true)?;
     let addr: SocketAddr = state.leptos_options.site_addr;
-    // Without TCP_NODELAY, Nagle's algorithm holds back the last chunk of each streamed page.
-    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
+    if let Some(metrics_addr) = state.config.metrics_addr {
+        let metrics = tokio::net::TcpListener::bind(metrics_addr).await?;
+        tracing::info!("metrics on http://{metrics_addr}/metrics");
+        let (router, config) = (metrics::router(state.clone()), state.config.clone());
+        // Scrapes are short: the metrics listener simply ends with the process.
+        tokio::spawn(async move { serve_on(metrics, router, &config, std::future::pending()).await });
+    }
     state.changes.spawn_listener(database.url.clone());
     spawn_retention(state.clone());
     let changes = state.changes.clone();
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live streams never end by themselves: end them so in-flight requests can finish.
-            changes.shut_down();
-        })
-        .await;
-    tracing::info!("shutting down");
+    let config = state.config.clone();
+    serve_on(listener, http::router(state), &config, async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        // Live streams never end by themselves: end them so in-flight requests can finish.
+        changes.shut_down();
+    })
+    .await;
     database.close().await;
-    Ok(served?)
+    Ok(())
+}
+
+/// The accept loop: serves `app` over HTTP/1.1 on `listener` until `shutdown` resolves, then
+/// stops accepting and gives the requests in flight `shutdown_grace` to finish. A client gets
+/// `header_read_timeout` for each request's headers (hyper also counts an idle keep-alive
+/// connection's wait for the next request against it), so a slow or idle client cannot hold a
+/// connection; the body's timeout is the router's (`http::router`).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, usually: give the open connections time to end.
+                    tracing::error!(%error, "accepting a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Without TCP_NODELAY, Nagle's algorithm holds back the last chunk of each streamed page.
+        let _ = tcp.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service)));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?config.shutdown_grace, "requests still in flight after the shutdown grace: dropped");
+    }
 }
 
 /// Every hour, drops raw events older than the retention window (the rollups stay).

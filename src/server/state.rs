@@ -37,9 +37,17 @@ impl AppState {
         }
     }
 
-    /// A pooled connection, or `Unavailable` while the database is away.
+    /// A pooled connection, or `Unavailable`: at once while the database is marked down, or as
+    /// soon as the pool's attempt to connect fails (not after the pool's whole wait).
     pub async fn conn(&self) -> Result<DbConn<'_>, AppError> {
-        Ok(self.pool.get().await?)
+        let mut down = self.pool.health.watch();
+        if *down.borrow_and_update() {
+            return Err(AppError::Unavailable);
+        }
+        tokio::select! {
+            conn = self.pool.get() => Ok(conn?),
+            _ = down.wait_for(|down| *down) => Err(AppError::Unavailable),
+        }
     }
 }
 

@@ -28,14 +28,31 @@ pub fn EmptyState(title: &'static str, children: Children) -> impl IntoView {
     }
 }
 
-/// The error boundary's fallback: what went wrong, and a way to try again.
+/// The error boundary's fallback: what went wrong (each message once, however many parts of
+/// the page failed alike), and a way to try again. A page that could not reach the database
+/// answers 503 with `Retry-After`, not 200.
 #[component]
 pub fn ErrorState(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if errors
+        .read_untracked()
+        .iter()
+        .any(|(_, e)| e.downcast_ref::<crate::error::AppError>() == Some(&crate::error::AppError::Unavailable))
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        response.insert_header(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER),
+        );
+    }
     let messages = move || {
-        errors
-            .get()
+        let mut messages: Vec<String> = errors.get().into_iter().map(|(_, e)| e.to_string()).collect();
+        messages.sort();
+        messages.dedup();
+        messages
             .into_iter()
-            .map(|(_, e)| view! { <li>{e.to_string()}</li> })
+            .map(|message| view! { <li>{message}</li> })
             .collect_view()
     };
     view! {

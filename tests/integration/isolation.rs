@@ -150,6 +150,7 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
     vec![
         // REST.
         ("GET", "/healthz", Open("reads no tenant data")),
+        ("GET", "/readyz", Open("reads no tenant data")),
         ("POST", "/api/auth/register", Open("creates a new account; takes no id")),
         (
             "POST",

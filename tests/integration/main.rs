@@ -6,5 +6,6 @@ mod auth;
 mod foundation;
 mod ingest;
 mod isolation;
+mod operations;
 mod settings;
 mod support;

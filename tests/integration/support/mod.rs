@@ -50,6 +50,10 @@ pub fn test_config(database_url: String) -> Config {
         event_retention_days: 90,
         admin_password: None,
         fixed_clock: Some(start_of_test()),
+        metrics_addr: None,
+        header_read_timeout: std::time::Duration::from_secs(10),
+        body_read_timeout: std::time::Duration::from_secs(30),
+        shutdown_grace: std::time::Duration::from_secs(10),
     }
 }
 
