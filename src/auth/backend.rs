@@ -46,7 +46,10 @@ async fn hashing_turn() -> Result<SemaphorePermit<'static>, AppError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Semaphore::new(cores.saturating_sub(1).max(1))
     });
-    HASHING.acquire().await.map_err(|e| AppError::internal("hashing permit", e))
+    HASHING
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("hashing permit", e))
 }
 
 async fn run_bcrypt<T: Send + 'static>(
