@@ -255,3 +255,30 @@ async fn a_lock_out_ends_when_its_oldest_failure_leaves_the_window() {
     app.advance(Duration::seconds(1));
     assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
 }
+
+/// The counters stay bounded: one whose window has ended is deleted by a later attempt (of any
+/// key), and an attempt for a key counts afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_whose_window_has_ended_are_deleted() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    app.set_peer("198.51.100.1");
+    assert_eq!(
+        login(&app, "ada@example.com", WRONG).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let ada = "SELECT count(*) AS n FROM auth_limits WHERE key LIKE '%198.51.100.1%' OR key LIKE '%ada@%'";
+    assert_eq!(app.count(ada).await, 3, "account at address, address, account");
+    app.advance(Duration::hours(24));
+    app.set_peer("203.0.113.7");
+    assert_eq!(
+        login(&app, "bob@example.com", WRONG).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.count(ada).await, 0, "Ada's counters are gone");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM auth_limits").await,
+        3,
+        "Bob's three (the registration's counter has ended too)"
+    );
+}
