@@ -27,6 +27,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    auth_limits (key) {
+        key -> Text,
+        attempts -> Int4,
+        window_start -> Timestamptz,
+        last_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     events (service_id, event_id) {
         service_id -> Uuid,
         event_id -> Text,
@@ -172,6 +182,7 @@ diesel::joinable!(users -> plans (plan_id));
 diesel::allow_tables_to_appear_in_same_query!(
     activity_logs,
     api_keys,
+    auth_limits,
     events,
     metrics,
     metrics_by_error,

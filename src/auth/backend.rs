@@ -4,9 +4,10 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
+use super::rate_limit::{self, Key};
 use super::token;
 use super::{Authenticated, RegisterForm, Role, User, validate_email};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
@@ -38,34 +39,43 @@ pub struct SignedIn {
 
 /// bcrypt at cost 12 takes a few hundred milliseconds of CPU. It runs on the blocking pool, and
 /// at most one core fewer than the machine has hashes at once, so a flood of sign-ins queues
-/// here instead of starving every other request of CPU.
-async fn run_bcrypt<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-    static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+/// here instead of starving every other request of CPU. A password check counts its attempt
+/// while holding its turn, so the attempts counted but not yet decided are at most these turns.
+async fn hashing_turn() -> Result<SemaphorePermit<'static>, AppError> {
+    static HASHING: std::sync::LazyLock<Semaphore> = std::sync::LazyLock::new(|| {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+        Semaphore::new(cores.saturating_sub(1).max(1))
     });
-    let _permit = HASHING
+    HASHING
         .acquire()
         .await
-        .map_err(|e| AppError::internal("hashing permit", e))?;
+        .map_err(|e| AppError::internal("hashing permit", e))
+}
+
+async fn run_bcrypt<T: Send + 'static>(
+    _turn: &SemaphorePermit<'static>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::internal("hashing task", e))
 }
 
 pub async fn hash_password(password: String, cost: u32) -> Result<PasswordHash, AppError> {
-    run_bcrypt(move || bcrypt::hash(password, cost))
+    let turn = hashing_turn().await?;
+    run_bcrypt(&turn, move || bcrypt::hash(password, cost))
         .await?
         .map(PasswordHash)
         .map_err(|e| AppError::internal("bcrypt hash", e))
 }
 
-async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    run_bcrypt(move || bcrypt::verify(password, &hash).unwrap_or(false)).await
+async fn verify_password(turn: &SemaphorePermit<'static>, password: String, hash: String) -> Result<bool, AppError> {
+    run_bcrypt(turn, move || bcrypt::verify(password, &hash).unwrap_or(false)).await
 }
 
-/// Checks a signed-in user's current password before a sensitive change. Wrong answers are
-/// limited like failed sign-ins, so a stolen session cannot guess the password.
+/// Checks a signed-in user's current password before a sensitive change. Each check counts
+/// against the user's limit before the hash is compared (a right answer gives it back), so a
+/// stolen session cannot guess the password, not even with parallel requests.
 pub async fn confirm_password(state: &AppState, user_id: Uuid, password: &str) -> Result<(), AppError> {
     let wrong = || AppError::field("current_password", "The current password is wrong.");
     if password.is_empty() {
@@ -74,22 +84,27 @@ pub async fn confirm_password(state: &AppState, user_id: Uuid, password: &str) -
     if password.len() > SIGN_IN_PASSWORD_MAX_BYTES {
         return Err(wrong());
     }
-    let keys = [format!("confirm:{user_id}")];
-    if let Some(retry_after) = state.limiter.retry_after(&keys, state.clock.now()) {
-        return Err(AppError::RateLimited { retry_after });
-    }
-    let hash: String = users::table
+    let keys = [Key::current_password(user_id)];
+    let turn = hashing_turn().await?;
+    let now = state.clock.now();
+    let conn = state.conn().await?;
+    let shared: &AsyncPgConnection = &conn;
+    let stored = users::table
         .find(user_id)
         .select(users::password_hash)
-        .first(&mut state.conn().await?)
-        .await?;
-    if verify_password(password.to_owned(), hash).await? {
-        state.limiter.clear(&keys[0]);
-        Ok(())
-    } else {
-        state.limiter.record_failure(&keys, state.clock.now());
-        Err(wrong())
+        .get_result::<String>(&mut &*shared);
+    let (_, hash) = futures_util::try_join!(rate_limit::reserve(shared, &keys, now), async {
+        stored.await.map_err(AppError::from)
+    })?;
+    // Hold no pooled connection during the slow hash.
+    drop(conn);
+    let matches = verify_password(&turn, password.to_owned(), hash).await?;
+    drop(turn);
+    if !matches {
+        return Err(wrong());
     }
+    rate_limit::release(&*state.conn().await?, &keys, now).await?;
+    Ok(())
 }
 
 /// Replaces the password and revokes every other live session of the user; answers how many.
@@ -100,21 +115,13 @@ pub async fn set_password(
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let (user_id, keep) = (auth.user.id, auth.session_id);
+    let user_id = auth.user.id;
     conn.transaction(async |conn| {
         diesel::update(users::table.find(user_id))
             .set((users::password_hash.eq(&hash.0), users::updated_at.eq(now)))
             .execute(conn)
             .await?;
-        let revoked = diesel::update(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::id.ne(keep))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(now))
-        .execute(conn)
-        .await?;
+        let revoked = end_other_sessions(conn, auth, now).await?;
         log_activity(
             conn,
             user_id,
@@ -124,6 +131,23 @@ pub async fn set_password(
         .await?;
         Ok(revoked)
     })
+    .await
+}
+
+/// Revokes every live session of the user but the one `auth` came with; answers how many.
+pub async fn end_other_sessions(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(auth.user.id))
+            .filter(sessions::id.ne(auth.session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
     .await
 }
 
@@ -201,12 +225,14 @@ pub async fn find_user_id_by_email(conn: &mut AsyncPgConnection, email: &str) ->
 }
 
 /// Creates the account, its preferences, a session and the audit entry in one transaction.
+/// Each registration from an address counts against its limit before the password is hashed.
 pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo) -> Result<SignedIn, AppError> {
     form.validate()?;
+    let now = state.clock.now();
+    rate_limit::reserve(&*state.conn().await?, &[Key::registration(client)], now).await?;
     let hash = hash_password(form.password.clone(), state.config.bcrypt_cost).await?;
     let mut conn = state.conn().await?;
     let expires_in = state.config.jwt_expires_in;
-    let now = state.clock.now();
     let (user, session_id, now) = conn
         .transaction(async |conn| {
             let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, &hash, Role::Client).await? else {
@@ -227,8 +253,9 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
     Ok(signed_in(state, user, session_id, now))
 }
 
-/// Checks the password (timing does not reveal whether the email exists), applies the
-/// failure limits and opens a session.
+/// Checks the password (timing does not reveal whether the email exists) and opens a session.
+/// The attempt counts against the sign-in limits (`rate_limit`) before the hash is compared,
+/// and a right password gives it back.
 pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> Result<SignedIn, AppError> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
@@ -245,33 +272,32 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
     if validate_email(&email).is_err() || password.len() > SIGN_IN_PASSWORD_MAX_BYTES {
         return Err(invalid());
     }
-    let keys = [
-        format!("ip:{}", client.ip.as_deref().unwrap_or("unknown")),
-        format!("account:{email}"),
-    ];
-    if let Some(retry_after) = state.limiter.retry_after(&keys, state.clock.now()) {
-        return Err(AppError::RateLimited { retry_after });
-    }
+    let keys = Key::sign_in(&email, client);
+    let dummy = dummy_hash(state.config.bcrypt_cost).await?;
 
-    let mut conn = state.conn().await?;
-    let found: Option<(UserRow, String)> = users::table
+    let turn = hashing_turn().await?;
+    let now = state.clock.now();
+    let conn = state.conn().await?;
+    let shared: &AsyncPgConnection = &conn;
+    let found = users::table
         .filter(lower(users::email).eq(&email))
         .select((USER_COLUMNS, users::password_hash))
-        .first(&mut conn)
-        .await
-        .optional()?;
+        .first::<(UserRow, String)>(&mut &*shared);
+    let (_, found) = futures_util::try_join!(rate_limit::reserve(shared, &keys, now), async {
+        found.await.optional().map_err(AppError::from)
+    })?;
     let (row, hash) = match found {
         Some((row, hash)) => (Some(row), hash),
-        None => (None, dummy_hash(state.config.bcrypt_cost).await?),
+        None => (None, dummy),
     };
     // Hold no pooled connection during the slow hash.
     drop(conn);
-    let matches = verify_password(password.to_owned(), hash).await?;
+    let matches = verify_password(&turn, password.to_owned(), hash).await?;
+    drop(turn);
     let mut conn = state.conn().await?;
     let user = match (row, matches) {
         (Some(row), true) => user_from_row(row),
         (row, _) => {
-            state.limiter.record_failure(&keys, state.clock.now());
             if let Some((id, ..)) = row {
                 log_activity(
                     &mut conn,
@@ -284,13 +310,15 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
             return Err(invalid());
         }
     };
-    state.limiter.clear(&keys[1]);
     let expires_in = state.config.jwt_expires_in;
     let user_id = user.id;
-    let now = state.clock.now();
     let (session_id, now) = conn
         .transaction(async |conn| {
-            let session = insert_session(conn, user_id, now, expires_in, client).await?;
+            let shared: &AsyncPgConnection = conn;
+            let (_, session) = futures_util::try_join!(
+                rate_limit::release(shared, &keys, now),
+                insert_session(shared, user_id, now, expires_in, client)
+            )?;
             log_activity(conn, user_id, Entry::new(Action::SignIn, json!({})), client).await?;
             Ok::<_, diesel::result::Error>(session)
         })
@@ -309,7 +337,7 @@ fn signed_in(state: &AppState, user: User, session_id: Uuid, now: DateTime<Utc>)
 }
 
 async fn insert_session(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     user_id: Uuid,
     now: DateTime<Utc>,
     expires_in: Duration,
@@ -325,12 +353,13 @@ async fn insert_session(
             sessions::ip.eq(client.ip.as_deref()),
         ))
         .returning(sessions::id)
-        .get_result(conn)
+        .get_result(&mut &*conn)
         .await?;
     Ok((id, now))
 }
 
-/// The one place that turns a token into a user: signature, expiry, and a live session row.
+/// The one place that turns a token into a user: signature, expiry, and a live session row
+/// that has been used within `SESSION_IDLE_TIMEOUT` (to within `LAST_SEEN_RESOLUTION`).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
     let now = state.clock.now();
     let claims = token::decode(&state.config, token, now)?;
@@ -341,6 +370,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
         .filter(sessions::user_id.eq(claims.sub))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.ge(now - state.config.session_idle_timeout))
         .select((USER_COLUMNS, sessions::last_seen_at))
         .first(&mut conn)
         .await

@@ -1,104 +1,135 @@
-//! Failed sign-in limits, per IP address and per account.
+//! Attempt limits on sign-in, on the current password of a signed-in user and on registration.
 //!
-//! Each key may fail `MAX_FAILURES` times in a sliding `WINDOW`; past that, sign-ins for it are
-//! refused until the oldest failure leaves the window, so a lock-out never lasts longer than
-//! the window after the last failure. A successful sign-in clears its account's failures.
-//! The counts live in this process: with several processes each keeps its own.
+//! The counts live in PostgreSQL (`auth_limits`, counted by the `auth_reserve` function of its
+//! migration), so every server process sees the same ones, on the server's clock. An attempt is
+//! counted *before* its password is hashed and released again when it succeeds: however many
+//! requests arrive at once, no more guesses are checked than a key allows.
+//!
+//! A sign-in counts on three keys (the README's "Sign-in limits" says why):
+//! - the account at the client's address: 10 in 15 minutes, then that address waits for the
+//!   window to end — for that account only;
+//! - the client's address: 30 in 15 minutes, whatever the accounts;
+//! - the account from every address: 100 in 24 hours, then each further attempt waits twice as
+//!   long as the one before (1 s, 2 s, 4 s, … at most 5 minutes) after the last one.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Integer, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
 
-pub const MAX_FAILURES: usize = 10;
-pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
-/// Bounds memory under a flood of distinct keys.
-const MAX_KEYS: usize = 100_000;
+use crate::audit::ClientInfo;
+use crate::error::AppError;
+use crate::schema::auth_limits;
 
-#[derive(Default)]
-pub struct FailureLimiter {
-    failures: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+/// How many attempts a key allows in its window, and what happens past that.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub max: i32,
+    pub window: TimeDelta,
+    /// Zero: past `max`, wait for the window to end. Otherwise each further attempt waits
+    /// 2^(attempts - max) seconds after the last one, at most this long.
+    pub delay_cap: TimeDelta,
 }
 
-impl FailureLimiter {
-    /// `Some(seconds)` to wait when any key is over its limit.
-    pub fn retry_after(&self, keys: &[String], now: DateTime<Utc>) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        keys.iter()
-            .filter_map(|key| {
-                let times = failures.get_mut(key)?;
-                prune(times, now);
-                (times.len() >= MAX_FAILURES).then(|| {
-                    let oldest = *times.front().expect("non-empty");
-                    (WINDOW - (now - oldest)).num_seconds().max(1) as u64
-                })
-            })
-            .max()
+pub const ACCOUNT_AT_ADDRESS: Limit = Limit {
+    max: 10,
+    window: TimeDelta::minutes(15),
+    delay_cap: TimeDelta::zero(),
+};
+pub const ADDRESS: Limit = Limit {
+    max: 30,
+    window: TimeDelta::minutes(15),
+    delay_cap: TimeDelta::zero(),
+};
+pub const ACCOUNT: Limit = Limit {
+    max: 100,
+    window: TimeDelta::hours(24),
+    delay_cap: TimeDelta::minutes(5),
+};
+pub const CURRENT_PASSWORD: Limit = Limit {
+    max: 10,
+    window: TimeDelta::minutes(15),
+    delay_cap: TimeDelta::zero(),
+};
+/// Every registration that gets as far as hashing its password counts, successful or not.
+pub const REGISTRATION: Limit = Limit {
+    max: 10,
+    window: TimeDelta::hours(1),
+    delay_cap: TimeDelta::zero(),
+};
+
+/// One counter: what it counts, and its limit.
+pub struct Key {
+    name: String,
+    limit: Limit,
+}
+
+fn address(client: &ClientInfo) -> &str {
+    client.ip.as_deref().unwrap_or("unknown")
+}
+
+impl Key {
+    /// The keys of a sign-in for `email` (already trimmed and lower-cased; an address that has
+    /// no account counts the same, so the limits do not tell which exist).
+    pub fn sign_in(email: &str, client: &ClientInfo) -> [Self; 3] {
+        let ip = address(client);
+        [
+            Self::new(format!("account-at:{ip}:{email}"), ACCOUNT_AT_ADDRESS),
+            Self::new(format!("address:{ip}"), ADDRESS),
+            Self::new(format!("account:{email}"), ACCOUNT),
+        ]
     }
 
-    pub fn record_failure(&self, keys: &[String], now: DateTime<Utc>) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() >= MAX_KEYS {
-            failures.retain(|_, times| {
-                prune(times, now);
-                !times.is_empty()
-            });
-        }
-        for key in keys {
-            let times = failures.entry(key.clone()).or_default();
-            prune(times, now);
-            if times.len() < MAX_FAILURES {
-                times.push_back(now);
-            }
-        }
+    pub fn current_password(user_id: Uuid) -> Self {
+        Self::new(format!("confirm:{user_id}"), CURRENT_PASSWORD)
     }
 
-    pub fn clear(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    pub fn registration(client: &ClientInfo) -> Self {
+        Self::new(format!("register:{}", address(client)), REGISTRATION)
+    }
+
+    fn new(name: String, limit: Limit) -> Self {
+        Self { name, limit }
     }
 }
 
-fn prune(times: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>) {
-    while times.front().is_some_and(|t| now - *t >= WINDOW) {
-        times.pop_front();
+define_sql_function!(fn auth_reserve(keys: Array<Text>, maxes: Array<Integer>, windows: Array<Integer>, delay_caps: Array<Integer>, now_at: Timestamptz) -> Integer);
+
+fn seconds(delta: TimeDelta) -> i32 {
+    i32::try_from(delta.num_seconds()).unwrap_or(i32::MAX)
+}
+
+/// Counts one attempt on every key, or — when any key is over its limit — on none of them and
+/// answers `RateLimited` with the seconds until the attempt would be counted. One statement.
+pub async fn reserve(conn: &AsyncPgConnection, keys: &[Key], now: DateTime<Utc>) -> Result<(), AppError> {
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    let maxes: Vec<i32> = keys.iter().map(|k| k.limit.max).collect();
+    let windows: Vec<i32> = keys.iter().map(|k| seconds(k.limit.window)).collect();
+    let caps: Vec<i32> = keys.iter().map(|k| seconds(k.limit.delay_cap)).collect();
+    let wait: i32 = diesel::select(auth_reserve(names, maxes, windows, caps, now))
+        .get_result(&mut &*conn)
+        .await?;
+    if wait > 0 {
+        Err(AppError::RateLimited {
+            retry_after: wait.unsigned_abs().into(),
+        })
+    } else {
+        Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_eleventh_attempt_waits_until_the_window_ends_and_success_clears_the_account() {
-        let limiter = FailureLimiter::default();
-        let keys = ["ip:1.2.3.4".to_owned(), "account:a@b.co".to_owned()];
-        let start = DateTime::parse_from_rfc3339("2026-11-16T10:30:00Z")
-            .expect("a date")
-            .to_utc();
-        for n in 0..MAX_FAILURES {
-            let at = start + TimeDelta::seconds(n as i64);
-            assert_eq!(limiter.retry_after(&keys, at), None);
-            limiter.record_failure(&keys, at);
-        }
-        let last = start + TimeDelta::seconds(MAX_FAILURES as i64 - 1);
-        assert_eq!(limiter.retry_after(&keys, last), Some(WINDOW.num_seconds() as u64 - 9));
-        // The oldest failure leaves the window: one more attempt is allowed.
-        assert_eq!(
-            limiter.retry_after(&keys, start + WINDOW - TimeDelta::seconds(1)),
-            Some(1)
-        );
-        assert_eq!(limiter.retry_after(&keys, start + WINDOW), None);
-
-        limiter.record_failure(&keys, start + WINDOW);
-        assert!(limiter.retry_after(&keys, start + WINDOW).is_some());
-        limiter.clear("account:a@b.co");
-        assert_eq!(
-            limiter.retry_after(&keys[1..], start + WINDOW),
-            None,
-            "the account is free again"
-        );
-        assert!(
-            limiter.retry_after(&keys[..1], start + WINDOW).is_some(),
-            "the IP stays limited"
-        );
-    }
+/// Gives back the attempt `reserve` counted at `reserved_at` (it succeeded). A key whose window
+/// has started again since then no longer holds it.
+pub async fn release(conn: &AsyncPgConnection, keys: &[Key], reserved_at: DateTime<Utc>) -> QueryResult<usize> {
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    diesel::update(
+        auth_limits::table
+            .filter(auth_limits::key.eq_any(names))
+            .filter(auth_limits::window_start.le(reserved_at))
+            .filter(auth_limits::attempts.gt(0)),
+    )
+    .set(auth_limits::attempts.eq(auth_limits::attempts - 1))
+    .execute(&mut &*conn)
+    .await
 }

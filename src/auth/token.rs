@@ -12,8 +12,17 @@ use crate::server::config::Config;
 
 pub const COOKIE_NAME: &str = "ragsites_session";
 
+/// Who issues session tokens and whom they are for (RFC 8725 §3.9, §3.10): a token of another
+/// system signed with the same key, or one that is not a session token, is refused.
+pub const ISSUER: &str = "ragsites-portal";
+pub const AUDIENCE: &str = "ragsites-portal";
+/// The `typ` header of a session token (RFC 8725 §3.11: explicit typing).
+pub const TOKEN_TYPE: &str = "session+jwt";
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
+    pub iss: String,
+    pub aud: String,
     pub sub: Uuid,
     pub sid: Uuid,
     pub iat: i64,
@@ -28,32 +37,42 @@ pub fn issue(
     expires: DateTime<Utc>,
 ) -> String {
     let claims = Claims {
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
         sub: user_id,
         sid: session_id,
         iat: issued.timestamp(),
         exp: expires.timestamp(),
     };
+    let header = Header {
+        typ: Some(TOKEN_TYPE.to_owned()),
+        ..Header::new(Algorithm::HS256)
+    };
     jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &header,
         &claims,
         &EncodingKey::from_secret(config.jwt_secret.as_bytes()),
     )
     .expect("HS256 encoding of plain claims cannot fail")
 }
 
-/// Checks the signature (HS256 only: `none` and every other algorithm are refused) and expiry,
-/// the latter against the server's clock rather than the system's.
+/// Checks the signature (HS256 only: `none` and every other algorithm are refused), the type,
+/// issuer and audience, and expiry, the latter against the server's clock rather than the
+/// system's.
 pub fn decode(config: &Config, token: &str, now: DateTime<Utc>) -> Result<Claims, AppError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false;
-    validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+    validation.set_required_spec_claims(&["exp", "sub", "iat", "iss", "aud"]);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
     jsonwebtoken::decode::<Claims>(
         token,
         &DecodingKey::from_secret(config.jwt_secret.as_bytes()),
         &validation,
     )
-    .map(|data| data.claims)
     .ok()
+    .filter(|data| data.header.typ.as_deref() == Some(TOKEN_TYPE))
+    .map(|data| data.claims)
     .filter(|claims| claims.exp > now.timestamp())
     .ok_or(AppError::Unauthorized)
 }

@@ -42,6 +42,8 @@ pub struct Config {
     pub db_pool_size: u32,
     pub jwt_secret: JwtSecret,
     pub jwt_expires_in: Duration,
+    /// A session unused for longer than this is refused.
+    pub session_idle_timeout: Duration,
     pub bcrypt_cost: u32,
     /// Mark the session cookie `Secure` (the site is served over https).
     pub cookie_secure: bool,
@@ -70,6 +72,7 @@ impl fmt::Debug for Config {
             .field("db_pool_size", &self.db_pool_size)
             .field("jwt_secret", &self.jwt_secret)
             .field("jwt_expires_in", &self.jwt_expires_in)
+            .field("session_idle_timeout", &self.session_idle_timeout)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("cookie_secure", &self.cookie_secure)
             .field("event_retention_days", &self.event_retention_days)
@@ -105,6 +108,10 @@ pub struct ConfigArgs {
     /// Session lifetime, from 1 minute to 365 days: 7d, 12h, 30m, or a number of seconds.
     #[arg(long, env = "JWT_EXPIRES_IN", default_value = "7d", value_parser = parse_duration)]
     pub jwt_expires_in: Duration,
+    /// A session unused for longer than this is refused (signed out), from 1 minute to 365 days:
+    /// 24h, 30m, 7d, or a number of seconds.
+    #[arg(long, env = "SESSION_IDLE_TIMEOUT", default_value = "24h", value_parser = parse_duration)]
+    pub session_idle_timeout: Duration,
     /// bcrypt work factor (4 to 31).
     #[arg(long, env = "BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
     pub bcrypt_cost: u32,
@@ -200,6 +207,7 @@ impl Config {
             db_pool_size: args.db_pool_size,
             jwt_secret,
             jwt_expires_in: args.jwt_expires_in,
+            session_idle_timeout: args.session_idle_timeout,
             bcrypt_cost: args.bcrypt_cost,
             cookie_secure: args.cookie_secure,
             event_retention_days: args.event_retention_days,
@@ -351,9 +359,10 @@ pub(crate) mod tests {
                 defaults.db_pool_size,
                 defaults.bcrypt_cost,
                 defaults.event_retention_days,
-                defaults.jwt_expires_in
+                defaults.jwt_expires_in,
+                defaults.session_idle_timeout
             ),
-            (16, 12, 90, Duration::days(7))
+            (16, 12, 90, Duration::days(7), Duration::hours(24))
         );
         assert_eq!(defaults.cookie_secure, !cfg!(debug_assertions));
         assert_eq!(
@@ -386,6 +395,7 @@ pub(crate) mod tests {
             ("--db-pool-size", "many", "DB_POOL_SIZE"),
             ("--event-retention-days", "3651", "EVENT_RETENTION_DAYS"),
             ("--jwt-expires-in", "30s", "JWT_EXPIRES_IN"),
+            ("--session-idle-timeout", "soon", "SESSION_IDLE_TIMEOUT"),
             ("--cookie-secure", "yes", "COOKIE_SECURE"),
             ("--metrics-addr", "localhost", "METRICS_ADDR"),
             ("--header-read-timeout", "500ms", "HEADER_READ_TIMEOUT"),

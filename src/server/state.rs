@@ -8,7 +8,6 @@ use leptos::prelude::LeptosOptions;
 use super::clock::Clock;
 use super::config::Config;
 use super::db::{DbConn, DbPool};
-use crate::auth::rate_limit::FailureLimiter;
 use crate::changes::Changes;
 use crate::error::AppError;
 use crate::ingest::throttle::Throttle;
@@ -18,7 +17,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: DbPool,
     pub config: Arc<Config>,
-    pub limiter: Arc<FailureLimiter>,
     pub ingest_throttle: Arc<Throttle>,
     pub changes: Changes,
     pub clock: Clock,
@@ -31,7 +29,6 @@ impl AppState {
             leptos_options,
             pool,
             config: Arc::new(config),
-            limiter: Arc::default(),
             ingest_throttle: Arc::default(),
             changes: Changes::default(),
         }

@@ -10,7 +10,7 @@ use super::{ACTIVITY_PAGE_SIZE, ActivityEntry, ActivityPage, Preferences, Profil
 use crate::analytics::window::known_timezones;
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::Authenticated;
-use crate::auth::backend::{EMAIL_TAKEN, confirm_password, hash_password, set_password};
+use crate::auth::backend::{EMAIL_TAKEN, confirm_password, end_other_sessions, hash_password, set_password};
 use crate::auth::validate_password;
 use crate::error::AppError;
 use crate::schema::{activity_logs, sessions, user_preferences, users};
@@ -31,7 +31,8 @@ pub async fn profile(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult
     })
 }
 
-/// Saves the profile. A new email needs the current password and must be free.
+/// Saves the profile. A new email needs the current password, must be free, and signs out
+/// every other session of the user.
 pub async fn update_profile(
     state: &AppState,
     auth: &Authenticated,
@@ -48,6 +49,7 @@ pub async fn update_profile(
         confirm_password(state, user_id, current_password.unwrap_or("")).await?;
     }
     let mut conn = state.conn().await?;
+    let now = state.clock.now();
     conn.transaction(async |conn| {
         diesel::update(users::table.find(user_id))
             .set((
@@ -56,12 +58,14 @@ pub async fn update_profile(
                 users::company.eq(&new.company),
                 users::bio.eq(&new.bio),
                 users::avatar_url.eq(&new.avatar_url),
-                users::updated_at.eq(state.clock.now()),
+                users::updated_at.eq(now),
             ))
             .execute(conn)
             .await?;
         if email_changes {
-            let detail = json!({ "from": old.email, "to": new.email });
+            // Like a new password: whoever signed in with the old address is signed out.
+            let revoked = end_other_sessions(conn, auth, now).await?;
+            let detail = json!({ "from": old.email, "to": new.email, "sessions_revoked": revoked });
             log_activity(conn, user_id, Entry::new(Action::EmailChange, detail), client).await?;
         }
         log_activity(conn, user_id, Entry::new(Action::ProfileUpdate, json!({})), client).await
@@ -251,17 +255,9 @@ pub async fn revoke_other_sessions(
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let (user_id, keep) = (auth.user.id, auth.session_id);
+    let user_id = auth.user.id;
     conn.transaction(async |conn| {
-        let revoked = diesel::update(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::id.ne(keep))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(now))
-        .execute(conn)
-        .await?;
+        let revoked = end_other_sessions(conn, auth, now).await?;
         log_activity(
             conn,
             user_id,

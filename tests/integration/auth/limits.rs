@@ -1,9 +1,13 @@
-//! The limits on guessing passwords: per client address across accounts, on the current password
-//! of a signed-in user, and the end of a lock-out on the server's clock.
+//! The limits on guessing passwords: per account and address, per address across accounts, per
+//! account across addresses (a ceiling, then a growing delay), on the current password of a
+//! signed-in user, with parallel requests, across server processes, and the end of a lock-out
+//! on the server's clock.
 
 use axum::http::StatusCode;
 use chrono::Duration;
 use serde_json::json;
+
+use futures_util::future::join_all;
 
 use crate::support::calls::{bearer, call, field, login, put};
 use crate::support::{PASSWORD, TestApp, TestResponse};
@@ -59,14 +63,22 @@ async fn wrong_current_passwords_are_limited_per_user_like_sign_ins() {
     assert_eq!(profile.json()["email"], "bob@example.com", "nothing changed");
 }
 
+/// Registers `count` accounts user0@… from addresses of their own (registration is limited per
+/// address), then comes back to the default address.
+async fn register_users(app: &TestApp, count: usize) {
+    for n in 0..count {
+        app.set_peer(&format!("10.0.{}.{}", n / 200, n % 200 + 1));
+        app.register("User", &format!("user{n}@example.com"), PASSWORD).await;
+    }
+    app.set_peer(crate::support::DEFAULT_PEER);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_on_many_accounts_lock_out_their_address_only() {
     let app = TestApp::new().await;
-    for n in 0..=10 {
-        app.register("User", &format!("user{n}@example.com"), PASSWORD).await;
-    }
+    register_users(&app, 31).await;
     app.set_peer("198.51.100.1");
-    for n in 0..10 {
+    for n in 0..30 {
         let wrong = login(&app, &format!("user{n}@example.com"), WRONG).await;
         assert_eq!(
             wrong.status,
@@ -74,16 +86,153 @@ async fn failures_on_many_accounts_lock_out_their_address_only() {
             "account {n} has one failure only"
         );
     }
-    // user10 never failed: only the address is over its limit.
-    assert_limited(&login(&app, "user10@example.com", PASSWORD).await, 900);
+    // user30 never failed: only the address is over its limit.
+    assert_limited(&login(&app, "user30@example.com", PASSWORD).await, 900);
 
     app.set_peer("203.0.113.7");
-    assert_eq!(login(&app, "user10@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(login(&app, "user30@example.com", PASSWORD).await.status, StatusCode::OK);
     assert_eq!(
         login(&app, "user0@example.com", PASSWORD).await.status,
         StatusCode::OK,
         "an account with one failure signs in from another address"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_from_one_address_do_not_lock_the_owner_out_from_another() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    app.register("Bob", "bob@example.com", PASSWORD).await;
+    app.set_peer("198.51.100.1");
+    for attempt in 0..10 {
+        let wrong = login(&app, "ada@example.com", WRONG).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    assert_limited(&login(&app, "ada@example.com", PASSWORD).await, 900);
+    assert_eq!(
+        login(&app, "bob@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "the address is locked out of Ada's account only"
+    );
+    app.set_peer("203.0.113.7");
+    assert_eq!(
+        login(&app, "ada@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "the owner signs in from an address without failures"
+    );
+}
+
+/// 40 wrong passwords sent at once: each is counted before its hash is compared, so no more
+/// than the limit are ever checked; the others wait their turn and find the limit reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_sign_ins_get_no_more_guesses_checked_than_the_limit() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    let answers = join_all((0..40).map(|_| login(&app, "ada@example.com", WRONG))).await;
+    let checked = answers.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    assert_eq!(checked, 10, "guesses checked");
+    for limited in answers.iter().filter(|r| r.status != StatusCode::UNAUTHORIZED) {
+        assert_limited(limited, 900);
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.sign_in_failed'")
+            .await,
+        10
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_current_passwords_get_no_more_checked_than_the_limit() {
+    let app = TestApp::new().await;
+    let ada = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let fields = [
+        ("current_password", WRONG),
+        ("new_password", "N3w!passw"),
+        ("confirm_password", "N3w!passw"),
+    ];
+    let email_change = json!({ "email": "ada2@example.com", "current_password": WRONG });
+    let answers = join_all((0..40).map(|n| {
+        let email_change = email_change.clone();
+        let ada = ada.clone();
+        let app = &app;
+        let fields = &fields;
+        async move {
+            if n % 2 == 0 {
+                call(app, "change_password", fields, &ada).await
+            } else {
+                put(app, "/api/user/profile", email_change, &ada).await
+            }
+        }
+    }))
+    .await;
+    let checked = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!(checked, 10, "current passwords checked");
+    for limited in answers.iter().filter(|r| r.status != StatusCode::UNPROCESSABLE_ENTITY) {
+        assert_limited(limited, 900);
+    }
+}
+
+/// Many addresses guessing one account: past 100 failures in a day, each further attempt waits
+/// twice as long as the one before after the last, up to 5 minutes, even with the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_guessing_meets_the_account_ceiling_and_a_growing_delay() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    for address in 0..10 {
+        app.set_peer(&format!("198.51.100.{address}"));
+        for _ in 0..10 {
+            let wrong = login(&app, "ada@example.com", WRONG).await;
+            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        }
+    }
+    for (step, wait) in [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300].into_iter().enumerate() {
+        app.set_peer(&format!("203.0.113.{step}"));
+        assert_limited(&login(&app, "ada@example.com", PASSWORD).await, wait);
+        app.advance(Duration::seconds(wait as i64 - 1));
+        assert_limited(&login(&app, "ada@example.com", PASSWORD).await, 1);
+        app.advance(Duration::seconds(1));
+        let wrong = login(&app, "ada@example.com", WRONG).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "step {step} is checked");
+    }
+    app.set_peer("192.0.2.99");
+    app.advance(Duration::minutes(5));
+    assert_eq!(
+        login(&app, "ada@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "the owner gets in once the delay has passed"
+    );
+    app.advance(Duration::minutes(5));
+    assert_eq!(
+        login(&app, "ada@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "a successful sign-in gives its attempt back"
+    );
+    app.advance(Duration::hours(24));
+    app.set_peer("198.51.100.0");
+    assert_eq!(
+        login(&app, "ada@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "a day later the count starts again"
+    );
+}
+
+/// Two server processes on one database: the counts are in PostgreSQL, so failures through
+/// one process count on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_through_one_process_count_on_another() {
+    let one = TestApp::new().await;
+    let other = TestApp::with_pool(one.state.pool.clone(), one.db_name.clone());
+    one.register("Ada", "ada@example.com", PASSWORD).await;
+    for attempt in 0..10 {
+        let process = if attempt % 2 == 0 { &one } else { &other };
+        let wrong = login(process, "ada@example.com", WRONG).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    assert_limited(&login(&one, "ada@example.com", PASSWORD).await, 900);
+    assert_limited(&login(&other, "ada@example.com", PASSWORD).await, 900);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,4 +254,31 @@ async fn a_lock_out_ends_when_its_oldest_failure_leaves_the_window() {
     assert_limited(&login(&app, "ada@example.com", PASSWORD).await, 1);
     app.advance(Duration::seconds(1));
     assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
+}
+
+/// The counters stay bounded: one whose window has ended is deleted by a later attempt (of any
+/// key), and an attempt for a key counts afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_whose_window_has_ended_are_deleted() {
+    let app = TestApp::new().await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    app.set_peer("198.51.100.1");
+    assert_eq!(
+        login(&app, "ada@example.com", WRONG).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let ada = "SELECT count(*) AS n FROM auth_limits WHERE key LIKE '%198.51.100.1%' OR key LIKE '%ada@%'";
+    assert_eq!(app.count(ada).await, 3, "account at address, address, account");
+    app.advance(Duration::hours(24));
+    app.set_peer("203.0.113.7");
+    assert_eq!(
+        login(&app, "bob@example.com", WRONG).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.count(ada).await, 0, "Ada's counters are gone");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM auth_limits").await,
+        3,
+        "Bob's three (the registration's counter has ended too)"
+    );
 }

@@ -183,6 +183,70 @@ async fn repeated_failures_are_limited_per_account_with_retry_after() {
     assert_eq!(limited.json()["error"]["code"], "rate_limited");
 }
 
+/// Registration is limited per client address (10 an hour), counted in PostgreSQL: two server
+/// processes on one database share the count. The form page gets the same answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_are_limited_per_address_across_processes() {
+    let one = TestApp::new().await;
+    let other = TestApp::with_pool(one.state.pool.clone(), one.db_name.clone());
+    let register = async |app: &TestApp, n: usize| {
+        let body = json!({ "name": "User", "email": format!("user{n}@example.com"), "password": PASSWORD });
+        app.json("POST", "/api/auth/register", &body, &[]).await
+    };
+    for n in 0..10 {
+        let process = if n % 2 == 0 { &one } else { &other };
+        assert_eq!(
+            register(process, n).await.status,
+            StatusCode::CREATED,
+            "registration {n}"
+        );
+    }
+    for process in [&one, &other] {
+        let refused = register(process, 10).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+        assert_eq!(refused.header("retry-after"), "3600");
+        let error = &refused.json()["error"];
+        assert_eq!(error["code"], "rate_limited");
+        assert_eq!(error["message"], "Too many attempts. Try again in 3600 seconds.");
+    }
+    let form = one
+        .form_post(
+            "/api/fn/register",
+            &[
+                ("name", "User"),
+                ("email", "user10@example.com"),
+                ("password", PASSWORD),
+                ("confirm_password", PASSWORD),
+            ],
+            &[("referer", "http://portal.test/auth/register")],
+        )
+        .await;
+    assert!(
+        form.status.is_redirection() && form.header("location").starts_with("/auth/register"),
+        "the form comes back refused: {} {}",
+        form.status,
+        form.header("location")
+    );
+    assert_eq!(
+        one.count("SELECT count(*) AS n FROM users").await,
+        10,
+        "nothing more written"
+    );
+
+    one.set_peer("203.0.113.7");
+    assert_eq!(
+        register(&one, 10).await.status,
+        StatusCode::CREATED,
+        "another address registers"
+    );
+    other.advance(chrono::Duration::hours(1));
+    assert_eq!(
+        register(&other, 11).await.status,
+        StatusCode::CREATED,
+        "an hour later, again"
+    );
+}
+
 /// The attributes of the session cookie in `Set-Cookie`, sorted, without its value.
 fn cookie_attributes(response: &crate::support::TestResponse) -> Vec<String> {
     let cookie = response.header("set-cookie");

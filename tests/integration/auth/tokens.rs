@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use ragsites_portal::auth::backend::cleanup_sessions;
+use ragsites_portal::auth::token::TOKEN_TYPE;
 use serde_json::json;
 
 use crate::support::{PASSWORD, TestApp};
@@ -52,16 +53,99 @@ async fn tampered_foreign_unsigned_and_expired_tokens_are_refused() {
 
     let mut expired = claims.clone();
     expired["exp"] = json!((app.now() - Duration::minutes(1)).timestamp());
-    let secret = app.state.config.jwt_secret.as_bytes();
-    let expired = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &expired,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap();
-    let response = verify(&expired).await;
+    let response = verify(&sign(&app, Some(TOKEN_TYPE), &expired)).await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED, "expired");
     assert_eq!(response.json()["error"]["code"], "unauthorized");
+}
+
+/// A token signed with the portal's own key, with header `typ` and `claims` as given.
+fn sign(app: &TestApp, typ: Option<&str>, claims: &serde_json::Value) -> String {
+    let header = Header {
+        typ: typ.map(str::to_owned),
+        ..Header::new(Algorithm::HS256)
+    };
+    let key = EncodingKey::from_secret(app.state.config.jwt_secret.as_bytes());
+    jsonwebtoken::encode(&header, claims, &key).unwrap()
+}
+
+/// RFC 8725: a session token names its type, issuer and audience, and a token signed with the
+/// right key but without them, or with others, is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_of_another_type_issuer_or_audience_are_refused() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("session+jwt"));
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(
+        (claims["iss"].as_str(), claims["aud"].as_str()),
+        (Some("ragsites-portal"), Some("ragsites-portal"))
+    );
+    let verify = async |token: &str| {
+        app.get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))])
+            .await
+            .status
+    };
+    assert_eq!(
+        verify(&sign(&app, Some(TOKEN_TYPE), &claims)).await,
+        StatusCode::OK,
+        "the same claims re-signed"
+    );
+    for typ in [None, Some("JWT"), Some("at+jwt")] {
+        assert_eq!(
+            verify(&sign(&app, typ, &claims)).await,
+            StatusCode::UNAUTHORIZED,
+            "typ {typ:?}"
+        );
+    }
+    for (claim, value) in [
+        ("iss", None),
+        ("iss", Some("another-service")),
+        ("aud", None),
+        ("aud", Some("another-service")),
+        ("aud", Some("")),
+    ] {
+        let mut changed = claims.clone();
+        match value {
+            Some(value) => changed[claim] = json!(value),
+            None => {
+                changed.as_object_mut().unwrap().remove(claim);
+            }
+        }
+        let status = verify(&sign(&app, Some(TOKEN_TYPE), &changed)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{claim} = {value:?}");
+    }
+}
+
+/// `SESSION_IDLE_TIMEOUT` (24 hours here): a session used within it goes on, one left unused
+/// for longer is refused, and its page redirects to sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_left_unused_for_longer_than_the_idle_timeout_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let verify = async || {
+        app.get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))])
+            .await
+            .status
+    };
+    assert_eq!(app.state.config.session_idle_timeout, Duration::hours(24));
+    app.advance(Duration::hours(23));
+    assert_eq!(verify().await, StatusCode::OK, "used after 23 hours");
+    app.advance(Duration::hours(24));
+    assert_eq!(verify().await, StatusCode::OK, "idle exactly the timeout");
+    app.advance(Duration::hours(24) + Duration::seconds(1));
+    assert_eq!(verify().await, StatusCode::UNAUTHORIZED, "idle a second longer");
+
+    let page = app
+        .get_with("/dashboard", &[("cookie", &format!("ragsites_session={token}"))])
+        .await;
+    assert!(page.status.is_redirection(), "{}", page.status);
+    assert!(
+        page.header("location").starts_with("/auth/signin"),
+        "{}",
+        page.header("location")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +264,8 @@ async fn cleanup_deletes_only_long_dead_sessions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_when_its_lifetime_has_passed() {
-    let app = TestApp::new().await;
+    // Idle for its whole life: only its lifetime ends it.
+    let app = TestApp::with_config(|config| config.session_idle_timeout = config.jwt_expires_in).await;
     let token = app.register("Ada", "ada@example.com", PASSWORD).await;
     let verify = async || {
         app.get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))])

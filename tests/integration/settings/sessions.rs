@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::calls::{bearer, call, field, login};
+use crate::support::calls::{bearer, call, field, login, put};
 use crate::support::{PASSWORD, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,6 +68,35 @@ async fn changing_the_password_signs_out_every_other_session() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(login(&app, "ada@example.com", "N3w!passw").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_email_signs_out_every_other_session() {
+    let app = TestApp::new().await;
+    let first = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let second = login(&app, "ada@example.com", PASSWORD).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verify = async |token: &str| {
+        app.get_with("/api/auth/verify", &[("authorization", &bearer(token))])
+            .await
+            .status
+    };
+    let renamed = put(&app, "/api/user/profile", json!({ "name": "Ada L." }), &first).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(verify(&second).await, StatusCode::OK, "a new name signs nobody out");
+
+    let moved = json!({ "email": "ada@new.example", "current_password": PASSWORD });
+    let moved = put(&app, "/api/user/profile", moved, &first).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(verify(&second).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(verify(&first).await, StatusCode::OK, "this session stays");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'profile.email_change' AND detail->>'sessions_revoked' = '1'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,2 @@
+DROP FUNCTION auth_reserve(text[], integer[], integer[], integer[], timestamptz);
+DROP TABLE auth_limits;
