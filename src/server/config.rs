@@ -7,6 +7,7 @@ use std::{fmt, fs};
 
 use chrono::{DateTime, Duration, Utc};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use ipnet::IpNet;
 use rand::RngCore;
 
 /// Secrets shorter than this are refused in release builds.
@@ -49,6 +50,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Tests only: the instant the server's clock stands at instead of the system's.
     pub fixed_clock: Option<DateTime<Utc>>,
+    /// Reverse proxies whose forwarding headers name the client (empty: trust nobody).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Secrets stay out of logs.
@@ -65,6 +68,7 @@ impl fmt::Debug for Config {
             .field("event_retention_days", &self.event_retention_days)
             .field("admin_password", &self.admin_password.as_ref().map(|_| ".."))
             .field("fixed_clock", &self.fixed_clock)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -115,6 +119,12 @@ pub struct ConfigArgs {
     /// 2026-11-16T10:30:00Z) instead of following the system clock.
     #[arg(long, env = "FIXED_CLOCK", value_parser = parse_instant)]
     pub fixed_clock: Option<DateTime<Utc>>,
+    /// Reverse proxies to believe, as comma-separated CIDR ranges or addresses
+    /// (10.0.0.0/8,::1). Only a request whose peer is in one of them has its client address
+    /// taken from X-Forwarded-For (or Forwarded) and its scheme from X-Forwarded-Proto.
+    /// Unset: trust nobody (the peer is the client).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +187,7 @@ impl Config {
             event_retention_days: args.event_retention_days,
             admin_password: set(args.admin_password),
             fixed_clock: args.fixed_clock,
+            trusted_proxies: args.trusted_proxies,
         })
     }
 }
@@ -210,6 +221,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok()
         .filter(|d| (Duration::minutes(1)..=Duration::days(365)).contains(d))
         .ok_or_else(|| format!("{text:?} is outside 1 minute to 365 days"))
+}
+
+/// A CIDR range (`10.0.0.0/8`, `fd00::/8`) or one address (`127.0.0.1`, `::1`).
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("expected a CIDR range like 10.0.0.0/8 or an address like ::1, got {text:?}"))
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -324,6 +343,24 @@ pub(crate) mod tests {
         }
         for (value, secure) in [("true", true), ("1", true), ("false", false), ("0", false)] {
             assert_eq!(args(&["--cookie-secure", value]).unwrap().cookie_secure, secure);
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_or_addresses() {
+        assert!(args(&[]).unwrap().trusted_proxies.is_empty(), "nobody by default");
+        let given = args(&["--trusted-proxies", "10.0.0.0/8, 127.0.0.1,fd00::/8,::1"]).unwrap();
+        let expected: Vec<IpNet> = ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8", "::1/128"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(given.trusted_proxies, expected);
+        for bad in ["10.0.0.0/33", "proxy.internal", "10.0.0"] {
+            let error = args(&["--trusted-proxies", bad]).err().expect("refused").to_string();
+            assert!(
+                error.contains("TRUSTED_PROXIES") && error.contains(bad),
+                "{bad}: {error}"
+            );
         }
     }
 

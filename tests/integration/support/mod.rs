@@ -50,6 +50,7 @@ pub fn test_config(database_url: String) -> Config {
         event_retention_days: 90,
         admin_password: None,
         fixed_clock: Some(start_of_test()),
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -254,6 +255,18 @@ impl TestResponse {
 
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The `name=value` pair of the flash cookie a refused form post set (empty if none), to
+    /// send back as a browser would.
+    pub fn flash_cookie(&self) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("ragsites_flash=") && !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap_or("").to_owned())
+            .unwrap_or_default()
     }
 
     /// The session token from `Set-Cookie`, if one was set.
