@@ -2,6 +2,7 @@
 
 mod csrf;
 mod flash;
+mod fuzz;
 mod limits;
 mod next;
 mod pages;
