@@ -80,8 +80,9 @@ mod ssr {
 
     /// Back to `/admin`, naming the form whose outcome the page shows.
     pub fn answer<T>(result: Result<T, AppError>, form: &'static str, keep: &[(&str, &str)]) -> Result<T, AppError> {
-        let keep = [&[("form", form)], keep].concat();
-        answer_form_post(result, "/admin", &keep, |_| saved("/admin", &[("form", form)]))
+        answer_form_post(result, &format!("/admin?form={form}"), keep, |_| {
+            saved("/admin", &[("form", form)])
+        })
     }
 
     /// An empty choice is no plan; anything else must be a plan's id.

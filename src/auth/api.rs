@@ -22,8 +22,8 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         Ok(super::safe_next(next.as_deref()))
     }
     .await;
-    let keep = [("email", email.as_str()), ("next", next.as_deref().unwrap_or(""))];
-    crate::ui::form::answer_form_post(result, "/auth/signin", &keep, String::clone)
+    let page = ssr::form_page("/auth/signin", next.as_deref());
+    crate::ui::form::answer_form_post(result, &page, &[("email", &email)], String::clone)
 }
 
 /// Creates the account and signs in; answers where to go next.
@@ -48,12 +48,9 @@ pub async fn register(
         Ok(super::safe_next(next.as_deref()))
     }
     .await;
-    let keep = [
-        ("name", form.name.as_str()),
-        ("email", form.email.as_str()),
-        ("next", next.as_deref().unwrap_or("")),
-    ];
-    crate::ui::form::answer_form_post(result, "/auth/register", &keep, String::clone)
+    let keep = [("name", form.name.as_str()), ("email", form.email.as_str())];
+    let page = ssr::form_page("/auth/register", next.as_deref());
+    crate::ui::form::answer_form_post(result, &page, &keep, String::clone)
 }
 
 /// Ends the session; answers where to go next. Signing out twice, or with a dead session,
@@ -88,6 +85,21 @@ mod ssr {
             SET_COOKIE,
             token::session_cookie(&state.config, &signed_in.token, max_age),
         );
+    }
+
+    /// The account page to come back to: `next`, made safe, stays in its URL (a path on this
+    /// site, not personal data) for the form to carry on.
+    pub fn form_page(page: &str, next: Option<&str>) -> String {
+        match next.filter(|next| !next.is_empty()) {
+            Some(next) => {
+                let next = crate::auth::safe_next(Some(next));
+                format!(
+                    "{page}?{}",
+                    serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+                )
+            }
+            None => page.to_owned(),
+        }
     }
 
     pub fn clear_session_cookie(state: &AppState) {

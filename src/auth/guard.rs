@@ -2,6 +2,8 @@
 //! protected pages and checks the origin of state-changing requests; server functions and REST
 //! handlers read its answer.
 
+mod forwarded;
+
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -18,6 +20,7 @@ use super::{Role, User};
 use crate::audit::ClientInfo;
 use crate::error::AppError;
 use crate::server::state::AppState;
+pub use forwarded::Client;
 
 /// What the middleware learned about the request's token.
 #[derive(Debug, Clone)]
@@ -44,8 +47,13 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
     if path.starts_with("/pkg/") {
         return next.run(request).await;
     }
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| forwarded::client(peer.ip(), request.headers(), &state.config.trusted_proxies));
     let source = token::from_headers(request.headers());
-    if let Err(error) = check_origin(request.method(), request.headers(), source.as_ref()) {
+    let scheme = client.and_then(|c| c.scheme);
+    if let Err(error) = check_origin(request.method(), request.headers(), scheme, source.as_ref()) {
         return error.into_response();
     }
     let status = match &source {
@@ -71,6 +79,9 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
     let dead_cookie = matches!(status, AuthStatus::Anonymous) && matches!(source, Some(TokenSource::Cookie(_)));
     request.extensions_mut().insert(status);
     request.extensions_mut().insert(Arrived(state.clock.now()));
+    if let Some(client) = client {
+        request.extensions_mut().insert(client);
+    }
     let response = next.run(request).await;
     if dead_cookie {
         clear_cookie_on(&state, response)
@@ -100,16 +111,23 @@ fn clear_cookie_on(state: &AppState, mut response: Response) -> Response {
 /// A state-changing request must come from this site when it carries the session cookie
 /// (SameSite=Lax alone still lets sibling sites and old browsers through). A Bearer token
 /// cannot be sent by another site, so it needs no check; a foreign `Origin` is refused always.
-fn check_origin(method: &Method, headers: &HeaderMap, source: Option<&TokenSource>) -> Result<(), AppError> {
+/// The scheme is compared too when a trusted proxy names it (`http://` is another origin than
+/// `https://`); without one it is unknown, and only the host is compared.
+fn check_origin(
+    method: &Method,
+    headers: &HeaderMap,
+    scheme: Option<&str>,
+    source: Option<&TokenSource>,
+) -> Result<(), AppError> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let same_site = |url: &str| {
-        let authority = url
-            .split_once("://")
-            .map(|(_, rest)| rest.split('/').next().unwrap_or(""));
-        authority.is_some() && authority == host
+        url.split_once("://").is_some_and(|(url_scheme, rest)| {
+            Some(rest.split('/').next().unwrap_or("")) == host
+                && scheme.is_none_or(|scheme| scheme.eq_ignore_ascii_case(url_scheme))
+        })
     };
     let origin = headers
         .get(header::ORIGIN)
@@ -125,12 +143,13 @@ fn check_origin(method: &Method, headers: &HeaderMap, source: Option<&TokenSourc
     }
 }
 
-/// The request's IP (the peer address) and user agent, cut to what the database keeps.
+/// Where the request came from: the client's address (`ip`, behind `TRUSTED_PROXIES` the
+/// forwarded client, see [`forwarded::client`]), its user agent cut to what the database keeps,
+/// and when it arrived. Everything that needs "the client address" (sessions, activity, limits,
+/// throttles) reads it here.
 pub fn client_info(parts: &Parts) -> ClientInfo {
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    // Every request but static files passes the middleware, which sets `Client`.
+    let ip = parts.extensions.get::<Client>().map(|client| client.ip.to_string());
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)
@@ -243,43 +262,32 @@ mod tests {
     fn origin_rules() {
         let cookie = Some(TokenSource::Cookie("t".into()));
         let bearer = Some(TokenSource::Bearer("t".into()));
-        let site = [("host", "portal.test")];
+        let site = ("host", "portal.test");
         let post = &Method::POST;
-        assert!(
-            check_origin(
-                post,
-                &headers(&[site[0], ("origin", "https://portal.test")]),
-                cookie.as_ref()
-            )
-            .is_ok()
-        );
-        assert!(
-            check_origin(
-                post,
-                &headers(&[site[0], ("origin", "https://evil.test")]),
-                cookie.as_ref()
-            )
-            .is_err()
-        );
-        assert!(check_origin(post, &headers(&[site[0], ("origin", "https://evil.test")]), None).is_err());
-        assert!(
-            check_origin(
-                post,
-                &headers(&[site[0], ("referer", "https://portal.test/x")]),
-                cookie.as_ref()
-            )
-            .is_ok()
-        );
-        assert!(
-            check_origin(post, &headers(&site), cookie.as_ref()).is_err(),
-            "a cookie without origin"
-        );
-        assert!(
-            check_origin(post, &headers(&site), bearer.as_ref()).is_ok(),
-            "a Bearer token without origin"
-        );
-        assert!(check_origin(&Method::GET, &headers(&site), cookie.as_ref()).is_ok());
+        let check = |pairs: &[(&'static str, &str)], scheme, source: &Option<TokenSource>| {
+            check_origin(post, &headers(pairs), scheme, source.as_ref()).is_ok()
+        };
+        assert!(check(&[site, ("origin", "https://portal.test")], None, &cookie));
+        assert!(!check(&[site, ("origin", "https://evil.test")], None, &cookie));
+        assert!(!check(&[site, ("origin", "https://evil.test")], None, &None));
+        assert!(check(&[site, ("referer", "https://portal.test/x")], None, &cookie));
+        assert!(!check(&[site], None, &cookie), "a cookie without origin");
+        assert!(check(&[site], None, &bearer), "a Bearer token without origin");
+        assert!(check_origin(&Method::GET, &headers(&[site]), None, cookie.as_ref()).is_ok());
         assert!(under("/settings/security", &PROTECTED) && under("/dashboard", &PROTECTED));
         assert!(!under("/dashboards", &PROTECTED));
+    }
+
+    #[test]
+    fn a_scheme_named_by_a_trusted_proxy_is_part_of_the_origin() {
+        let cookie = Some(TokenSource::Cookie("t".into()));
+        let site = ("host", "portal.test");
+        let check = |pairs: &[(&'static str, &str)], scheme| {
+            check_origin(&Method::POST, &headers(pairs), scheme, cookie.as_ref()).is_ok()
+        };
+        assert!(check(&[site, ("origin", "https://portal.test")], Some("https")));
+        assert!(!check(&[site, ("origin", "http://portal.test")], Some("https")));
+        assert!(!check(&[site, ("referer", "http://portal.test/x")], Some("https")));
+        assert!(check(&[site, ("origin", "HTTP://portal.test")], Some("http")));
     }
 }

@@ -91,18 +91,25 @@ impl RegisterForm {
 }
 
 /// Where to go after signing in: `next` when it is a path on this site, else the dashboard.
+/// `next` must resolve, against this site, to this site: browsers drop tabs and newlines and
+/// read `\\` as `/`, so `/\t/evil.example` or `/\\evil.example` would leave it; control
+/// characters are refused outright (a header cannot carry them). The answer is the resolved
+/// path and query as the URL standard writes them: ASCII, percent-encoded, a valid `Location`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.contains(['\\', '\r', '\n'])
-                && path.len() <= 512 =>
-        {
-            path.to_owned()
-        }
-        _ => "/dashboard".to_owned(),
+    const FALLBACK: &str = "/dashboard";
+    // Any origin will do: only whether `next` stays on it matters.
+    let site = url::Url::parse("https://portal.invalid/").expect("a valid base URL");
+    let resolved = next
+        .filter(|path| path.starts_with('/') && path.len() <= 512 && !path.chars().any(char::is_control))
+        .and_then(|path| site.join(path).ok())
+        .filter(|url| url.origin() == site.origin());
+    match resolved {
+        // `/.//evil.example` resolves to the path `//evil.example`: a browser would read a host.
+        Some(url) if !url.path().starts_with("//") => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        _ => FALLBACK.to_owned(),
     }
 }
 
@@ -203,16 +210,108 @@ mod tests {
     fn next_must_stay_on_this_site() {
         assert_eq!(safe_next(Some("/settings/security")), "/settings/security");
         assert_eq!(safe_next(Some("/services/1?range=7d")), "/services/1?range=7d");
+        assert_eq!(
+            safe_next(Some("/a b/ü?q=é#top")),
+            "/a%20b/%C3%BC?q=%C3%A9",
+            "written as a URL"
+        );
+        assert_eq!(safe_next(Some("/%09")), "/%09", "an encoded tab is a harmless path");
+        assert_eq!(safe_next(Some("/%5C")), "/%5C");
+        assert_eq!(safe_next(Some("/a/../b")), "/b");
         for bad in [
             "https://evil.example",
+            "https:",
+            "https:evil.example",
             "//evil.example",
+            "///evil.example",
             "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\u{1}",
+            "/\u{7f}",
+            "/\u{85}",
+            "/.//evil.example",
+            "/..//evil.example",
             "dashboard",
             "javascript:alert(1)",
+            "",
         ] {
             assert_eq!(safe_next(Some(bad)), "/dashboard", "{bad:?} is ignored");
         }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(600)))), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(fuzz_config())]
+
+        /// Whatever it is given, `safe_next` answers a path that stays on this site.
+        #[test]
+        fn next_is_always_a_path_on_this_site(next in next_inputs()) {
+            let path = safe_next(Some(&next));
+            let site = url::Url::parse("https://portal.invalid/").unwrap();
+            let resolved = site.join(&path).unwrap();
+            proptest::prop_assert_eq!(resolved.origin(), site.origin());
+            proptest::prop_assert!(path.starts_with('/') && !path.starts_with("//"), "{:?} -> {:?}", next, path);
+            proptest::prop_assert!(path.bytes().all(|b| b.is_ascii_graphic()), "{:?} -> {:?}", next, path);
+            proptest::prop_assert!(axum::http::HeaderValue::from_str(&path).is_ok());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(fuzz_config())]
+
+        /// The registration rules answer any input, field by field, without panicking.
+        #[test]
+        fn registration_rules_take_any_input(
+            name in proptest::prelude::any::<String>(),
+            email in proptest::prelude::any::<String>(),
+            password in proptest::prelude::any::<String>(),
+        ) {
+            let form = RegisterForm { name, email, password: password.clone(), confirm_password: password };
+            if let Err(error) = form.validate() {
+                let is_validation = matches!(error, AppError::Validation { .. });
+                proptest::prop_assert!(is_validation, "{:?}", error);
+            }
+        }
+    }
+
+    /// 2,000 cases, or `PROPTEST_CASES` (the benchmark runs 100,000).
+    fn fuzz_config() -> proptest::test_runner::Config {
+        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok());
+        proptest::test_runner::Config::with_cases(cases.unwrap_or(2_000))
+    }
+
+    /// Arbitrary text, and text built from the pieces that fool URL parsers.
+    fn next_inputs() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(tricky_piece(), 0..12).prop_map(|pieces| pieces.concat()),
+            proptest::collection::vec(tricky_piece(), 0..12).prop_map(|pieces| format!("/{}", pieces.concat())),
+        ]
+    }
+
+    fn tricky_piece() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just("/".to_owned()),
+            Just("\\".to_owned()),
+            Just("\t".to_owned()),
+            Just(".".to_owned()),
+            Just("..".to_owned()),
+            Just(":".to_owned()),
+            Just("?".to_owned()),
+            Just("#".to_owned()),
+            Just("@".to_owned()),
+            Just("evil.example".to_owned()),
+            Just("https:".to_owned()),
+            "%[0-9a-fA-F]{2}",
+            "[a-z]{1,3}",
+            any::<char>().prop_map(String::from),
+        ]
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::{fmt, fs};
 
 use chrono::{DateTime, Duration, Utc};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use ipnet::IpNet;
 use rand::RngCore;
 
 /// Secrets shorter than this are refused in release builds.
@@ -61,6 +62,8 @@ pub struct Config {
     pub body_read_timeout: StdDuration,
     /// At shutdown, requests in flight get this long to finish.
     pub shutdown_grace: StdDuration,
+    /// Reverse proxies whose forwarding headers name the client (empty: trust nobody).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Secrets stay out of logs.
@@ -82,6 +85,7 @@ impl fmt::Debug for Config {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -150,6 +154,12 @@ pub struct ConfigArgs {
     /// At shutdown (SIGTERM, Ctrl-C), how long requests in flight may take to finish, 1 s to 1 h.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_timeout)]
     pub shutdown_grace: StdDuration,
+    /// Reverse proxies to believe, as comma-separated CIDR ranges or addresses
+    /// (10.0.0.0/8,::1). Only a request whose peer is in one of them has its client address
+    /// taken from X-Forwarded-For (or Forwarded) and its scheme from X-Forwarded-Proto.
+    /// Unset: trust nobody (the peer is the client).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +227,7 @@ impl Config {
             header_read_timeout: args.header_read_timeout,
             body_read_timeout: args.body_read_timeout,
             shutdown_grace: args.shutdown_grace,
+            trusted_proxies: args.trusted_proxies,
         })
     }
 }
@@ -265,6 +276,14 @@ pub fn parse_timeout(text: &str) -> Result<StdDuration, String> {
     } else {
         Err(format!("{text:?} is outside 1 second to 1 hour"))
     }
+}
+
+/// A CIDR range (`10.0.0.0/8`, `fd00::/8`) or one address (`127.0.0.1`, `::1`).
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("expected a CIDR range like 10.0.0.0/8 or an address like ::1, got {text:?}"))
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
@@ -407,6 +426,24 @@ pub(crate) mod tests {
         }
         for (value, secure) in [("true", true), ("1", true), ("false", false), ("0", false)] {
             assert_eq!(args(&["--cookie-secure", value]).unwrap().cookie_secure, secure);
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_or_addresses() {
+        assert!(args(&[]).unwrap().trusted_proxies.is_empty(), "nobody by default");
+        let given = args(&["--trusted-proxies", "10.0.0.0/8, 127.0.0.1,fd00::/8,::1"]).unwrap();
+        let expected: Vec<IpNet> = ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8", "::1/128"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(given.trusted_proxies, expected);
+        for bad in ["10.0.0.0/33", "proxy.internal", "10.0.0"] {
+            let error = args(&["--trusted-proxies", bad]).err().expect("refused").to_string();
+            assert!(
+                error.contains("TRUSTED_PROXIES") && error.contains(bad),
+                "{bad}: {error}"
+            );
         }
     }
 

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         app
     };
     app.layer(CompressionLayer::new())
+        .layer(middleware::from_fn(catch_panic))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -153,6 +154,32 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// The last resort: a handler that panics answers 500 (the API's JSON error, or a short page)
+/// instead of dropping the connection, and the log names the request. A middleware of our own
+/// rather than tower-http's `CatchPanicLayer`, whose handler never sees the request.
+async fn catch_panic(request: Request, next: Next) -> Response {
+    use futures_util::FutureExt;
+    let api = request.uri().path().starts_with("/api/");
+    let id = request.headers().get(&REQUEST_ID).cloned();
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => {
+            let id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::error!(request_id = id, "a handler panicked; answered 500");
+            if api {
+                AppError::Internal.into_response()
+            } else {
+                (StatusCode::INTERNAL_SERVER_ERROR, axum::response::Html(PANIC_PAGE)).into_response()
+            }
+        }
+    }
+}
+
+const PANIC_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+    <title>Something went wrong · RagSites Portal</title></head><body><h1>Something went wrong</h1>\
+    <p>The portal could not answer this request. Please try again; if it keeps happening, tell us \
+    the time it happened.</p><p><a href=\"/\">Back to the portal</a></p></body></html>";
+
 /// The body limit answers 413 in plain text: give API clients the usual JSON error.
 async fn json_body_limit_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
@@ -187,5 +214,40 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(Ok(pending)) => (UNREADY, format!("migrations not applied: {}", pending.join(", "))).into_response(),
         Ok(Err(reason)) => (UNREADY, reason).into_response(),
         Err(_) => (UNREADY, "database unavailable: no answer within 3 s".to_owned()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_keeps_the_connection() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app = Router::new()
+            .route("/api/boom", get(boom))
+            .route("/boom", get(boom))
+            .layer(middleware::from_fn(catch_panic));
+        for (path, json) in [("/api/boom", true), ("/boom", false)] {
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            let response = app
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("an answer, not a dropped request");
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+            let body = axum::body::to_bytes(response.into_body(), BODY_LIMIT).await.unwrap();
+            let body = String::from_utf8_lossy(&body);
+            if json {
+                assert!(body.contains(r#""code":"internal""#), "{body}");
+            } else {
+                assert!(body.contains("Something went wrong"), "{body}");
+            }
+        }
     }
 }

@@ -1,32 +1,66 @@
 //! Form fields and their errors. A form posts to its server function, which ends with
 //! [`answer_form_post`]: the browser is redirected to the next page, or back to the form's page
-//! with the error and the fields worth keeping in the query string, where [`use_form_error`] and
-//! [`use_field_value`] read them.
+//! with the error and the fields worth keeping in a signed, short-lived cookie (`flash`), which
+//! that page reads once, while the server renders it, through [`use_form_error`] and
+//! [`use_field_value`]. Nothing of it travels in the URL.
+
+#[cfg(feature = "ssr")]
+mod flash;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 
+/// What a refused form post brought back to this page.
+struct Refused {
+    error: AppError,
+    fields: Vec<(String, String)>,
+}
+
+/// The refused form post this page is answering, from the flash cookie. The page that reads it
+/// removes it, so it shows once; a forged, stale or foreign one shows nothing and goes too.
+#[cfg(feature = "ssr")]
+fn refused() -> Option<Refused> {
+    use axum::http::header::SET_COOKIE;
+    let parts = use_context::<axum::http::request::Parts>()?;
+    if !flash::is_present(&parts.headers) {
+        return None;
+    }
+    let state = use_context::<crate::server::state::AppState>()?;
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let mut response = response.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !flash::is_cleared_by(&response.headers) {
+            response.headers.append(SET_COOKIE, flash::clear_cookie(&state.config));
+        }
+    }
+    let flash = flash::read(&state.config, &parts.headers, parts.uri.path(), state.clock.now())?;
+    Some(Refused {
+        error: flash.error,
+        fields: flash.fields,
+    })
+}
+
+/// Pages render on the server only: the browser's build never has an answer to read.
+#[cfg(not(feature = "ssr"))]
+fn refused() -> Option<Refused> {
+    None
+}
+
 /// The error a form post came back with.
 pub fn use_form_error() -> Signal<Option<AppError>> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        query
-            .read()
-            .get("error")
-            .and_then(|json| serde_json::from_str(&json).ok())
-    })
+    let error = refused().map(|refused| refused.error);
+    Signal::derive(move || error.clone())
 }
 
 /// Whether a form post came back saved (`?saved=1`).
 pub fn use_saved() -> Signal<bool> {
     let query = use_query_map();
-    Signal::derive(move || query.with(|q| q.get("saved").is_some() && q.get("error").is_none()))
+    Signal::derive(move || query.with(|q| q.get("saved").is_some()))
 }
 
 /// On a page with several forms, the error and the success of the one named `form`: its server
-/// function tags the answer with `?form=` (through `answer_form_post_with`'s outcome).
+/// function sends the browser back to `page?form=…` either way.
 pub fn use_form_answer(form: &'static str) -> (Signal<Option<AppError>>, Signal<bool>) {
     let (error, saved, query) = (use_form_error(), use_saved(), use_query_map());
     let answered = move || query.with(|q| q.get("form").as_deref() == Some(form));
@@ -39,14 +73,14 @@ pub fn use_form_answer(form: &'static str) -> (Signal<Option<AppError>>, Signal<
 /// A field's value: what a refused form post carried back, else `saved` (the stored value, or
 /// empty for a new entry).
 pub fn use_field_value(name: &'static str, saved: String) -> Signal<String> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        query.with(|q| {
-            q.get(name)
-                .filter(|_| q.get("error").is_some())
-                .unwrap_or_else(|| saved.clone())
-        })
-    })
+    let kept = refused().and_then(|refused| {
+        refused
+            .fields
+            .into_iter()
+            .find_map(|(field, value)| (field == name).then_some(value))
+    });
+    let value = kept.unwrap_or(saved);
+    Signal::derive(move || value.clone())
 }
 
 /// A query parameter of the page's URL.
@@ -120,8 +154,8 @@ pub fn is_plain_form_post() -> bool {
 }
 
 /// The end of every form's server function. A plain form post is redirected: on success to
-/// `next(&value)`, on failure back to `page` with the error and the fields in `keep`. Any other
-/// caller gets the result as it is.
+/// `next(&value)`, on failure back to `page` (a path, with a query naming no one) with the error
+/// and the fields in `keep` in the flash cookie. Any other caller gets the result as it is.
 #[cfg(feature = "ssr")]
 pub fn answer_form_post<T>(
     result: Result<T, AppError>,
@@ -135,14 +169,16 @@ pub fn answer_form_post<T>(
     let location = match &result {
         Ok(value) => next(value),
         Err(error) => {
-            let json = serde_json::to_string(error).unwrap_or_default();
-            let mut pairs: Vec<(&str, &str)> = vec![("error", &json)];
-            pairs.extend(
-                keep.iter()
-                    .copied()
-                    .filter(|(_, v)| !v.is_empty() && v.len() <= KEPT_VALUE_MAX_BYTES),
-            );
-            with_query(page, &pairs)
+            if let (Ok(state), Some(response)) = (
+                crate::server::state::app_state(),
+                use_context::<leptos_axum::ResponseOptions>(),
+            ) {
+                let answer = flash::Flash::new(page, error.clone(), keep, state.clock.now());
+                if let Some(cookie) = flash::set_cookie(&state.config, answer) {
+                    response.append_header(axum::http::header::SET_COOKIE, cookie);
+                }
+            }
+            page.to_owned()
         }
     };
     leptos_axum::redirect(&location);
@@ -152,15 +188,6 @@ pub fn answer_form_post<T>(
 /// `page?saved=1`, and `extra` for what the page should say about the success.
 #[cfg(feature = "ssr")]
 pub fn saved(page: &str, extra: &[(&str, &str)]) -> String {
-    with_query(page, &[&[("saved", "1")], extra].concat())
-}
-
-#[cfg(feature = "ssr")]
-fn with_query(page: &str, pairs: &[(&str, &str)]) -> String {
+    let pairs = [&[("saved", "1")], extra].concat();
     format!("{page}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
 }
-
-/// The longest field value carried back in a redirect: a whole bio (500 characters, up to
-/// 2,000 bytes of UTF-8) fits; a longer value was refused anyway and is typed again.
-#[cfg(feature = "ssr")]
-const KEPT_VALUE_MAX_BYTES: usize = 2_000;

@@ -1,7 +1,11 @@
 //! Accounts and sessions: registration, sign-in, tokens, sign-out, guards, limits, audit.
 
 mod csrf;
+mod flash;
+mod fuzz;
 mod limits;
+mod next;
 mod pages;
+mod proxies;
 mod registration;
 mod tokens;

@@ -55,6 +55,7 @@ pub fn test_config(database_url: String) -> Config {
         header_read_timeout: std::time::Duration::from_secs(10),
         body_read_timeout: std::time::Duration::from_secs(30),
         shutdown_grace: std::time::Duration::from_secs(10),
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -259,6 +260,18 @@ impl TestResponse {
 
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The `name=value` pair of the flash cookie a refused form post set (empty if none), to
+    /// send back as a browser would.
+    pub fn flash_cookie(&self) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("ragsites_flash=") && !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap_or("").to_owned())
+            .unwrap_or_default()
     }
 
     /// The session token from `Set-Cookie`, if one was set.
