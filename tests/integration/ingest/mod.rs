@@ -4,3 +4,4 @@ mod dashboard;
 mod export;
 mod figures;
 mod keys;
+mod live;
