@@ -158,9 +158,13 @@ mod tests {
         let slots = Arc::new(Slots::default());
         let user = Uuid::from_u128(1);
         let (ending, staying) = (Uuid::from_u128(11), Uuid::from_u128(12));
-        let first = slots.open(user, ending, CAPS).unwrap();
-        let second = slots.open(user, ending, CAPS).unwrap();
-        let other = slots.open(user, staying, CAPS).unwrap();
+        let caps = Caps {
+            per_user: 3,
+            per_process: 3,
+        };
+        let first = slots.open(user, ending, caps).unwrap();
+        let second = slots.open(user, ending, caps).unwrap();
+        let other = slots.open(user, staying, caps).unwrap();
         let (first_ended, second_ended) = (first.ended(), second.ended());
         slots.end_session(ending);
         first_ended.await;
