@@ -11,6 +11,8 @@
 //! - `Validation`: the input is wrong; `fields` maps each field to what is wrong with it.
 //! - `Conflict`: the input is fine but clashes with existing data (a taken email).
 //! - `RateLimited`: too many attempts; try again after `retry_after` seconds.
+//! - `QuotaExceeded`: the client's plan allows no more of this until its period resets.
+//! - `TooManyStreams`: a cap on open live streams (the user's or the server's) is met.
 //! - `Unavailable`: the database (or another dependency) cannot be reached right now.
 //! - `Internal`: a bug or an unexpected failure; the details are logged, never shown.
 
@@ -47,6 +49,13 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
+    #[error(
+        "The monthly request quota of your plan ({quota} requests) is used up: events are refused \
+         until the next billing period starts."
+    )]
+    QuotaExceeded { quota: i64, retry_after: u64 },
+    #[error("Too many live updates are open. Close another tab, or try again in {retry_after} seconds.")]
+    TooManyStreams { retry_after: u64 },
     #[error("The service is temporarily unavailable. Please try again shortly.")]
     Unavailable,
     #[error("Something went wrong on our side.")]
@@ -111,6 +120,8 @@ impl AppError {
             Self::Validation { .. } => "validation_failed",
             Self::Conflict(_) => "conflict",
             Self::RateLimited { .. } => "rate_limited",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::TooManyStreams { .. } => "too_many_streams",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
@@ -158,7 +169,9 @@ mod server {
                 Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Self::Conflict(_) => StatusCode::CONFLICT,
-                Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                Self::RateLimited { .. } | Self::QuotaExceeded { .. } | Self::TooManyStreams { .. } => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
                 Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
@@ -167,7 +180,9 @@ mod server {
         /// Seconds after which trying again may succeed (the `Retry-After` header), if any.
         pub fn retry_after(&self) -> Option<u64> {
             match self {
-                Self::RateLimited { retry_after } => Some(*retry_after),
+                Self::RateLimited { retry_after }
+                | Self::QuotaExceeded { retry_after, .. }
+                | Self::TooManyStreams { retry_after } => Some(*retry_after),
                 Self::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
                 _ => None,
             }

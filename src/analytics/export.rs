@@ -22,14 +22,14 @@ const HEADER: [&str; 12] = [
 
 /// The file's bytes. `scope` names the services the figures are of.
 pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &str) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(HEADER)?;
+    let mut out = Rows(csv::Writer::from_writer(Vec::new()));
+    out.write_record(HEADER.map(String::from))?;
     let now = &summary.current;
     out.write_record([
         "total".into(),
         time(summary.from),
         time(summary.to),
-        defuse(scope),
+        scope.to_owned(),
         now.total_requests.to_string(),
         now.errors.to_string(),
         optional(now.success_rate),
@@ -45,7 +45,7 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             series.bucket.as_str().into(),
             time(point.at),
             time(end),
-            defuse(scope),
+            scope.to_owned(),
             point.requests.to_string(),
             point.errors.to_string(),
             optional(ratio(point.requests - point.errors, point.requests)),
@@ -61,7 +61,7 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             "service".into(),
             time(summary.from),
             time(summary.to),
-            defuse(&service.name),
+            service.name.clone(),
             service.requests.to_string(),
             service.errors.to_string(),
             optional(service.success_rate),
@@ -72,7 +72,16 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             format!("{:.6}", service.cost_usd),
         ])?;
     }
-    out.into_inner().map_err(|e| e.into_error().into())
+    out.0.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The writer, every cell defused on its way.
+struct Rows(csv::Writer<Vec<u8>>);
+
+impl Rows {
+    fn write_record<const N: usize>(&mut self, cells: [String; N]) -> Result<(), csv::Error> {
+        self.0.write_record(cells.iter().map(|cell| defuse(cell)))
+    }
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -83,14 +92,26 @@ fn optional(value: Option<f64>) -> String {
     value.map(|v| format!("{v:.4}")).unwrap_or_default()
 }
 
-/// Text a client typed, made safe for spreadsheets: one that would run as a formula is prefixed
-/// with an apostrophe (the writer quotes what needs quoting).
-fn defuse(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
+/// What a spreadsheet may split a line on: the file's comma, but also the semicolon, tab or bar
+/// of another locale or import setting (which ignores our quotes), and line breaks.
+const SEPARATORS: [char; 6] = [',', ';', '\t', '|', '\r', '\n'];
+/// What makes a cell a formula when it starts one.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell made safe for spreadsheets whatever separator they split it on: wherever a formula
+/// could start (at the start, or after a separator), an apostrophe goes first, which makes the
+/// rest text. The writer quotes what needs quoting.
+fn defuse(cell: &str) -> String {
+    let mut safe = String::with_capacity(cell.len());
+    let mut at_start = true;
+    for c in cell.chars() {
+        if at_start && FORMULA_STARTS.contains(&c) {
+            safe.push('\'');
+        }
+        safe.push(c);
+        at_start = SEPARATORS.contains(&c);
     }
+    safe
 }
 
 #[cfg(test)]
@@ -124,5 +145,52 @@ mod tests {
         assert!(row("a, \"b\"").contains(",\"a, \"\"b\"\"\","));
         assert!(row("=HYPERLINK(\"x\")").contains(",\"'=HYPERLINK(\"\"x\"\")\","));
         assert!(row("-1").contains(",'-1,"));
+    }
+
+    #[test]
+    fn every_cell_is_defused_whatever_the_separator() {
+        for (cell, safe) in [
+            ("Support bot", "Support bot"),
+            ("a - b, c", "a - b, c"),
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t'=1"),
+            ("\r=1", "'\r'=1"),
+            ("a;=HYPERLINK(\"x\")", "a;'=HYPERLINK(\"x\")"),
+            ("a,+1", "a,'+1"),
+            ("a|@x", "a|'@x"),
+            ("a\t-1", "a\t'-1"),
+            ("a\n=1", "a\n'=1"),
+            ("2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"),
+            ("0.5000", "0.5000"),
+        ] {
+            assert_eq!(defuse(cell), safe, "{cell:?}");
+        }
+        // Split on any separator, no piece of any line starts a formula.
+        let at = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().to_utc();
+        let summary = Summary {
+            current: Figures::default(),
+            previous: Figures::default(),
+            from: at,
+            to: at,
+        };
+        let series = Series {
+            bucket: Bucket::Day,
+            tz: "UTC".into(),
+            points: Vec::new(),
+        };
+        let breakdown = Breakdown {
+            services: Vec::new(),
+            models: Vec::new(),
+            errors: Vec::new(),
+        };
+        let file = csv(&summary, &series, &breakdown, "x;=1+1|@cmd\t-2,+3").unwrap();
+        let text = String::from_utf8(file).unwrap();
+        for piece in text.split(SEPARATORS) {
+            let piece = piece.trim_start_matches('"');
+            assert!(!piece.starts_with(['=', '+', '-', '@']), "{piece:?} in {text}");
+        }
     }
 }

@@ -144,3 +144,49 @@ pub async fn period_requests(
     .await?;
     Ok(rows.into_iter().map(|r| (r.user_id, r.requests)).collect())
 }
+
+/// What ingestion needs to enforce a service's plan: its client, the client's monthly quota
+/// (`None` without a plan), and the client's requests in the period holding `now`.
+pub struct QuotaUsage {
+    pub user_id: Uuid,
+    pub quota: Option<i64>,
+    pub used: i64,
+    pub period_end: DateTime<Utc>,
+}
+
+/// Reads `QuotaUsage` in one statement. The daily rollups give the same period totals as the
+/// hourly ones the statements read (a period is whole UTC days), from fewer rows.
+pub async fn quota_usage(
+    conn: &mut AsyncPgConnection,
+    service_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<QuotaUsage> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        user_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        quota: Option<i64>,
+        #[diesel(sql_type = BigInt)]
+        used: i64,
+    }
+    let (start, end) = period(now);
+    let row: Row = diesel::sql_query(
+        "SELECT s.user_id, p.monthly_request_quota AS quota, \
+                coalesce((SELECT sum(m.requests) FROM metrics_daily m JOIN services o ON o.id = m.service_id \
+                          WHERE o.user_id = s.user_id AND m.bucket >= $2 AND m.bucket < $3), 0)::int8 AS used \
+         FROM services s JOIN users u ON u.id = s.user_id LEFT JOIN plans p ON p.id = u.plan_id \
+         WHERE s.id = $1",
+    )
+    .bind::<SqlUuid, _>(service_id)
+    .bind::<Timestamptz, _>(start)
+    .bind::<Timestamptz, _>(end)
+    .get_result(conn)
+    .await?;
+    Ok(QuotaUsage {
+        user_id: row.user_id,
+        quota: row.quota,
+        used: row.used,
+        period_end: end,
+    })
+}

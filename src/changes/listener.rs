@@ -1,11 +1,15 @@
 //! The one `LISTEN` connection of a server process.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
+use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
+use uuid::Uuid;
 
-use super::{CHANNEL, Changes};
+use super::{CHANNEL, Changes, SESSIONS_CHANNEL};
+use crate::schema::sessions;
 
 impl Changes {
     /// Listens on `database_url` until shutdown, reconnecting after any failure.
@@ -27,10 +31,15 @@ impl Changes {
         });
     }
 
-    async fn listen(&self, database_url: &str) -> diesel::QueryResult<()> {
+    async fn listen(&self, database_url: &str) -> QueryResult<()> {
         let mut conn = AsyncPgConnection::establish(database_url)
             .await
             .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
+        diesel::sql_query(format!("LISTEN {SESSIONS_CHANNEL}"))
+            .execute(&mut conn)
+            .await?;
+        // Sessions that ended while no one was listening went unheard.
+        self.end_sessions_gone(&mut conn).await?;
         diesel::sql_query(format!("LISTEN {CHANNEL}"))
             .execute(&mut conn)
             .await?;
@@ -39,11 +48,37 @@ impl Changes {
         self.listening.send_modify(|count| *count += 1);
         let mut notifications = std::pin::pin!(conn.notifications_stream());
         while let Some(notification) = notifications.next().await {
-            if let Ok(service_id) = notification?.payload.parse() {
-                self.figures.invalidate(service_id);
+            let notification = notification?;
+            let Ok(id) = notification.payload.parse::<Uuid>() else {
+                continue;
+            };
+            if notification.channel == SESSIONS_CHANNEL {
+                self.slots.end_session(id);
+            } else {
+                self.figures.invalidate(id);
                 // No receivers is fine: nobody is watching right now.
-                let _ = self.services.send(service_id);
+                let _ = self.services.send(id);
             }
+        }
+        Ok(())
+    }
+
+    /// Ends the streams whose session is no longer live.
+    async fn end_sessions_gone(&self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        let open = self.slots.sessions();
+        if open.is_empty() {
+            return Ok(());
+        }
+        let live: HashSet<Uuid> = sessions::table
+            .filter(sessions::id.eq_any(&open))
+            .filter(sessions::revoked_at.is_null())
+            .select(sessions::id)
+            .load::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        for gone in open.into_iter().filter(|id| !live.contains(id)) {
+            self.slots.end_session(gone);
         }
         Ok(())
     }

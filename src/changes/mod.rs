@@ -1,10 +1,12 @@
 //! What changed: every committed batch of events, and every change to a service, is announced
-//! on one PostgreSQL channel. Each server process listens on it, drops the cached figures the
-//! change touches, and fans it out to the live streams. Several processes on one database all
-//! hear every change.
+//! on one PostgreSQL channel, and the end of every session on another. Each server process
+//! listens on both, drops the cached figures a change touches, fans it out to the live streams,
+//! and ends the streams of an ended session. Several processes on one database all hear every
+//! change.
 
 pub mod cache;
 mod listener;
+pub mod slots;
 pub mod stream;
 
 use std::sync::Arc;
@@ -15,9 +17,13 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use self::cache::FiguresCache;
+use self::slots::Slots;
 
 /// The channel each change is announced on, with its service id as the payload.
 pub const CHANNEL: &str = "ragsites_events";
+/// The channel each ended session (revoked, or deleted while live) is announced on, with its id
+/// as the payload: a trigger on `sessions` sends it, whichever code ended the session.
+pub const SESSIONS_CHANNEL: &str = "ragsites_sessions";
 
 diesel::define_sql_function!(fn pg_notify(channel: diesel::sql_types::Text, payload: diesel::sql_types::Text));
 
@@ -29,11 +35,13 @@ pub async fn announce(mut conn: &AsyncPgConnection, service_id: Uuid) -> QueryRe
 }
 
 /// The process's view of changes: the figures cache, the fan-out of changed service ids to live
-/// streams, and the signal that ends every stream at shutdown.
+/// streams, the open streams (ended with their session), and the signal that ends every stream
+/// at shutdown.
 #[derive(Clone)]
 pub struct Changes {
     figures: Arc<FiguresCache>,
     services: broadcast::Sender<Uuid>,
+    slots: Arc<Slots>,
     shutdown: watch::Receiver<bool>,
     shutdown_tx: watch::Sender<bool>,
     listening: watch::Sender<u64>,
@@ -45,6 +53,7 @@ impl Default for Changes {
         Self {
             figures: Arc::default(),
             services: broadcast::channel(1024).0,
+            slots: Arc::default(),
             shutdown,
             shutdown_tx,
             listening: watch::channel(0).0,
@@ -67,6 +76,11 @@ impl Changes {
     /// The ids of changed services, as the listener hears them.
     pub fn subscribe(&self) -> broadcast::Receiver<Uuid> {
         self.services.subscribe()
+    }
+
+    /// The live streams open in this process.
+    pub fn slots(&self) -> &Arc<Slots> {
+        &self.slots
     }
 
     /// How many times the listener has begun to listen: the count goes up once `LISTEN` is in

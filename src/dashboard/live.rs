@@ -10,7 +10,8 @@ use crate::analytics::AnalyticsQuery;
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Copy, PartialEq)]
 enum Status {
-    /// Rendered on the server: live updates start once the page runs.
+    /// Rendered on the server: live updates start once the page runs. Also where they stop
+    /// for good: the session ended (signed out, expired).
     Off,
     Connecting,
     Live,
@@ -57,7 +58,7 @@ fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<
     use web_sys::EventSource;
 
     type Listener = Closure<dyn FnMut(web_sys::Event)>;
-    let current = StoredValue::new_local(None::<(EventSource, [Listener; 3])>);
+    let current = StoredValue::new_local(None::<(EventSource, [Listener; 4])>);
     let close = move || {
         current.update_value(|c| {
             if let Some((source, _)) = c.take() {
@@ -86,6 +87,13 @@ fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<
             }
         });
         let on_open = Listener::new(move |_| status.set(Status::Live));
+        // The session ended: reconnecting would only be refused. (Its listeners stay in place
+        // until the next attempt or cleanup: this one is running.)
+        let ending = source.clone();
+        let on_end = Listener::new(move |_| {
+            ending.close();
+            status.set(Status::Off);
+        });
         let watched = source.clone();
         let on_error = Listener::new(move |_| {
             status.set(Status::Reconnecting);
@@ -94,9 +102,10 @@ fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<
             }
         });
         let _ = source.add_event_listener_with_callback("summary", on_summary.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("end", on_end.as_ref().unchecked_ref());
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        current.set_value(Some((source, [on_summary, on_open, on_error])));
+        current.set_value(Some((source, [on_summary, on_open, on_error, on_end])));
     });
     on_cleanup(close);
 }

@@ -3,10 +3,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use uuid::Uuid;
 
 use super::{backend, validate};
+use crate::auth::guard::client_info;
 use crate::auth::token::bearer;
 use crate::error::AppError;
 use crate::server::routes::Routes;
@@ -20,12 +23,6 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub fn routes() -> Routes {
     Routes::new().route(Method::POST, "/api/v1/events", ingest)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Batch {
-    events: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -43,22 +40,19 @@ struct Receipt {
 
 async fn ingest(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
-    let key = bearer(&headers).ok_or(AppError::InvalidApiKey)?;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !json {
-        return Err(AppError::UnsupportedMediaType);
+    let address = client_info(&parts).ip.unwrap_or_default();
+    // An address guessing keys is refused before the database is asked.
+    if let Err(retry_after) = state.ingest_throttle.check_address(&address, state.clock.now()) {
+        return Err(AppError::RateLimited { retry_after });
     }
-    let (service_id, status) = service_for_key(&mut *state.conn().await?, key, state.clock.now()).await?;
+    let (key, service_id, status) = service_of(&state, &parts.headers).await.inspect_err(|error| {
+        if *error == AppError::InvalidApiKey {
+            state.ingest_throttle.key_refused(&address, state.clock.now());
+        }
+    })?;
     // Keyed by the key's public prefix (`rsk_xxxxxxxx`), never by its secret.
     if let Err(retry_after) = state
         .ingest_throttle
@@ -72,9 +66,9 @@ async fn ingest(
             status.as_str()
         )));
     }
-    let batch: Batch = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("The body is not a valid batch: {e}")))?;
-    if batch.events.len() > MAX_EVENTS {
+    state.ingest_throttle.quotas.check(&state, service_id).await?;
+    let events = validate::batch(&body).map_err(AppError::BadRequest)?;
+    if events.len() > MAX_EVENTS {
         return Err(AppError::PayloadTooLarge(format!(
             "A batch holds at most {MAX_EVENTS} events."
         )));
@@ -82,9 +76,9 @@ async fn ingest(
 
     let now = state.clock.now();
     let oldest = backend::oldest_kept(now, state.config.event_retention_days);
-    let mut valid = Vec::with_capacity(batch.events.len());
+    let mut valid = Vec::with_capacity(events.len());
     let mut rejected = Vec::new();
-    for (index, value) in batch.events.iter().enumerate() {
+    for (index, value) in events.iter().enumerate() {
         match validate::event(value, now, oldest) {
             Ok(event) => valid.push(event),
             Err(error) => rejected.push(Rejected { index, error }),
@@ -93,6 +87,7 @@ async fn ingest(
     let accepted = backend::store(&mut *state.conn().await?, service_id, &valid).await?;
     if accepted > 0 {
         state.changes.committed(service_id);
+        state.ingest_throttle.quotas.record(service_id, accepted);
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -102,4 +97,25 @@ async fn ingest(
             rejected,
         }),
     ))
+}
+
+/// The request's key, its service and the service's status. An archived service's keys are
+/// refused like any unknown key.
+async fn service_of<'a>(state: &AppState, headers: &'a HeaderMap) -> Result<(&'a str, Uuid, ServiceStatus), AppError> {
+    let key = bearer(headers).ok_or(AppError::InvalidApiKey)?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    match service_for_key(&mut *state.conn().await?, key, state.clock.now()).await? {
+        (_, ServiceStatus::Archived) => Err(AppError::InvalidApiKey),
+        (service_id, status) => Ok((key, service_id, status)),
+    }
 }

@@ -19,6 +19,20 @@ pub struct ValidEvent {
     pub end_user: Option<String>,
 }
 
+/// A request body as sent: `{"events": [...]}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    events: Vec<Value>,
+}
+
+/// The events of a request body, each still to be checked by `event`.
+pub fn batch(body: &[u8]) -> Result<Vec<Value>, String> {
+    serde_json::from_slice::<Batch>(body)
+        .map(|batch| batch.events)
+        .map_err(|e| format!("The body is not a valid batch: {e}"))
+}
+
 /// An event as sent: the types come from serde, the ranges from `event`. Missing and `null`
 /// fields are `None` alike.
 #[derive(Deserialize)]
@@ -48,8 +62,18 @@ const MAX_LATENCY_MS: u32 = 3_600_000;
 const MAX_TOKENS: u32 = 10_000_000;
 const MAX_COST_USD: f64 = 10_000.0;
 
+/// A refusal's message at most: serde quotes the value it refused, which may be long.
+const MAX_MESSAGE_CHARS: usize = 200;
+
 /// Checks one event against `now` and the oldest time still kept.
 pub fn event(value: &Value, now: DateTime<Utc>, oldest: DateTime<Utc>) -> Result<ValidEvent, String> {
+    checked(value, now, oldest).map_err(|message| match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    })
+}
+
+fn checked(value: &Value, now: DateTime<Utc>, oldest: DateTime<Utc>) -> Result<ValidEvent, String> {
     // serde would also take an array, its items as the fields in order.
     if !value.is_object() {
         return Err("an event must be a JSON object".into());
@@ -216,5 +240,128 @@ mod tests {
         assert!(unknown.contains("unknown field `surprise`"), "{unknown}");
         let not_an_object = check(json!([1, 2])).unwrap_err();
         assert_eq!(not_an_object, "an event must be a JSON object");
+    }
+}
+
+/// The parser and the checks on arbitrary input: never a panic, always a short message, and
+/// whatever passes holds to every rule. `PROPTEST_CASES` sets the number of cases (the
+/// benchmark runs 100,000).
+#[cfg(test)]
+mod fuzz {
+    use proptest::collection::{btree_map, vec};
+    use proptest::prelude::*;
+    use serde_json::{Map, Number, json};
+
+    use super::*;
+
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2_000);
+        ProptestConfig::with_cases(cases)
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-16T10:30:00Z")
+            .expect("a date")
+            .to_utc()
+    }
+
+    const FIELDS: [&str; 10] = [
+        "id",
+        "timestamp",
+        "latency_ms",
+        "status",
+        "error_kind",
+        "model",
+        "tokens_in",
+        "tokens_out",
+        "cost_usd",
+        "end_user",
+    ];
+
+    /// Any JSON value, numbers of every kind and strings that are sometimes almost right.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            ".{0,140}".prop_map(Value::String),
+            prop_oneof![
+                Just("success"),
+                Just("error"),
+                Just("2026-11-16T10:29:00Z"),
+                Just("2026-11-16T10:29:00+14:00"),
+                Just("1969-12-31T23:59:60Z"),
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 48, 8, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..6).prop_map(Value::Array),
+                btree_map(field(), inner, 0..10).prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    /// Mostly the event's own field names, sometimes anything.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![4 => proptest::sample::select(FIELDS.to_vec()).prop_map(String::from), 1 => ".{0,12}"]
+    }
+
+    /// What every answer must be: a valid event within the rules, or a short one-line message.
+    fn holds(result: Result<ValidEvent, String>) -> Result<(), TestCaseError> {
+        match result {
+            Ok(e) => {
+                prop_assert!((1..=128).contains(&e.event_id.chars().count()));
+                prop_assert!(e.occurred_at <= now() + Duration::minutes(5));
+                prop_assert!(e.occurred_at >= now() - Duration::days(90));
+                prop_assert!(e.latency_ms <= MAX_LATENCY_MS);
+                prop_assert!(e.tokens_in <= MAX_TOKENS && e.tokens_out <= MAX_TOKENS);
+                prop_assert!((0..=10_000_000_000).contains(&e.cost_micros));
+                prop_assert_eq!(e.success, e.error_kind.is_none());
+            }
+            Err(message) => {
+                prop_assert!(!message.is_empty() && !message.contains('\n'), "{:?}", message);
+                prop_assert!(message.chars().count() <= MAX_MESSAGE_CHARS + 1, "{:?}", message);
+            }
+        }
+        Ok(())
+    }
+
+    fn check(value: &Value) -> Result<ValidEvent, String> {
+        event(value, now(), now() - Duration::days(90))
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in vec(any::<u8>(), 0..600)) {
+            if let Ok(events) = batch(&body) {
+                for value in &events {
+                    holds(check(value))?;
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics(value in value()) {
+            holds(check(&value))?;
+            let body = json!({ "events": [value] }).to_string();
+            let events = batch(body.as_bytes());
+            prop_assert!(events.is_ok(), "{:?}", events);
+        }
+
+        #[test]
+        fn arbitrary_fields_of_an_event_never_panic(fields in btree_map(field(), value(), 0..12)) {
+            let value = Value::Object(fields.into_iter().collect());
+            holds(check(&value))?;
+            let body = json!({ "events": [value] }).to_string();
+            prop_assert!(batch(body.as_bytes()).is_ok());
+        }
     }
 }

@@ -50,6 +50,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Raw events are kept this long; the hourly rollups stay.
     pub event_retention_days: u32,
+    /// Live streams (`/api/v1/live`) open at once in this process, and per user in it.
+    pub live_streams_max: usize,
+    pub live_streams_per_user: usize,
     /// The password `seed` gives the admin account it creates; `None` generates one.
     pub admin_password: Option<String>,
     /// Tests only: the instant the server's clock stands at instead of the system's.
@@ -79,6 +82,8 @@ impl fmt::Debug for Config {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("cookie_secure", &self.cookie_secure)
             .field("event_retention_days", &self.event_retention_days)
+            .field("live_streams_max", &self.live_streams_max)
+            .field("live_streams_per_user", &self.live_streams_per_user)
             .field("admin_password", &self.admin_password.as_ref().map(|_| ".."))
             .field("fixed_clock", &self.fixed_clock)
             .field("metrics_addr", &self.metrics_addr)
@@ -132,6 +137,13 @@ pub struct ConfigArgs {
     /// Days raw events are kept, 1 to 3650 (the hourly rollups stay).
     #[arg(long, env = "EVENT_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub event_retention_days: u32,
+    /// Live updates (`/api/v1/live` streams) open at once in this server process, 1 to 100000;
+    /// one more is answered 429.
+    #[arg(long, env = "LIVE_STREAMS_MAX", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub live_streams_max: u32,
+    /// Live updates one user may have open at once in this server process, 1 to 1000.
+    #[arg(long, env = "LIVE_STREAMS_PER_USER", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub live_streams_per_user: u32,
     /// The password `seed` gives the admin account it creates. Unset: one is generated and
     /// printed once.
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
@@ -221,6 +233,8 @@ impl Config {
             bcrypt_cost: args.bcrypt_cost,
             cookie_secure: args.cookie_secure,
             event_retention_days: args.event_retention_days,
+            live_streams_max: args.live_streams_max as usize,
+            live_streams_per_user: args.live_streams_per_user as usize,
             admin_password: set(args.admin_password),
             fixed_clock: args.fixed_clock,
             metrics_addr: args.metrics_addr,
@@ -383,6 +397,7 @@ pub(crate) mod tests {
             ),
             (16, 12, 90, Duration::days(7), Duration::hours(24))
         );
+        assert_eq!((defaults.live_streams_max, defaults.live_streams_per_user), (1000, 10));
         assert_eq!(defaults.cookie_secure, !cfg!(debug_assertions));
         assert_eq!(
             (
@@ -420,6 +435,8 @@ pub(crate) mod tests {
             ("--header-read-timeout", "500ms", "HEADER_READ_TIMEOUT"),
             ("--body-read-timeout", "2h", "BODY_READ_TIMEOUT"),
             ("--shutdown-grace", "0", "SHUTDOWN_GRACE"),
+            ("--live-streams-max", "0", "LIVE_STREAMS_MAX"),
+            ("--live-streams-per-user", "1001", "LIVE_STREAMS_PER_USER"),
         ] {
             let error = args(&[flag, value]).err().expect("refused").to_string();
             assert!(error.contains(name) && error.contains(value), "{flag} {value}: {error}");

@@ -49,6 +49,18 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
         None => view! { <p>"No plan yet: your account manager assigns one."</p> }.into_any(),
     };
     let over = quota.is_some_and(|q| projected_requests > q);
+    // Ingestion refuses events (429) from here to the end of the period.
+    let used_up = quota.filter(|&q| current.requests >= q).map(|q| {
+        view! {
+            <p class="form-alert" role="alert" data-quota="used-up">
+                {format!(
+                    "Your plan's {} requests for this period are used up: new events are refused until {}.",
+                    count(q),
+                    period_end.format("%b %-d, %Y"),
+                )}
+            </p>
+        }
+    });
     let rows = statements
         .into_iter()
         .map(|s| {
@@ -72,6 +84,7 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
             </Panel>
             <Panel id="usage-title" title="Usage this period" class="panel card">
                 <p class="usage__period">{period}</p>
+                {used_up}
                 <p class="usage__figure">
                     <strong data-usage=current.requests.to_string()>{count(current.requests)}</strong>
                     {quota.map(|q| format!(" of {} requests", count(q)))}

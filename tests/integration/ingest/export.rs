@@ -103,3 +103,24 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A spreadsheet may split lines on `;`, a tab or `|` and ignore the quotes: no piece of the
+/// file may start a formula whatever it splits on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_export_defuses_formulas_whatever_the_separator() {
+    let app = TestApp::new().await;
+    let a = client(&app, "a@example.com", "x;=HYPERLINK(\"http://evil\")|@SUM(1)").await;
+    post_events(&app, &a.key, &json!([event("e", app.now(), 100, true)])).await;
+    let csv = app
+        .get_with(
+            &format!("/api/v1/analytics/export.csv?range=24h&service={}", a.service),
+            &[("authorization", &format!("Bearer {}", a.token))],
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(csv.body.contains("x;'=HYPERLINK"), "{}", csv.body);
+    for piece in csv.body.split([',', ';', '\t', '|', '\r', '\n']) {
+        let piece = piece.trim_start_matches('"');
+        assert!(!piece.starts_with(['=', '+', '-', '@']), "{piece:?} in {}", csv.body);
+    }
+}

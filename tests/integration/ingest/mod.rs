@@ -4,3 +4,5 @@ mod dashboard;
 mod export;
 mod figures;
 mod keys;
+mod limits;
+mod live;

@@ -49,6 +49,8 @@ pub fn test_config(database_url: String) -> Config {
         bcrypt_cost: 4,
         cookie_secure: false,
         event_retention_days: 90,
+        live_streams_max: 1000,
+        live_streams_per_user: 10,
         admin_password: None,
         fixed_clock: Some(start_of_test()),
         metrics_addr: None,

@@ -1,0 +1,245 @@
+//! Live streams end with their session (sign-out, sign-out everywhere else, expiry), in this
+//! process and in another one on the same database, and their number is capped.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tokio::time::{Instant, timeout_at};
+use tower::ServiceExt;
+
+use crate::support::services::{client, event, post_events};
+use crate::support::{PASSWORD, TestApp, database_url};
+
+/// How soon a stream must follow a change or the end of its session.
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// An open `/api/v1/live` stream and what it has sent so far.
+struct Live {
+    body: Body,
+    text: String,
+}
+
+impl Live {
+    async fn open(app: &TestApp, token: &str) -> Self {
+        let response = app.router.clone().oneshot(live_request(token)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let mut live = Self {
+            body: response.into_body(),
+            text: String::new(),
+        };
+        live.summary(Duration::from_secs(5)).await;
+        live
+    }
+
+    /// The next `summary` event's data, within `wait`.
+    async fn summary(&mut self, wait: Duration) -> Value {
+        const START: &str = "event: summary\ndata: ";
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(start) = self.text.find(START)
+                && let Some(end) = self.text[start + START.len()..].find('\n')
+            {
+                let data = &self.text[start + START.len()..start + START.len() + end];
+                let summary = serde_json::from_str(data).unwrap();
+                self.text.drain(..start + START.len() + end);
+                return summary;
+            }
+            let frame = timeout_at(deadline, self.body.frame())
+                .await
+                .unwrap_or_else(|_| panic!("a summary within {wait:?}; so far: {:?}", self.text))
+                .expect("the stream is open")
+                .unwrap();
+            self.text
+                .push_str(&String::from_utf8_lossy(&frame.into_data().unwrap_or_default()));
+        }
+    }
+
+    /// Reads until the stream closes, within `WITHIN`; answers the reason of its `end` event.
+    async fn ended(mut self) -> String {
+        let deadline = Instant::now() + WITHIN;
+        loop {
+            let frame = timeout_at(deadline, self.body.frame())
+                .await
+                .unwrap_or_else(|_| panic!("the stream closed within {WITHIN:?}; so far: {:?}", self.text));
+            match frame {
+                Some(frame) => self.text.push_str(&String::from_utf8_lossy(
+                    &frame.unwrap().into_data().unwrap_or_default(),
+                )),
+                None => break,
+            }
+        }
+        let (_, data) = self.text.split_once("event: end\ndata: ").expect("an end event");
+        data.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+fn live_request(token: &str) -> Request<Body> {
+    Request::get("/api/v1/live?range=24h")
+        .header("host", "portal.test")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// Starts the app's listener and waits until it listens.
+async fn listen(app: &TestApp) {
+    app.state.changes.spawn_listener(database_url(&app.db_name));
+    let mut listening = app.state.changes.listening();
+    tokio::time::timeout(Duration::from_secs(10), listening.wait_for(|&n| n >= 1))
+        .await
+        .expect("the listener listens within 10 s")
+        .unwrap();
+}
+
+/// Another session of the account at `email`.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let body = json!({ "email": email, "password": PASSWORD });
+    let response = app.json("POST", "/api/auth/login", &body, &[]).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.json()["token"].as_str().unwrap().to_owned()
+}
+
+async fn sign_out(app: &TestApp, token: &str) {
+    let response = app
+        .json(
+            "POST",
+            "/api/auth/logout",
+            &json!({}),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_ends_the_sessions_live_streams_within_a_second() {
+    let app = TestApp::new().await;
+    listen(&app).await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let laptop = sign_in(&app, "a@example.com").await;
+    let (first, second) = (Live::open(&app, &c.token).await, Live::open(&app, &c.token).await);
+    let mut other = Live::open(&app, &laptop).await;
+    assert_eq!(app.state.changes.slots().open_count(), 3);
+
+    sign_out(&app, &c.token).await;
+    assert_eq!(first.ended().await, "signed_out");
+    assert_eq!(second.ended().await, "signed_out");
+    assert_eq!(app.state.changes.slots().open_count(), 1, "their slots are free");
+    post_events(&app, &c.key, &json!([event("after", app.now(), 100, true)])).await;
+    assert_eq!(
+        other.summary(WITHIN).await["total_requests"],
+        1,
+        "another session's stream goes on"
+    );
+    app.state.changes.shut_down();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_everywhere_else_and_a_new_password_end_the_other_streams() {
+    let app = TestApp::new().await;
+    listen(&app).await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let phone = sign_in(&app, "a@example.com").await;
+    let mut own = Live::open(&app, &c.token).await;
+    let elsewhere = Live::open(&app, &phone).await;
+    let revoked = app.server_fn("revoke_other_sessions", String::new(), &c.token).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(elsewhere.ended().await, "signed_out");
+
+    let tablet = sign_in(&app, "a@example.com").await;
+    let elsewhere = Live::open(&app, &tablet).await;
+    let new_password = "N3w!password";
+    let changed = app
+        .server_fn(
+            "change_password",
+            serde_urlencoded::to_string([
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+                ("confirm_password", new_password),
+            ])
+            .unwrap(),
+            &c.token,
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(elsewhere.ended().await, "signed_out");
+
+    post_events(&app, &c.key, &json!([event("after", app.now(), 100, true)])).await;
+    assert_eq!(
+        own.summary(WITHIN).await["total_requests"],
+        1,
+        "the kept session's stream goes on"
+    );
+    app.state.changes.shut_down();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_stream_ends_when_its_session_expires() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let live = Live::open(&app, &c.token).await;
+    app.advance(app.state.config.jwt_expires_in);
+    assert_eq!(live.ended().await, "expired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_on_another_process_follows_its_events_and_ends_with_its_session() {
+    // Two "processes": two apps with their own pools and listeners on one database.
+    let a = TestApp::new().await;
+    let url = database_url(&a.db_name);
+    let pool = ragsites_portal::server::db::connect(&url, 2).await.unwrap();
+    let b = TestApp::with_pool(pool, a.db_name.clone());
+    listen(&a).await;
+    listen(&b).await;
+    let c = client(&a, "a@example.com", "Bot").await;
+    let mut on_b = Live::open(&b, &c.token).await;
+
+    post_events(&a, &c.key, &json!([event("through-a", a.now(), 100, true)])).await;
+    assert_eq!(
+        on_b.summary(WITHIN).await["total_requests"],
+        1,
+        "B's stream shows A's batch"
+    );
+    sign_out(&a, &c.token).await;
+    assert_eq!(on_b.ended().await, "signed_out", "A's sign-out ends B's stream");
+    assert_eq!(b.state.changes.slots().open_count(), 0);
+    a.state.changes.shut_down();
+    b.state.changes.shut_down();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_live_streams_are_capped_per_user_and_per_process() {
+    let app = TestApp::with_config(|config| {
+        config.live_streams_per_user = 2;
+        config.live_streams_max = 3;
+    })
+    .await;
+    let (a, b, c) = (
+        app.register("A", "a@example.com", PASSWORD).await,
+        app.register("B", "b@example.com", PASSWORD).await,
+        app.register("C", "c@example.com", PASSWORD).await,
+    );
+    let refused = async |token: &str| {
+        let response = app.send(live_request(token)).await;
+        assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS, "{}", response.body);
+        assert_eq!(response.header("retry-after"), "30");
+        assert_eq!(response.json()["error"]["code"], "too_many_streams");
+    };
+    let first = Live::open(&app, &a).await;
+    let _second = Live::open(&app, &a).await;
+    refused(&a).await;
+    let _b = Live::open(&app, &b).await;
+    refused(&c).await;
+    drop(first);
+    assert_eq!(
+        app.state.changes.slots().open_count(),
+        2,
+        "a closed stream frees its place"
+    );
+    let _c = Live::open(&app, &c).await;
+    refused(&a).await;
+}
