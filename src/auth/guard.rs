@@ -44,7 +44,7 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
     if path.starts_with("/pkg/") {
         return next.run(request).await;
     }
-    let source = token::from_headers(request.headers());
+    let source = token::from_headers(&state.config, request.headers());
     if let Err(error) = check_origin(request.method(), request.headers(), source.as_ref()) {
         return error.into_response();
     }

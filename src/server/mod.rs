@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod demo_traffic;
 pub mod embedded_pg;
+pub mod headers;
 pub mod http;
 pub mod routes;
 pub mod seed;
