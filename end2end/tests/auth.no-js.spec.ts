@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { PASSWORD, register, signIn, uniqueEmail } from "./helpers";
+import { expect, PASSWORD, register, signIn, test, uniqueEmail } from "./helpers";
 
 test("sign-in works without JavaScript, errors included", async ({ page, browser }) => {
   // An account of its own: failed sign-ins count against it.

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { DEMO, hydrated, register, signIn, uniqueEmail } from "./helpers";
+import { DEMO, expect, hydrated, register, signIn, test, uniqueEmail } from "./helpers";
 
 test("register lands on the dashboard with the user in the navbar", async ({ page }) => {
   await page.goto("/auth/register");

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { DEMO, freshClient, hoursAgo, metric, sendEvents, serviceWithKey, signIn } from "./helpers";
+import { DEMO, expect, freshClient, hoursAgo, metric, sendEvents, serviceWithKey, signIn, test } from "./helpers";
 
 test("the dashboard renders its figures and filters without JavaScript", async ({ page, request }) => {
   const { token } = await freshClient(page, request, "Plain Viewer");

@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { expect, type Page, type Route, test } from "@playwright/test";
+import type { Page, Route } from "@playwright/test";
 import {
   apiToken,
   count,
-  DEMO,
   dayAgo,
+  DEMO,
   type Event,
+  expect,
   freshClient,
   hoursAgo,
   hydrated,
@@ -15,6 +16,7 @@ import {
   serverNow,
   serviceWithKey,
   signIn,
+  test,
   uniqueEmail,
 } from "./helpers";
 

@@ -1,5 +1,65 @@
 import { randomUUID } from "node:crypto";
-import { type APIRequestContext, expect, type Page } from "@playwright/test";
+import {
+  type APIRequestContext,
+  type Browser,
+  type BrowserContext,
+  test as base,
+  expect,
+  type Page,
+} from "@playwright/test";
+
+/**
+ * Every spec's `test`: it fails when any page of the test, in any of its browser contexts,
+ * meets a Content-Security-Policy violation (the document's `securitypolicyviolation` event,
+ * or Chromium's console message for it) or a malformed Permissions-Policy.
+ */
+export const test = base.extend<{ policyViolations: string[] }>({
+  policyViolations: [
+    async ({ context, browser }, use) => {
+      const violations: string[] = [];
+      await watchPolicies(context, violations);
+      const restore = watchNewContexts(browser, violations);
+      await use(violations);
+      restore();
+      expect(violations, "Content-Security-Policy or Permissions-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+const POLICY_MESSAGE = /Content Security Policy|Permissions-Policy|Refused to/i;
+
+async function watchPolicies(context: BrowserContext, violations: string[]) {
+  context.on("console", (message) => {
+    if (POLICY_MESSAGE.test(message.text())) violations.push(`console: ${message.text()}`);
+  });
+  await context.exposeBinding("__reportPolicyViolation", ({ page }, text: string) => {
+    violations.push(`${page.url()}: ${text}`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      const where = `${e.sourceFile || "the document"}:${e.lineNumber}`;
+      const report = (window as unknown as { __reportPolicyViolation: (text: string) => void })
+        .__reportPolicyViolation;
+      report(`${e.effectiveDirective} refused ${e.blockedURI || "inline"} at ${where}`);
+    });
+  });
+}
+
+/** Watches the contexts the test opens itself (`browser.newContext()`, `browser.newPage()`)
+ * until the returned function restores the browser. */
+function watchNewContexts(browser: Browser, violations: string[]): () => void {
+  const newContext = browser.newContext;
+  browser.newContext = async (options) => {
+    const context = await newContext.call(browser, options);
+    await watchPolicies(context, violations);
+    return context;
+  };
+  return () => {
+    browser.newContext = newContext;
+  };
+}
 
 export const DEMO = { email: "demo@ragsites.com", password: "Demo@123456" };
 export const PASSWORD = "Str0ng!pass";

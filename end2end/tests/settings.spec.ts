@@ -1,18 +1,19 @@
-import { expect, test } from "@playwright/test";
 import {
   apiToken,
   count,
   createStarterClient,
   DEMO,
   type Event,
+  expect,
   hoursAgo,
   hydrated,
   PASSWORD,
   register,
-  serverNow,
   sendEvents,
+  serverNow,
   serviceWithKey,
   signIn,
+  test,
   uniqueEmail,
 } from "./helpers";
 

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./helpers";
 
 test("landing page renders fully without JavaScript", async ({ page }) => {
   await page.goto("/");

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./helpers";
 
 test("landing page hydrates and its menu closes with Escape", async ({ page }) => {
   await page.goto("/");

@@ -70,12 +70,13 @@ pub async fn sign_out() -> Result<String, AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use axum::http::header::SET_COOKIE;
+    use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;
 
     use crate::auth::backend::SignedIn;
     use crate::auth::token;
+    use crate::server::headers::NO_STORE;
     use crate::server::state::AppState;
 
     pub fn set_session_cookie(state: &AppState, signed_in: &SignedIn) {
@@ -85,6 +86,7 @@ mod ssr {
             SET_COOKIE,
             token::session_cookie(&state.config, &signed_in.token, max_age),
         );
+        response.insert_header(CACHE_CONTROL, NO_STORE);
     }
 
     /// The account page to come back to: `next`, made safe, stays in its URL (a path on this

@@ -51,7 +51,7 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| forwarded::client(peer.ip(), request.headers(), &state.config.trusted_proxies));
-    let source = token::from_headers(request.headers());
+    let source = token::from_headers(&state.config, request.headers());
     let scheme = client.and_then(|c| c.scheme);
     if let Err(error) = check_origin(request.method(), request.headers(), scheme, source.as_ref()) {
         return error.into_response();

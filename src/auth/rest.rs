@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderMap, Method, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -14,6 +14,7 @@ use super::backend::{self, SignedIn};
 use super::guard::{CurrentUser, client_info};
 use super::{RegisterForm, User, token};
 use crate::error::AppError;
+use crate::server::headers::NO_STORE;
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
@@ -71,7 +72,7 @@ fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -
         token: signed_in.token,
         expires_at: signed_in.expires_at,
     };
-    (status, [(SET_COOKIE, cookie)], Json(body)).into_response()
+    (status, [(SET_COOKIE, cookie), (CACHE_CONTROL, NO_STORE)], Json(body)).into_response()
 }
 
 async fn register(

@@ -10,7 +10,19 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::server::config::Config;
 
-pub const COOKIE_NAME: &str = "ragsites_session";
+const COOKIE_NAME: &str = "ragsites_session";
+/// The `__Host-` prefix makes browsers refuse the cookie unless it is `Secure`, `Path=/` and has
+/// no `Domain`: neither a plain-http page nor a sibling subdomain can set or shadow it.
+const SECURE_COOKIE_NAME: &str = "__Host-ragsites_session";
+
+/// The session cookie's name: with `COOKIE_SECURE`, the `__Host-` one.
+pub fn cookie_name(config: &Config) -> &'static str {
+    if config.cookie_secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// Who issues session tokens and whom they are for (RFC 8725 §3.9, §3.10): a token of another
 /// system signed with the same key, or one that is not a session token, is refused.
@@ -77,13 +89,14 @@ pub fn decode(config: &Config, token: &str, now: DateTime<Utc>) -> Result<Claims
     .ok_or(AppError::Unauthorized)
 }
 
-/// The token of a request: the Bearer header first, else the session cookie.
-pub fn from_headers(headers: &HeaderMap) -> Option<TokenSource> {
+/// The token of a request: the Bearer header first, else the session cookie (under the
+/// configured name only).
+pub fn from_headers(config: &Config, headers: &HeaderMap) -> Option<TokenSource> {
     if let Some(token) = bearer(headers) {
         return Some(TokenSource::Bearer(token.to_owned()));
     }
     CookieJar::from_headers(headers)
-        .get(COOKIE_NAME)
+        .get(cookie_name(config))
         .map(Cookie::value)
         .filter(|value| !value.is_empty())
         .map(|value| TokenSource::Cookie(value.to_owned()))
@@ -115,9 +128,10 @@ impl TokenSource {
     }
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
+/// The session cookie: HttpOnly, SameSite=Lax, Path=/, no Domain, Secure (and `__Host-`) when
+/// configured.
 fn cookie(config: &Config, token: &str, max_age: time::Duration) -> Cookie<'static> {
-    Cookie::build((COOKIE_NAME, token.to_owned()))
+    Cookie::build((cookie_name(config), token.to_owned()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -156,12 +170,13 @@ mod tests {
 
     #[test]
     fn bearer_header_first_then_a_non_empty_cookie() {
+        let config = crate::server::config::tests::config();
         let both = headers(&[
             (header::AUTHORIZATION, "Bearer  abc "),
             (header::COOKIE, "ragsites_session=xyz"),
         ]);
         assert_eq!(bearer(&both), Some("abc"));
-        assert_eq!(from_headers(&both), Some(TokenSource::Bearer("abc".into())));
+        assert_eq!(from_headers(&config, &both), Some(TokenSource::Bearer("abc".into())));
         for value in ["Bearer ", "Bearer    ", "Basic abc", "Bearerabc"] {
             assert_eq!(bearer(&headers(&[(header::AUTHORIZATION, value)])), None, "{value:?}");
         }
@@ -170,15 +185,29 @@ mod tests {
             (header::COOKIE, "theme=dark"),
             (header::COOKIE, "a=1; ragsites_session=xyz; b=2"),
         ]);
-        assert_eq!(from_headers(&cookies), Some(TokenSource::Cookie("xyz".into())));
+        assert_eq!(from_headers(&config, &cookies), Some(TokenSource::Cookie("xyz".into())));
         let empty = headers(&[(header::COOKIE, "ragsites_session=; other=1")]);
-        assert_eq!(from_headers(&empty), None);
-        assert_eq!(from_headers(&HeaderMap::new()), None);
+        assert_eq!(from_headers(&config, &empty), None);
+        assert_eq!(from_headers(&config, &HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn only_the_configured_cookie_name_is_read() {
+        let mut config = crate::server::config::tests::config();
+        let plain = headers(&[(header::COOKIE, "ragsites_session=plain")]);
+        let host = headers(&[(header::COOKIE, "__Host-ragsites_session=host")]);
+        config.cookie_secure = false;
+        assert_eq!(from_headers(&config, &plain), Some(TokenSource::Cookie("plain".into())));
+        assert_eq!(from_headers(&config, &host), None);
+        config.cookie_secure = true;
+        assert_eq!(from_headers(&config, &plain), None);
+        assert_eq!(from_headers(&config, &host), Some(TokenSource::Cookie("host".into())));
     }
 
     #[test]
     fn set_cookie_carries_every_attribute() {
         let mut config = crate::server::config::tests::config();
+        config.cookie_secure = false;
         let set = session_cookie(&config, "a.b.c", 3600);
         let set = set.to_str().unwrap();
         assert!(set.starts_with("ragsites_session=a.b.c;"), "{set}");
@@ -187,11 +216,20 @@ mod tests {
         }
         assert!(!set.contains("Secure"), "{set}");
         config.cookie_secure = true;
-        let clear = clear_cookie(&config);
-        let clear = clear.to_str().unwrap();
-        assert!(clear.starts_with("ragsites_session=;"), "{clear}");
-        for part in ["; Path=/", "; HttpOnly", "; SameSite=Lax", "; Max-Age=0", "; Secure"] {
-            assert!(clear.contains(part), "{part} in {clear}");
+        for (value, start, max_age) in [
+            (
+                session_cookie(&config, "a.b.c", 3600),
+                "__Host-ragsites_session=a.b.c;",
+                "; Max-Age=3600",
+            ),
+            (clear_cookie(&config), "__Host-ragsites_session=;", "; Max-Age=0"),
+        ] {
+            let value = value.to_str().unwrap();
+            assert!(value.starts_with(start), "{value}");
+            for part in ["; Path=/", "; HttpOnly", "; SameSite=Lax", max_age, "; Secure"] {
+                assert!(value.contains(part), "{part} in {value}");
+            }
+            assert!(!value.contains("Domain"), "{value}");
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::provide_context;
-use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::LatencyUnit;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -18,6 +18,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+use super::headers;
 use super::routes::Routes;
 use super::state::AppState;
 use crate::app::{App, shell};
@@ -42,10 +43,16 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                headers::provide_nonce();
+            },
             move || shell(app_state.leptos_options.clone()),
         )
-        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            headers::provide_nonce,
+            shell,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     // Ingestion batches have a larger body limit of their own.
     let ingest = crate::ingest::rest::routes()
@@ -67,7 +74,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(json_body_limit_errors))
-        .layer(middleware::from_fn(cache_headers));
+        .layer(middleware::from_fn(cache_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers));
     // Counted only where metrics are served: the hot path stays as it was otherwise.
     let app = if metrics {
         app.layer(middleware::from_fn(super::metrics::track_requests))

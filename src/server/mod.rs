@@ -6,6 +6,7 @@ pub mod db;
 pub mod db_health;
 pub mod demo_traffic;
 pub mod embedded_pg;
+pub mod headers;
 pub mod http;
 pub mod metrics;
 pub mod routes;

@@ -75,7 +75,10 @@ pub async fn create_key(service_id: Uuid, name: Option<String>) -> Result<Create
     let caller = crate::auth::guard::require_user().await?;
     let name = name.unwrap_or_default();
     let mut conn = caller.state.conn().await?;
-    super::backend::create_key(&mut conn, &caller.auth, service_id, &name, &caller.client).await
+    let key = super::backend::create_key(&mut conn, &caller.auth, service_id, &name, &caller.client).await?;
+    expect_context::<leptos_axum::ResponseOptions>()
+        .insert_header(axum::http::header::CACHE_CONTROL, crate::server::headers::NO_STORE);
+    Ok(key)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_key")]

@@ -3,14 +3,16 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, backend};
+use super::{ApiKeyInfo, NewService, Service, ServiceChange, backend};
 use crate::auth::guard::{CurrentUser, client_info};
 use crate::auth::rest::ApiJson;
 use crate::error::AppError;
+use crate::server::headers::NO_STORE;
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
@@ -99,7 +101,7 @@ async fn create_key(
     Path(id): Path<String>,
     parts: Parts,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<CreatedKey>), AppError> {
+) -> Result<impl IntoResponse + use<>, AppError> {
     let id = parse_id(&id)?;
     // The body is optional: `{}`, `{"name": "…"}` or nothing.
     let name = if body.is_empty() {
@@ -110,7 +112,7 @@ async fn create_key(
             .name
     };
     let key = backend::create_key(&mut *state.conn().await?, &auth, id, &name, &client_info(&parts)).await?;
-    Ok((StatusCode::CREATED, Json(key)))
+    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, NO_STORE)], Json(key)))
 }
 
 async fn revoke_key(

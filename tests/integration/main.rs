@@ -4,6 +4,7 @@
 
 mod auth;
 mod foundation;
+mod headers;
 mod ingest;
 mod isolation;
 mod operations;

@@ -248,9 +248,14 @@ async fn registrations_are_limited_per_address_across_processes() {
 }
 
 /// The attributes of the session cookie in `Set-Cookie`, sorted, without its value.
-fn cookie_attributes(response: &crate::support::TestResponse) -> Vec<String> {
+fn cookie_attributes(response: &crate::support::TestResponse, secure: bool) -> Vec<String> {
     let cookie = response.header("set-cookie");
-    assert!(cookie.starts_with("ragsites_session="), "{cookie}");
+    let name = if secure {
+        "__Host-ragsites_session="
+    } else {
+        "ragsites_session="
+    };
+    assert!(cookie.starts_with(name), "{cookie}");
     let mut attributes: Vec<String> = cookie.split("; ").skip(1).map(str::to_owned).collect();
     attributes.sort();
     attributes
@@ -274,20 +279,29 @@ async fn the_session_cookie_is_secure_exactly_when_configured() {
         let body = json!({ "name": "Ada", "email": "ada@example.com", "password": PASSWORD });
         let registered = app.json("POST", "/api/auth/register", &body, &[]).await;
         assert_eq!(
-            cookie_attributes(&registered),
+            cookie_attributes(&registered, secure),
             expected,
             "registration, secure={secure}"
         );
         let login = json!({ "email": "ada@example.com", "password": PASSWORD });
         let signed_in = app.json("POST", "/api/auth/login", &login, &[]).await;
-        assert_eq!(cookie_attributes(&signed_in), expected, "sign-in, secure={secure}");
+        assert_eq!(
+            cookie_attributes(&signed_in, secure),
+            expected,
+            "sign-in, secure={secure}"
+        );
 
         let token = signed_in.session_cookie().expect("a session cookie");
-        let cookie = format!("ragsites_session={token}");
+        let name = if secure {
+            "__Host-ragsites_session"
+        } else {
+            "ragsites_session"
+        };
+        let cookie = format!("{name}={token}");
         let signed_out = app
             .json("POST", "/api/auth/logout", &json!({}), &[("cookie", &cookie)])
             .await;
-        let cleared = cookie_attributes(&signed_out);
+        let cleared = cookie_attributes(&signed_out, secure);
         assert!(cleared.contains(&"Max-Age=0".to_owned()), "{cleared:?}");
         assert_eq!(
             cleared.contains(&"Secure".to_owned()),

@@ -276,13 +276,13 @@ impl TestResponse {
             .unwrap_or_default()
     }
 
-    /// The session token from `Set-Cookie`, if one was set.
+    /// The session token from `Set-Cookie` (under either name), if one was set.
     pub fn session_cookie(&self) -> Option<String> {
         self.headers
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("ragsites_session="))
+            .find_map(|c| c.strip_prefix("__Host-").unwrap_or(c).strip_prefix("ragsites_session="))
             .map(|c| c.split(';').next().unwrap_or("").to_owned())
             .filter(|t| !t.is_empty())
     }
