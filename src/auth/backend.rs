@@ -46,6 +46,7 @@ async fn hashing_turn() -> Result<SemaphorePermit<'static>, AppError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Semaphore::new(cores.saturating_sub(1).max(1))
     });
+    let _queued = crate::server::metrics::bcrypt_queued();
     HASHING
         .acquire()
         .await
@@ -307,6 +308,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
                 )
                 .await?;
             }
+            crate::server::metrics::sign_in_failed();
             return Err(invalid());
         }
     };

@@ -111,6 +111,7 @@ pub async fn reserve(conn: &AsyncPgConnection, keys: &[Key], now: DateTime<Utc>)
         .get_result(&mut &*conn)
         .await?;
     if wait > 0 {
+        crate::server::metrics::locked_out();
         Err(AppError::RateLimited {
             retry_after: wait.unsigned_abs().into(),
         })

@@ -64,6 +64,7 @@ impl Slots {
             user_id,
             session_id,
             ended,
+            _open: crate::server::metrics::live_stream_opened(),
         })
     }
 
@@ -96,6 +97,8 @@ pub struct Slot {
     user_id: Uuid,
     session_id: Uuid,
     ended: watch::Receiver<bool>,
+    /// Counts the stream in `live_streams_open` while it is open.
+    _open: crate::server::metrics::GaugeGuard,
 }
 
 impl Slot {

@@ -85,6 +85,7 @@ async fn ingest(
         }
     }
     let accepted = backend::store(&mut *state.conn().await?, service_id, &valid).await?;
+    crate::server::metrics::ingested_events(accepted as u64, (valid.len() - accepted) as u64, rejected.len() as u64);
     if accepted > 0 {
         state.changes.committed(service_id);
         state.ingest_throttle.quotas.record(service_id, accepted);
