@@ -230,7 +230,12 @@ pub async fn find_user_id_by_email(conn: &mut AsyncPgConnection, email: &str) ->
 pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo) -> Result<SignedIn, AppError> {
     form.validate()?;
     let now = state.clock.now();
-    rate_limit::reserve(&*state.conn().await?, &[Key::registration(client)], now).await?;
+    rate_limit::reserve(
+        &*state.conn().await?,
+        &[Key::registration(client, state.config.registrations_per_hour)],
+        now,
+    )
+    .await?;
     let hash = hash_password(form.password.clone(), state.config.bcrypt_cost).await?;
     let mut conn = state.conn().await?;
     let expires_in = state.config.jwt_expires_in;

@@ -52,12 +52,6 @@ pub const CURRENT_PASSWORD: Limit = Limit {
     window: TimeDelta::minutes(15),
     delay_cap: TimeDelta::zero(),
 };
-/// Every registration that gets as far as hashing its password counts, successful or not.
-pub const REGISTRATION: Limit = Limit {
-    max: 10,
-    window: TimeDelta::hours(1),
-    delay_cap: TimeDelta::zero(),
-};
 
 /// One counter: what it counts, and its limit.
 pub struct Key {
@@ -85,8 +79,15 @@ impl Key {
         Self::new(format!("confirm:{user_id}"), CURRENT_PASSWORD)
     }
 
-    pub fn registration(client: &ClientInfo) -> Self {
-        Self::new(format!("register:{}", address(client)), REGISTRATION)
+    /// Every registration that gets as far as hashing its password counts, successful or not:
+    /// `per_hour` (`REGISTRATIONS_PER_HOUR`) from one address in an hour.
+    pub fn registration(client: &ClientInfo, per_hour: i32) -> Self {
+        let limit = Limit {
+            max: per_hour,
+            window: TimeDelta::hours(1),
+            delay_cap: TimeDelta::zero(),
+        };
+        Self::new(format!("register:{}", address(client)), limit)
     }
 
     fn new(name: String, limit: Limit) -> Self {

@@ -45,6 +45,8 @@ pub struct Config {
     pub jwt_expires_in: Duration,
     /// A session unused for longer than this is refused.
     pub session_idle_timeout: Duration,
+    /// Registrations allowed per client address and hour.
+    pub registrations_per_hour: i32,
     pub bcrypt_cost: u32,
     /// Mark the session cookie `Secure` (the site is served over https).
     pub cookie_secure: bool,
@@ -79,6 +81,7 @@ impl fmt::Debug for Config {
             .field("jwt_secret", &self.jwt_secret)
             .field("jwt_expires_in", &self.jwt_expires_in)
             .field("session_idle_timeout", &self.session_idle_timeout)
+            .field("registrations_per_hour", &self.registrations_per_hour)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("cookie_secure", &self.cookie_secure)
             .field("event_retention_days", &self.event_retention_days)
@@ -121,6 +124,9 @@ pub struct ConfigArgs {
     /// 24h, 30m, 7d, or a number of seconds.
     #[arg(long, env = "SESSION_IDLE_TIMEOUT", default_value = "24h", value_parser = parse_duration)]
     pub session_idle_timeout: Duration,
+    /// Registrations allowed from one client address in an hour (1 to 100000).
+    #[arg(long, env = "REGISTRATIONS_PER_HOUR", default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=100_000))]
+    pub registrations_per_hour: i32,
     /// bcrypt work factor (4 to 31).
     #[arg(long, env = "BCRYPT_COST", default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=31))]
     pub bcrypt_cost: u32,
@@ -230,6 +236,7 @@ impl Config {
             jwt_secret,
             jwt_expires_in: args.jwt_expires_in,
             session_idle_timeout: args.session_idle_timeout,
+            registrations_per_hour: args.registrations_per_hour,
             bcrypt_cost: args.bcrypt_cost,
             cookie_secure: args.cookie_secure,
             event_retention_days: args.event_retention_days,

@@ -45,6 +45,7 @@ pub fn test_config(database_url: String) -> Config {
         jwt_secret: JwtSecret::new(b"integration-test-secret-of-at-least-32-bytes".to_vec()),
         jwt_expires_in: Duration::days(7),
         session_idle_timeout: Duration::hours(24),
+        registrations_per_hour: 10,
         // The lowest cost bcrypt allows: the rules are the same, the tests are fast.
         bcrypt_cost: 4,
         cookie_secure: false,
