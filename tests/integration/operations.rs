@@ -175,6 +175,21 @@ async fn metrics_are_served_only_by_the_metrics_router() {
             .status,
         StatusCode::OK
     );
+    // The counters the other modules feed: an ingestion batch (one event stored, one refused)
+    // and a wrong password.
+    let key = support::services::create_key(&app, &token, &service).await;
+    let mut refused = support::services::event("m-2", app.now(), 80, true);
+    refused["latency_ms"] = serde_json::json!(-5);
+    let batch = serde_json::json!([support::services::event("m-1", app.now(), 120, true), refused]);
+    assert_eq!(
+        support::services::post_events(&app, &key, &batch).await.status,
+        StatusCode::ACCEPTED
+    );
+    let wrong = serde_json::json!({ "email": "ada@example.com", "password": "Wrong-password-1" });
+    assert_eq!(
+        app.json("POST", "/api/auth/login", &wrong, &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     let scrape = metrics::router(app.state.clone())
         .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
@@ -201,6 +216,10 @@ async fn metrics_are_served_only_by_the_metrics_router() {
     assert!(count("db_pool_connections") >= 1.0);
     assert!(text.contains("db_pool_idle_connections"));
     assert!(text.contains("db_pool_checkouts_waited_total"));
+    assert!(count(r#"ingest_events_total{outcome="accepted"}"#) >= 1.0);
+    assert!(count(r#"ingest_events_total{outcome="rejected"}"#) >= 1.0);
+    assert!(count("auth_sign_in_failures_total") >= 1.0);
+    assert!(text.contains("bcrypt_queue_depth"));
 }
 
 /// Serves `state`'s router through the real accept loop on a free loopback port.
