@@ -22,7 +22,7 @@ export COOKIE_SECURE=false
 export LEPTOS_SITE_ADDR=127.0.0.1:3100
 site=http://$LEPTOS_SITE_ADDR
 # 1,000 client sockets and as many server sockets, plus PostgreSQL's.
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 rm -rf target/bench-pg target/bench-pg.password
 
 cargo leptos build --release
