@@ -211,8 +211,19 @@ mod server {
                 DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                     Self::Conflict("That already exists.".to_owned())
                 }
-                DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                    tracing::warn!("database connection closed");
+                DieselError::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                    info,
+                ) => {
+                    tracing::warn!(error = info.message(), "database connection lost");
+                    Self::Unavailable
+                }
+                // SQLSTATE class 57 (the server ends the connection: shutdown, a crash, a
+                // terminated backend); diesel-async passes on the message, not the code.
+                DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                    if info.message().starts_with("terminating connection") =>
+                {
+                    tracing::warn!(error = info.message(), "database connection ended by the server");
                     Self::Unavailable
                 }
                 other => Self::internal("database error", other),

@@ -1,32 +1,62 @@
 //! The connection pool, what it knows of the database's health, and the embedded migrations.
 
 use std::collections::BTreeSet;
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::migration::MigrationSource;
 use diesel::sql_types::Text;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::bb8::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::db_health::DbHealth;
-
-pub type DbConn<'a> = bb8::PooledConnection<'a, AsyncDieselConnectionManager<AsyncPgConnection>>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// How long a checkout waits for a connection while the database is up.
-const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a request waits for its turn at the database while the database is up: under a
+/// load larger than the pool, requests queue rather than fail. (While the database is down
+/// they fail at once, see `DbHealth`.)
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The bb8 pool and the health its failed connection attempts report (it derefs to the pool).
+/// How long the pool may take to open a connection for a request whose turn has come.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The bb8 pool, the turns that queue its checkouts, and the health its failed connection
+/// attempts report (it derefs to the pool).
 #[derive(Clone)]
 pub struct DbPool {
     pool: Pool<AsyncPgConnection>,
+    /// One per connection. bb8 lets a newcomer take a free connection before the requests
+    /// already waiting; under load that starves some of them. A fair semaphore in front of it
+    /// serves them in arrival order.
+    turns: Arc<Semaphore>,
     pub health: DbHealth,
+}
+
+/// A connection checked out of the pool, with the turn it holds until dropped.
+pub struct DbConn {
+    conn: bb8::PooledConnection<'static, AsyncDieselConnectionManager<AsyncPgConnection>>,
+    _turn: OwnedSemaphorePermit,
+}
+
+impl Deref for DbConn {
+    type Target = AsyncPgConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl DerefMut for DbConn {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
 }
 
 impl Deref for DbPool {
@@ -44,11 +74,32 @@ pub async fn connect(url: &str, size: u32) -> Result<DbPool, BoxError> {
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
     let pool = Pool::builder()
         .max_size(size)
-        .connection_timeout(CHECKOUT_TIMEOUT)
+        .connection_timeout(CONNECT_TIMEOUT)
         .error_sink(Box::new(health.sink()))
         .build(manager)
         .await?;
-    Ok(DbPool { pool, health })
+    let turns = Arc::new(Semaphore::new(size as usize));
+    Ok(DbPool { pool, turns, health })
+}
+
+impl DbPool {
+    /// A connection, after the requests that asked before this one: `TimedOut` past
+    /// `QUEUE_TIMEOUT` in the queue, or the pool's error.
+    pub async fn checkout(&self) -> Result<DbConn, bb8::RunError<PoolError>> {
+        let checkout = async {
+            let waiting = crate::server::metrics::db_queued();
+            let turn = Arc::clone(&self.turns)
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            drop(waiting);
+            let conn = self.pool.get_owned().await?;
+            Ok(DbConn { conn, _turn: turn })
+        };
+        tokio::time::timeout(QUEUE_TIMEOUT, checkout)
+            .await
+            .unwrap_or(Err(bb8::RunError::TimedOut))
+    }
 }
 
 /// The migrations embedded in the binary that the database has not recorded as applied.

@@ -20,8 +20,10 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use super::state::AppState;
 
 const REQUEST_SECONDS: &str = "http_request_duration_seconds";
-/// From a cached page (about a millisecond) to the pool's checkout timeout and beyond.
-const REQUEST_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+/// From a cached page (about a millisecond) to the database queue's timeout (20 s) and beyond.
+const REQUEST_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 25.0,
+];
 
 /// The process's recorder, installed on first use.
 pub fn recorder() -> &'static PrometheusHandle {
@@ -117,6 +119,11 @@ pub fn locked_out() {
 /// An open live stream (`/api/v1/live`): counted in `live_streams_open` until dropped.
 pub fn live_stream_opened() -> GaugeGuard {
     GaugeGuard::raise("live_streams_open")
+}
+
+/// A request waiting for its turn at the database: counted in `db_queue_waiting` until dropped.
+pub fn db_queued() -> GaugeGuard {
+    GaugeGuard::raise("db_queue_waiting")
 }
 
 /// A password hash or check waiting for or running on the blocking pool: counted in

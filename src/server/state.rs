@@ -34,15 +34,15 @@ impl AppState {
         }
     }
 
-    /// A pooled connection, or `Unavailable`: at once while the database is marked down, or as
-    /// soon as the pool's attempt to connect fails (not after the pool's whole wait).
-    pub async fn conn(&self) -> Result<DbConn<'_>, AppError> {
+    /// A pooled connection in arrival order, or `Unavailable`: at once while the database is
+    /// marked down, as soon as the pool's attempt to connect fails, or after the queue's wait.
+    pub async fn conn(&self) -> Result<DbConn, AppError> {
         let mut down = self.pool.health.watch();
         if *down.borrow_and_update() {
             return Err(AppError::Unavailable);
         }
         tokio::select! {
-            conn = self.pool.get() => Ok(conn?),
+            conn = self.pool.checkout() => Ok(conn?),
             _ = down.wait_for(|down| *down) => Err(AppError::Unavailable),
         }
     }

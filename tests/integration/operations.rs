@@ -438,3 +438,70 @@ async fn a_client_that_stalls_its_body_gets_an_answer_within_the_body_timeout() 
     );
     assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
 }
+
+/// Under a load larger than the pool, requests get the database in the order they asked: a
+/// newcomer does not take a connection that comes free while others wait (bb8 alone hands it
+/// to whoever asks first after its release, which starves some requests for as long as the
+/// load lasts).
+#[tokio::test(flavor = "current_thread")]
+async fn the_database_serves_waiting_requests_in_arrival_order() {
+    let app = TestApp::with_config(|config| config.db_pool_size = 1).await;
+    let held = app.state.conn().await.unwrap();
+    let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
+    let checkout = |name: &'static str| {
+        let state = app.state.clone();
+        let done = done.clone();
+        async move {
+            let conn = state.conn().await.unwrap();
+            done.send(name).unwrap();
+            drop(conn);
+        }
+    };
+    let first = tokio::spawn(checkout("waiting"));
+    // On this one-threaded runtime, yielding lets the spawned request run until it waits.
+    tokio::task::yield_now().await;
+    drop(held);
+    // The newcomer asks in this task, before the waiting request has run again.
+    let (first, ()) = tokio::join!(first, checkout("newcomer"));
+    first.unwrap();
+    let order = [finished.recv().await.unwrap(), finished.recv().await.unwrap()];
+    assert_eq!(order, ["waiting", "newcomer"]);
+}
+
+/// A connection the server ends under a request (a restart, a terminated backend) answers
+/// 503 like an outage, not 500: the statement it ended, and the next one on that connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_ended_by_the_server_is_unavailable_not_an_internal_error() {
+    use diesel_async::RunQueryDsl;
+    use ragsites_portal::error::AppError;
+
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let app = TestApp::new().await;
+    let mut conn = app.state.conn().await.unwrap();
+    let Pid { pid } = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let terminate = async {
+        let sleeping =
+            format!("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = {pid} AND query LIKE 'SELECT pg_sleep%'");
+        eventually(Duration::from_secs(5), "the statement runs", || async {
+            app.count(&sleeping).await == 1
+        })
+        .await;
+        app.count(&format!("SELECT pg_terminate_backend({pid})::int::bigint AS n"))
+            .await
+    };
+    let (during, _) = tokio::join!(diesel::sql_query("SELECT pg_sleep(10)").execute(&mut conn), terminate);
+    assert_eq!(
+        AppError::from(during.unwrap_err()),
+        AppError::Unavailable,
+        "the statement it ended"
+    );
+    let after = diesel::sql_query("SELECT 1").execute(&mut conn).await.unwrap_err();
+    assert_eq!(AppError::from(after), AppError::Unavailable, "the next statement");
+}

@@ -88,9 +88,11 @@ impl TestApp {
         db::create_database(admin_url(), &db_name, Some(TEMPLATE))
             .await
             .expect("test database");
-        let pool = db::connect(&database_url(&db_name), 4).await.expect("test pool");
         let mut config = test_config(database_url(&db_name));
         change(&mut config);
+        let pool = db::connect(&database_url(&db_name), config.db_pool_size)
+            .await
+            .expect("test pool");
         Self::from_state(AppState::new(leptos_options(), pool, config), db_name)
     }
 
