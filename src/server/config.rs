@@ -41,6 +41,7 @@ pub struct Config {
     /// Where the embedded cluster keeps its data.
     pub embedded_pg_dir: PathBuf,
     pub db_pool_size: u32,
+    pub requests_in_progress: u32,
     pub jwt_secret: JwtSecret,
     pub jwt_expires_in: Duration,
     /// A session unused for longer than this is refused.
@@ -78,6 +79,7 @@ impl fmt::Debug for Config {
             .field("database_url", &self.database_url.as_ref().map(|_| ".."))
             .field("embedded_pg_dir", &self.embedded_pg_dir)
             .field("db_pool_size", &self.db_pool_size)
+            .field("requests_in_progress", &self.requests_in_progress)
             .field("jwt_secret", &self.jwt_secret)
             .field("jwt_expires_in", &self.jwt_expires_in)
             .field("session_idle_timeout", &self.session_idle_timeout)
@@ -113,6 +115,9 @@ pub struct ConfigArgs {
     /// Connections in the pool (1 to 512).
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub db_pool_size: u32,
+    /// Requests worked on at once (1 to 65536); more wait their turn in arrival order.
+    #[arg(long, env = "REQUESTS_IN_PROGRESS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub requests_in_progress: u32,
     /// Signing key for session tokens, at least 32 bytes. Required in release builds; a debug
     /// build generates one and keeps it in target/dev-jwt-secret.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
@@ -233,6 +238,7 @@ impl Config {
                 .filter(|dir| !dir.as_os_str().is_empty())
                 .unwrap_or_else(|| state_dir.join("embedded-pg")),
             db_pool_size: args.db_pool_size,
+            requests_in_progress: args.requests_in_progress,
             jwt_secret,
             jwt_expires_in: args.jwt_expires_in,
             session_idle_timeout: args.session_idle_timeout,

@@ -82,24 +82,28 @@ pub fn router(state: AppState) -> Router {
     } else {
         app
     };
-    app.layer(CompressionLayer::new())
-        .layer(middleware::from_fn(catch_panic))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<Body>| {
-                    let id = request
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    // The path only: query strings may hold tokens or personal data.
-                    tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().latency_unit(LatencyUnit::Micros)),
-        )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .with_state(state)
+    app.layer(middleware::from_fn_with_state(
+        super::admission::Admission::new(state.config.requests_in_progress as usize),
+        super::admission::admit,
+    ))
+    .layer(CompressionLayer::new())
+    .layer(middleware::from_fn(catch_panic))
+    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+    .layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|request: &Request<Body>| {
+                let id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // The path only: query strings may hold tokens or personal data.
+                tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+            })
+            .on_response(DefaultOnResponse::new().latency_unit(LatencyUnit::Micros)),
+    )
+    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+    .with_state(state)
 }
 
 /// The REST routes under the site's body limit.

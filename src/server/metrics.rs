@@ -121,6 +121,11 @@ pub fn live_stream_opened() -> GaugeGuard {
     GaugeGuard::raise("live_streams_open")
 }
 
+/// A request waiting to be worked on: counted in `requests_waiting` until dropped.
+pub fn request_queued() -> GaugeGuard {
+    GaugeGuard::raise("requests_waiting")
+}
+
 /// A request waiting for its turn at the database: counted in `db_queue_waiting` until dropped.
 pub fn db_queued() -> GaugeGuard {
     GaugeGuard::raise("db_queue_waiting")

@@ -1,5 +1,6 @@
 //! Everything that only the server build has: configuration, database, HTTP.
 
+pub mod admission;
 pub mod clock;
 pub mod config;
 pub mod db;

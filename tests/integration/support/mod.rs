@@ -42,6 +42,7 @@ pub fn test_config(database_url: String) -> Config {
         database_url: Some(database_url),
         embedded_pg_dir: "unused".into(),
         db_pool_size: 4,
+        requests_in_progress: 64,
         jwt_secret: JwtSecret::new(b"integration-test-secret-of-at-least-32-bytes".to_vec()),
         jwt_expires_in: Duration::days(7),
         session_idle_timeout: Duration::hours(24),
