@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod cookies;
 pub mod db;
 pub mod db_health;
 pub mod demo_traffic;
