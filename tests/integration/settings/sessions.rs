@@ -191,3 +191,44 @@ async fn the_activity_log_is_paginated_and_private() {
         .collect();
     assert_eq!(actions, ["auth.register"], "Bob sees only his own");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_idle_past_the_timeout_are_no_longer_listed_or_counted() {
+    let app = TestApp::new().await;
+    let kept = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let idle = login(&app, "ada@example.com", PASSWORD).await.json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.count("WITH a AS (UPDATE users SET role = 'admin' RETURNING 1) SELECT count(*) AS n FROM a")
+        .await;
+    let listed = async || call(&app, "load_sessions", &[], &kept).await.json();
+    assert_eq!(listed().await.as_array().unwrap().len(), 2);
+
+    let timeout = app.state.config.session_idle_timeout;
+    app.advance(timeout - chrono::Duration::hours(1));
+    listed().await;
+    app.advance(chrono::Duration::hours(2));
+    let sessions = listed().await;
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "the server fn lists only the live one: {sessions:?}");
+    assert_eq!(sessions[0]["current"], true);
+    let page = app
+        .get_with("/settings/security", &[("cookie", &format!("ragsites_session={kept}"))])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("<tr data-session=").count(),
+        1,
+        "the page lists only the live one"
+    );
+    let admin = call(&app, "admin_view", &[], &kept).await.json();
+    assert_eq!(
+        admin["overview"]["active_sessions"], 1,
+        "the admin overview counts only the live one"
+    );
+    let refused = app
+        .get_with("/api/auth/verify", &[("authorization", &bearer(&idle))])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "and the idle one is refused");
+}
