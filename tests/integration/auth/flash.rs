@@ -4,6 +4,7 @@
 
 use chrono::Duration;
 
+use crate::support::calls::{sign_in_form, sign_out};
 use crate::support::{PASSWORD, TestApp};
 
 const PHISHING: &str = "Your account is locked. Call +1 555 0100";
@@ -95,13 +96,7 @@ async fn a_refused_profile_comes_back_through_the_cookie_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_or_misplaced_flash_shows_nothing() {
     let app = TestApp::new().await;
-    let wrong = app
-        .form_post(
-            "/api/fn/sign_in",
-            &[("email", "ada@example.com"), ("password", "nope")],
-            &[],
-        )
-        .await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
     let flash = wrong.flash_cookie();
     let (payload, signature) = flash.split_once('.').expect("payload.signature");
     let shown = |page: &str| page.contains("Invalid email or password.");
@@ -125,13 +120,7 @@ async fn a_tampered_or_misplaced_flash_shows_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_secure_cookies_the_flash_is_host_prefixed() {
     let app = TestApp::with_config(|config| config.cookie_secure = true).await;
-    let wrong = app
-        .form_post(
-            "/api/fn/sign_in",
-            &[("email", "ada@example.com"), ("password", "nope")],
-            &[],
-        )
-        .await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
     let set = wrong
         .set_cookies()
         .into_iter()
@@ -160,23 +149,8 @@ async fn with_secure_cookies_the_flash_is_host_prefixed() {
 async fn a_page_that_reads_a_flash_still_clears_a_dead_session_cookie() {
     let app = TestApp::new().await;
     let token = app.register("Ada", "ada@example.com", PASSWORD).await;
-    let bearer = format!("Bearer {token}");
-    let signed_out = app
-        .json(
-            "POST",
-            "/api/auth/logout",
-            &serde_json::json!({}),
-            &[("authorization", &bearer)],
-        )
-        .await;
-    assert!(signed_out.status.is_success(), "{}", signed_out.status);
-    let wrong = app
-        .form_post(
-            "/api/fn/sign_in",
-            &[("email", "ada@example.com"), ("password", "nope")],
-            &[],
-        )
-        .await;
+    sign_out(&app, &token).await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
     let cookies = format!("ragsites_session={token}; {}", wrong.flash_cookie());
 
     let page = app.get_with("/auth/signin", &[("cookie", &cookies)]).await;
