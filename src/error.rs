@@ -11,6 +11,7 @@
 //! - `Validation`: the input is wrong; `fields` maps each field to what is wrong with it.
 //! - `Conflict`: the input is fine but clashes with existing data (a taken email).
 //! - `RateLimited`: too many attempts; try again after `retry_after` seconds.
+//! - `RegistrationsLimited`: too many accounts registered from the client's address lately.
 //! - `QuotaExceeded`: the client's plan allows no more of this until its period resets.
 //! - `TooManyStreams`: a cap on open live streams (the user's or the server's) is met.
 //! - `Unavailable`: the database (or another dependency) cannot be reached right now.
@@ -49,6 +50,11 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
+    #[error(
+        "Too many accounts have been registered from your network. Try again in {}.",
+        in_minutes(*.retry_after)
+    )]
+    RegistrationsLimited { retry_after: u64 },
     #[error(
         "The monthly request quota of your plan ({quota} requests) is used up: events are refused \
          until the next billing period starts."
@@ -119,13 +125,21 @@ impl AppError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",
             Self::Conflict(_) => "conflict",
-            Self::RateLimited { .. } => "rate_limited",
+            Self::RateLimited { .. } | Self::RegistrationsLimited { .. } => "rate_limited",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::TooManyStreams { .. } => "too_many_streams",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
             Self::Transport(_) => "transport",
         }
+    }
+}
+
+/// `seconds` as whole minutes to wait, rounded up: "1 minute", "12 minutes".
+fn in_minutes(seconds: u64) -> String {
+    match seconds.div_ceil(60).max(1) {
+        1 => "1 minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
     }
 }
 
@@ -169,9 +183,10 @@ mod server {
                 Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Self::Conflict(_) => StatusCode::CONFLICT,
-                Self::RateLimited { .. } | Self::QuotaExceeded { .. } | Self::TooManyStreams { .. } => {
-                    StatusCode::TOO_MANY_REQUESTS
-                }
+                Self::RateLimited { .. }
+                | Self::RegistrationsLimited { .. }
+                | Self::QuotaExceeded { .. }
+                | Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal | Self::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
@@ -181,6 +196,7 @@ mod server {
         pub fn retry_after(&self) -> Option<u64> {
             match self {
                 Self::RateLimited { retry_after }
+                | Self::RegistrationsLimited { retry_after }
                 | Self::QuotaExceeded { retry_after, .. }
                 | Self::TooManyStreams { retry_after } => Some(*retry_after),
                 Self::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),

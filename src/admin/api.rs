@@ -11,7 +11,8 @@ use crate::services::{Service, ServiceKind};
 #[server(prefix = "/api/fn", endpoint = "admin_view")]
 pub async fn admin_view() -> Result<AdminData, AppError> {
     let caller = crate::auth::guard::require_admin().await?;
-    Ok(super::backend::view(&mut *caller.state.conn().await?, caller.state.clock.now()).await?)
+    let (state, now) = (&caller.state, caller.state.clock.now());
+    Ok(super::backend::view(&mut *state.conn().await?, now, state.config.session_idle_timeout).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_create_client")]

@@ -1,6 +1,6 @@
 //! Admin queries and changes. Callers check the role first (`require_admin`, `AdminUser`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{AdminData, ClientSummary, PortalOverview};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::Authenticated;
-use crate::auth::backend::{EMAIL_TAKEN, hash_password, insert_user_if_absent};
+use crate::auth::backend::{EMAIL_TAKEN, hash_password, insert_user_if_absent, live_session};
 use crate::auth::{RegisterForm, Role};
 use crate::error::AppError;
 use crate::schema::{plans, services, sessions, users};
@@ -18,7 +18,12 @@ use crate::server::state::AppState;
 /// At most this many clients are listed (the newest first).
 const CLIENTS_LISTED: i64 = 500;
 
-pub async fn overview(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<PortalOverview> {
+/// Counts the clients, the services and the live sessions (see [`live_session`]).
+pub async fn overview(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    idle_timeout: Duration,
+) -> QueryResult<PortalOverview> {
     let clients = users::table
         .filter(users::role.eq(Role::Client.as_str()))
         .count()
@@ -26,8 +31,7 @@ pub async fn overview(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> Query
         .await?;
     let services = services::table.count().get_result(conn).await?;
     let active_sessions = sessions::table
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
+        .filter(live_session(now, idle_timeout))
         .count()
         .get_result(conn)
         .await?;
@@ -38,7 +42,7 @@ pub async fn overview(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> Query
     })
 }
 
-pub async fn view(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<AdminData> {
+pub async fn view(conn: &mut AsyncPgConnection, now: DateTime<Utc>, idle_timeout: Duration) -> QueryResult<AdminData> {
     let rows: Vec<(Uuid, String, String, Option<String>)> = users::table
         .left_join(plans::table)
         .filter(users::role.eq(Role::Client.as_str()))
@@ -68,7 +72,7 @@ pub async fn view(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResu
         })
         .collect();
     Ok(AdminData {
-        overview: overview(conn, now).await?,
+        overview: overview(conn, now, idle_timeout).await?,
         clients,
         plans: crate::billing::backend::plans(conn).await?,
     })

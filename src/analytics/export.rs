@@ -119,8 +119,8 @@ mod tests {
     use super::*;
     use crate::analytics::{Bucket, Figures};
 
-    #[test]
-    fn text_fields_are_quoted_and_formulas_defused() {
+    /// A summary, series and breakdown with nothing in them.
+    fn empty_figures() -> (Summary, Series, Breakdown) {
         let at = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().to_utc();
         let summary = Summary {
             current: Figures::default(),
@@ -138,6 +138,12 @@ mod tests {
             models: Vec::new(),
             errors: Vec::new(),
         };
+        (summary, series, breakdown)
+    }
+
+    #[test]
+    fn text_fields_are_quoted_and_formulas_defused() {
+        let (summary, series, breakdown) = empty_figures();
         let file = |scope| String::from_utf8(csv(&summary, &series, &breakdown, scope).unwrap()).unwrap();
         let row = |scope| file(scope).lines().nth(1).unwrap().to_owned();
         assert!(file("x").starts_with("section,start,end,service,requests,"));
@@ -169,23 +175,7 @@ mod tests {
             assert_eq!(defuse(cell), safe, "{cell:?}");
         }
         // Split on any separator, no piece of any line starts a formula.
-        let at = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().to_utc();
-        let summary = Summary {
-            current: Figures::default(),
-            previous: Figures::default(),
-            from: at,
-            to: at,
-        };
-        let series = Series {
-            bucket: Bucket::Day,
-            tz: "UTC".into(),
-            points: Vec::new(),
-        };
-        let breakdown = Breakdown {
-            services: Vec::new(),
-            models: Vec::new(),
-            errors: Vec::new(),
-        };
+        let (summary, series, breakdown) = empty_figures();
         let file = csv(&summary, &series, &breakdown, "x;=1+1|@cmd\t-2,+3").unwrap();
         let text = String::from_utf8(file).unwrap();
         for piece in text.split(SEPARATORS) {

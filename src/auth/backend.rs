@@ -235,7 +235,11 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
         &[Key::registration(client, state.config.registrations_per_hour)],
         now,
     )
-    .await?;
+    .await
+    .map_err(|error| match error {
+        AppError::RateLimited { retry_after } => AppError::RegistrationsLimited { retry_after },
+        other => other,
+    })?;
     let hash = hash_password(form.password.clone(), state.config.bcrypt_cost).await?;
     let mut conn = state.conn().await?;
     let expires_in = state.config.jwt_expires_in;
@@ -365,6 +369,17 @@ async fn insert_session(
     Ok((id, now))
 }
 
+/// A session whose token still lets its user in: neither revoked nor expired, and used within
+/// `idle_timeout` (`SESSION_IDLE_TIMEOUT`). Every list and count of sessions shows only these.
+#[diesel::dsl::auto_type]
+pub fn live_session(now: DateTime<Utc>, idle_timeout: Duration) -> _ {
+    let idle_since: DateTime<Utc> = now - idle_timeout;
+    sessions::revoked_at
+        .is_null()
+        .and(sessions::expires_at.gt(now))
+        .and(sessions::last_seen_at.ge(idle_since))
+}
+
 /// The one place that turns a token into a user: signature, expiry, and a live session row
 /// that has been used within `SESSION_IDLE_TIMEOUT` (to within `LAST_SEEN_RESOLUTION`).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
@@ -375,9 +390,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
         .inner_join(users::table)
         .filter(sessions::id.eq(claims.sid))
         .filter(sessions::user_id.eq(claims.sub))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
-        .filter(sessions::last_seen_at.ge(now - state.config.session_idle_timeout))
+        .filter(live_session(now, state.config.session_idle_timeout))
         .select((USER_COLUMNS, sessions::last_seen_at))
         .first(&mut conn)
         .await

@@ -19,6 +19,7 @@ use super::token::{self, TokenSource};
 use super::{Role, User};
 use crate::audit::ClientInfo;
 use crate::error::AppError;
+use crate::server::cookies;
 use crate::server::state::AppState;
 pub use forwarded::Client;
 
@@ -99,8 +100,9 @@ fn with_dead_cookie_cleared(state: &AppState, source: Option<&TokenSource>, redi
     }
 }
 
+/// Removes the dead session cookie, unless the response sets a new one itself.
 fn clear_cookie_on(state: &AppState, mut response: Response) -> Response {
-    if !response.headers().contains_key(header::SET_COOKIE) {
+    if !cookies::is_set_by(response.headers(), token::cookie_name(&state.config)) {
         response
             .headers_mut()
             .append(header::SET_COOKIE, token::clear_cookie(&state.config));

@@ -1,7 +1,7 @@
 //! Session tokens: HS256 JWTs naming a `sessions` row, carried in a cookie or a Bearer header.
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -9,19 +9,13 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::server::config::Config;
+use crate::server::cookies::{self, CookieName};
 
-const COOKIE_NAME: &str = "ragsites_session";
-/// The `__Host-` prefix makes browsers refuse the cookie unless it is `Secure`, `Path=/` and has
-/// no `Domain`: neither a plain-http page nor a sibling subdomain can set or shadow it.
-const SECURE_COOKIE_NAME: &str = "__Host-ragsites_session";
+const COOKIE: CookieName = CookieName::new("__Host-ragsites_session");
 
 /// The session cookie's name: with `COOKIE_SECURE`, the `__Host-` one.
 pub fn cookie_name(config: &Config) -> &'static str {
-    if config.cookie_secure {
-        SECURE_COOKIE_NAME
-    } else {
-        COOKIE_NAME
-    }
+    COOKIE.get(config)
 }
 
 /// Who issues session tokens and whom they are for (RFC 8725 §3.9, §3.10): a token of another
@@ -128,32 +122,19 @@ impl TokenSource {
     }
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, Path=/, no Domain, Secure (and `__Host-`) when
-/// configured.
-fn cookie(config: &Config, token: &str, max_age: time::Duration) -> Cookie<'static> {
-    Cookie::build((cookie_name(config), token.to_owned()))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(config.cookie_secure)
-        .max_age(max_age)
-        .build()
-}
-
-fn set_cookie(cookie: &Cookie<'_>) -> HeaderValue {
-    HeaderValue::from_str(&cookie.encoded().to_string()).expect("an encoded cookie is a valid header value")
-}
-
 /// `Set-Cookie` for a new session.
 pub fn session_cookie(config: &Config, token: &str, max_age_seconds: i64) -> HeaderValue {
-    set_cookie(&cookie(config, token, time::Duration::seconds(max_age_seconds)))
+    cookies::set_cookie(
+        config,
+        &COOKIE,
+        token.to_owned(),
+        time::Duration::seconds(max_age_seconds),
+    )
 }
 
-/// `Set-Cookie` that removes the session cookie: empty, Max-Age=0 and an Expires in the past.
+/// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie(config: &Config) -> HeaderValue {
-    let mut removal = cookie(config, "", time::Duration::ZERO);
-    removal.make_removal();
-    set_cookie(&removal)
+    cookies::clear_cookie(config, &COOKIE)
 }
 
 #[cfg(test)]

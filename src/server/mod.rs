@@ -3,6 +3,7 @@
 pub mod admission;
 pub mod clock;
 pub mod config;
+pub mod cookies;
 pub mod db;
 pub mod db_health;
 pub mod demo_traffic;

@@ -122,7 +122,9 @@ pub async fn change_password(
 #[server(prefix = "/api/fn", endpoint = "load_sessions")]
 pub async fn load_sessions() -> Result<Vec<SessionInfo>, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    Ok(super::backend::sessions(&mut *caller.state.conn().await?, &caller.auth, caller.state.clock.now()).await?)
+    let (state, now) = (&caller.state, caller.state.clock.now());
+    let mut conn = state.conn().await?;
+    Ok(super::backend::sessions(&mut conn, &caller.auth, now, state.config.session_idle_timeout).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]

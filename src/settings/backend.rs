@@ -1,6 +1,6 @@
 //! Settings on the server: every operation is about the signed-in user's own rows only.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
@@ -10,7 +10,9 @@ use super::{ACTIVITY_PAGE_SIZE, ActivityEntry, ActivityPage, Preferences, Profil
 use crate::analytics::window::known_timezones;
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::Authenticated;
-use crate::auth::backend::{EMAIL_TAKEN, confirm_password, end_other_sessions, hash_password, set_password};
+use crate::auth::backend::{
+    EMAIL_TAKEN, confirm_password, end_other_sessions, hash_password, live_session, set_password,
+};
 use crate::auth::validate_password;
 use crate::error::AppError;
 use crate::schema::{activity_logs, sessions, user_preferences, users};
@@ -170,16 +172,16 @@ pub async fn change_password(
 /// id, user agent, IP, created, last seen.
 type SessionRow = (Uuid, Option<String>, Option<String>, DateTime<Utc>, DateTime<Utc>);
 
-/// The user's live sessions, most recently used first.
+/// The user's live sessions (see [`live_session`]), most recently used first.
 pub async fn sessions(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
     now: DateTime<Utc>,
+    idle_timeout: Duration,
 ) -> QueryResult<Vec<SessionInfo>> {
     let rows: Vec<SessionRow> = sessions::table
         .filter(sessions::user_id.eq(auth.user.id))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
+        .filter(live_session(now, idle_timeout))
         .order(sessions::last_seen_at.desc())
         .select((
             sessions::id,

@@ -24,13 +24,13 @@ struct Refused {
 fn refused() -> Option<Refused> {
     use axum::http::header::SET_COOKIE;
     let parts = use_context::<axum::http::request::Parts>()?;
-    if !flash::is_present(&parts.headers) {
+    let state = use_context::<crate::server::state::AppState>()?;
+    if !flash::is_present(&state.config, &parts.headers) {
         return None;
     }
-    let state = use_context::<crate::server::state::AppState>()?;
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let mut response = response.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !flash::is_cleared_by(&response.headers) {
+        if !flash::is_cleared_by(&state.config, &response.headers) {
             response.headers.append(SET_COOKIE, flash::clear_cookie(&state.config));
         }
     }

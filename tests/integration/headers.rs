@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::services::create_service;
+use crate::support::services::{create_service, post_key};
 use crate::support::{PASSWORD, TestApp, TestResponse};
 
 const EVERY_ANSWER: [(&str, &str); 4] = [
@@ -205,14 +205,7 @@ async fn answers_carrying_a_token_or_a_key_secret_are_never_stored() {
     let token = registered.json()["token"].as_str().unwrap().to_owned();
     let service = create_service(&app, &token, "Support bot").await;
     let bearer = format!("Bearer {token}");
-    let rest_key = app
-        .json(
-            "POST",
-            &format!("/api/v1/services/{service}/keys"),
-            &json!({}),
-            &[("authorization", &bearer)],
-        )
-        .await;
+    let rest_key = post_key(&app, &token, &service).await;
     assert_eq!(rest_key.status, StatusCode::CREATED, "{}", rest_key.body);
     let fn_key = app
         .server_fn("create_key", format!("service_id={service}"), &token)

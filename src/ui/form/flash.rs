@@ -3,8 +3,8 @@
 //! could write a message for the page to show under our logo). The cookie is signed with a key
 //! derived from the server's secret, lives a minute, and is read once, by the page it names.
 
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum::http::{HeaderMap, HeaderValue};
+use axum_extra::extract::cookie::CookieJar;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -14,8 +14,9 @@ use sha2::Sha256;
 
 use crate::error::AppError;
 use crate::server::config::Config;
+use crate::server::cookies::{self, CookieName};
 
-pub const COOKIE_NAME: &str = "ragsites_flash";
+const COOKIE: CookieName = CookieName::new("__Host-ragsites_flash");
 /// Long enough for the redirect to be followed, short enough not to linger.
 const LIFETIME_SECONDS: i64 = 60;
 /// Browsers keep a cookie of about 4 KB, name and attributes included.
@@ -62,7 +63,12 @@ pub fn set_cookie(config: &Config, mut flash: Flash) -> Option<HeaderValue> {
     loop {
         let value = seal(config, &flash);
         if value.len() <= VALUE_MAX_BYTES {
-            return Some(cookie_header(config, value, LIFETIME_SECONDS));
+            return Some(cookies::set_cookie(
+                config,
+                &COOKIE,
+                value,
+                time::Duration::seconds(LIFETIME_SECONDS),
+            ));
         }
         let longest = (0..flash.fields.len()).max_by_key(|&i| flash.fields[i].1.len())?;
         flash.fields.remove(longest);
@@ -71,26 +77,23 @@ pub fn set_cookie(config: &Config, mut flash: Flash) -> Option<HeaderValue> {
 
 /// `Set-Cookie` that removes the flash cookie.
 pub fn clear_cookie(config: &Config) -> HeaderValue {
-    cookie_header(config, String::new(), 0)
+    cookies::clear_cookie(config, &COOKIE)
 }
 
 /// Whether `headers` carry a flash cookie at all (valid or not).
-pub fn is_present(headers: &HeaderMap) -> bool {
-    CookieJar::from_headers(headers).get(COOKIE_NAME).is_some()
+pub fn is_present(config: &Config, headers: &HeaderMap) -> bool {
+    CookieJar::from_headers(headers).get(COOKIE.get(config)).is_some()
 }
 
 /// Whether a response already removes the flash cookie (several parts of a page read it).
-pub fn is_cleared_by(response_headers: &HeaderMap) -> bool {
-    response_headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| v.as_bytes().starts_with(COOKIE_NAME.as_bytes()))
+pub fn is_cleared_by(config: &Config, response_headers: &HeaderMap) -> bool {
+    cookies::is_set_by(response_headers, COOKIE.get(config))
 }
 
 /// The flash in `headers` for the page at `path`, if it is genuine and fresh.
 pub fn read(config: &Config, headers: &HeaderMap, path: &str, now: DateTime<Utc>) -> Option<Flash> {
     let jar = CookieJar::from_headers(headers);
-    let (payload, signature) = jar.get(COOKIE_NAME)?.value().split_once('.')?;
+    let (payload, signature) = jar.get(COOKIE.get(config))?.value().split_once('.')?;
     let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
     mac(config, payload).verify_slice(&signature).ok()?;
     let flash: Flash = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
@@ -115,21 +118,13 @@ fn mac(config: &Config, payload: &str) -> HmacSha256 {
     mac
 }
 
-fn cookie_header(config: &Config, value: String, max_age_seconds: i64) -> HeaderValue {
-    let cookie = Cookie::build((COOKIE_NAME, value))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(config.cookie_secure)
-        .max_age(time::Duration::seconds(max_age_seconds))
-        .build();
-    HeaderValue::from_str(&cookie.encoded().to_string()).expect("an encoded cookie is a valid header value")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::server::config::tests::config;
+    use axum::http::header;
+
+    const COOKIE_NAME: &str = "ragsites_flash";
 
     fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
         let pair = set_cookie.to_str().unwrap().split(';').next().unwrap().to_owned();

@@ -4,6 +4,7 @@
 
 use chrono::Duration;
 
+use crate::support::calls::{sign_in_form, sign_out};
 use crate::support::{PASSWORD, TestApp};
 
 const PHISHING: &str = "Your account is locked. Call +1 555 0100";
@@ -95,13 +96,7 @@ async fn a_refused_profile_comes_back_through_the_cookie_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_or_misplaced_flash_shows_nothing() {
     let app = TestApp::new().await;
-    let wrong = app
-        .form_post(
-            "/api/fn/sign_in",
-            &[("email", "ada@example.com"), ("password", "nope")],
-            &[],
-        )
-        .await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
     let flash = wrong.flash_cookie();
     let (payload, signature) = flash.split_once('.').expect("payload.signature");
     let shown = |page: &str| page.contains("Invalid email or password.");
@@ -120,4 +115,51 @@ async fn a_tampered_or_misplaced_flash_shows_nothing() {
     }
     let elsewhere = app.get_with("/auth/register", &[("cookie", &flash)]).await;
     assert!(!shown(&elsewhere.body), "a flash shows only on the page it was sent to");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_secure_cookies_the_flash_is_host_prefixed() {
+    let app = TestApp::with_config(|config| config.cookie_secure = true).await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
+    let set = wrong
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-ragsites_flash="))
+        .unwrap_or_else(|| panic!("a __Host- flash cookie: {:?}", wrong.set_cookies()));
+    for attribute in ["; Secure", "; Path=/", "; HttpOnly"] {
+        assert!(set.contains(attribute), "{attribute} in {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+
+    let page = app.get_with("/auth/signin", &[("cookie", &wrong.flash_cookie())]).await;
+    assert!(
+        page.body.contains("Invalid email or password."),
+        "the next page shows it"
+    );
+    assert!(
+        page.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("__Host-ragsites_flash=;")),
+        "and removes it under the same name: {:?}",
+        page.set_cookies()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_reads_a_flash_still_clears_a_dead_session_cookie() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    sign_out(&app, &token).await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
+    let cookies = format!("ragsites_session={token}; {}", wrong.flash_cookie());
+
+    let page = app.get_with("/auth/signin", &[("cookie", &cookies)]).await;
+    assert!(page.body.contains("Invalid email or password."), "the flash is shown");
+    let set = page.set_cookies();
+    for cleared in ["ragsites_flash=;", "ragsites_session=;"] {
+        assert!(
+            set.iter().any(|c| c.starts_with(cleared) && c.contains("Max-Age=0")),
+            "{cleared} in {set:?}"
+        );
+    }
 }

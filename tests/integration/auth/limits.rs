@@ -9,10 +9,22 @@ use serde_json::json;
 
 use futures_util::future::join_all;
 
-use crate::support::calls::{bearer, call, field, login, put};
+use crate::support::calls::{bearer, call, field, login, password_change, put};
 use crate::support::{PASSWORD, TestApp, TestResponse};
 
 const WRONG: &str = "Wr0ng!pass";
+
+/// A sign-in to `email` with a wrong password, refused (401) rather than limited.
+async fn assert_refused(app: &TestApp, email: &str, what: impl std::fmt::Display) {
+    let wrong = login(app, email, WRONG).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{what}: {}", wrong.body);
+}
+
+/// A sign-in to `email` with its password, let in.
+async fn assert_signs_in(app: &TestApp, email: &str, why: &str) {
+    let response = login(app, email, PASSWORD).await;
+    assert_eq!(response.status, StatusCode::OK, "{why}: {}", response.body);
+}
 
 /// A 429 whose `Retry-After` is exactly `seconds`.
 fn assert_limited(response: &TestResponse, seconds: u64) {
@@ -25,13 +37,7 @@ async fn wrong_current_passwords_are_limited_per_user_like_sign_ins() {
     let app = TestApp::new().await;
     let ada = app.register("Ada", "ada@example.com", PASSWORD).await;
     let bob = app.register("Bob", "bob@example.com", PASSWORD).await;
-    let change = |current: &'static str| {
-        [
-            ("current_password", current),
-            ("new_password", "N3w!passw"),
-            ("confirm_password", "N3w!passw"),
-        ]
-    };
+    let change = |current| password_change(current, "N3w!passw", "N3w!passw");
     for attempt in 0..10 {
         let wrong = call(&app, "change_password", &change(WRONG), &ada).await;
         assert!(
@@ -56,7 +62,7 @@ async fn wrong_current_passwords_are_limited_per_user_like_sign_ins() {
     let right = json!({ "email": "bob2@example.com", "current_password": PASSWORD });
     assert_limited(&put(&app, "/api/user/profile", right, &bob).await, 900);
 
-    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_signs_in(&app, "ada@example.com", "Ada's sign-in is not locked").await;
     let profile = app
         .get_with("/api/user/profile", &[("authorization", &bearer(&bob))])
         .await;
@@ -79,23 +85,24 @@ async fn failures_on_many_accounts_lock_out_their_address_only() {
     register_users(&app, 31).await;
     app.set_peer("198.51.100.1");
     for n in 0..30 {
-        let wrong = login(&app, &format!("user{n}@example.com"), WRONG).await;
-        assert_eq!(
-            wrong.status,
-            StatusCode::UNAUTHORIZED,
-            "account {n} has one failure only"
-        );
+        assert_refused(
+            &app,
+            &format!("user{n}@example.com"),
+            format!("account {n} has one failure only"),
+        )
+        .await;
     }
     // user30 never failed: only the address is over its limit.
     assert_limited(&login(&app, "user30@example.com", PASSWORD).await, 900);
 
     app.set_peer("203.0.113.7");
-    assert_eq!(login(&app, "user30@example.com", PASSWORD).await.status, StatusCode::OK);
-    assert_eq!(
-        login(&app, "user0@example.com", PASSWORD).await.status,
-        StatusCode::OK,
-        "an account with one failure signs in from another address"
-    );
+    assert_signs_in(&app, "user30@example.com", "from another address").await;
+    assert_signs_in(
+        &app,
+        "user0@example.com",
+        "an account with one failure signs in from another address",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,21 +112,22 @@ async fn failures_from_one_address_do_not_lock_the_owner_out_from_another() {
     app.register("Bob", "bob@example.com", PASSWORD).await;
     app.set_peer("198.51.100.1");
     for attempt in 0..10 {
-        let wrong = login(&app, "ada@example.com", WRONG).await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert_refused(&app, "ada@example.com", format!("attempt {attempt}")).await;
     }
     assert_limited(&login(&app, "ada@example.com", PASSWORD).await, 900);
-    assert_eq!(
-        login(&app, "bob@example.com", PASSWORD).await.status,
-        StatusCode::OK,
-        "the address is locked out of Ada's account only"
-    );
+    assert_signs_in(
+        &app,
+        "bob@example.com",
+        "the address is locked out of Ada's account only",
+    )
+    .await;
     app.set_peer("203.0.113.7");
-    assert_eq!(
-        login(&app, "ada@example.com", PASSWORD).await.status,
-        StatusCode::OK,
-        "the owner signs in from an address without failures"
-    );
+    assert_signs_in(
+        &app,
+        "ada@example.com",
+        "the owner signs in from an address without failures",
+    )
+    .await;
 }
 
 /// 40 wrong passwords sent at once: each is counted before its hash is compared, so no more
@@ -145,11 +153,7 @@ async fn parallel_wrong_sign_ins_get_no_more_guesses_checked_than_the_limit() {
 async fn parallel_wrong_current_passwords_get_no_more_checked_than_the_limit() {
     let app = TestApp::new().await;
     let ada = app.register("Ada", "ada@example.com", PASSWORD).await;
-    let fields = [
-        ("current_password", WRONG),
-        ("new_password", "N3w!passw"),
-        ("confirm_password", "N3w!passw"),
-    ];
+    let fields = password_change(WRONG, "N3w!passw", "N3w!passw");
     let email_change = json!({ "email": "ada2@example.com", "current_password": WRONG });
     let answers = join_all((0..40).map(|n| {
         let email_change = email_change.clone();
@@ -183,9 +187,8 @@ async fn distributed_guessing_meets_the_account_ceiling_and_a_growing_delay() {
     app.register("Ada", "ada@example.com", PASSWORD).await;
     for address in 0..10 {
         app.set_peer(&format!("198.51.100.{address}"));
-        for _ in 0..10 {
-            let wrong = login(&app, "ada@example.com", WRONG).await;
-            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        for attempt in 0..10 {
+            assert_refused(&app, "ada@example.com", format!("attempt {attempt} from {address}")).await;
         }
     }
     for (step, wait) in [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300].into_iter().enumerate() {
@@ -194,29 +197,16 @@ async fn distributed_guessing_meets_the_account_ceiling_and_a_growing_delay() {
         app.advance(Duration::seconds(wait as i64 - 1));
         assert_limited(&login(&app, "ada@example.com", PASSWORD).await, 1);
         app.advance(Duration::seconds(1));
-        let wrong = login(&app, "ada@example.com", WRONG).await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "step {step} is checked");
+        assert_refused(&app, "ada@example.com", format!("step {step} is checked")).await;
     }
     app.set_peer("192.0.2.99");
     app.advance(Duration::minutes(5));
-    assert_eq!(
-        login(&app, "ada@example.com", PASSWORD).await.status,
-        StatusCode::OK,
-        "the owner gets in once the delay has passed"
-    );
+    assert_signs_in(&app, "ada@example.com", "the owner gets in once the delay has passed").await;
     app.advance(Duration::minutes(5));
-    assert_eq!(
-        login(&app, "ada@example.com", PASSWORD).await.status,
-        StatusCode::OK,
-        "a successful sign-in gives its attempt back"
-    );
+    assert_signs_in(&app, "ada@example.com", "a successful sign-in gives its attempt back").await;
     app.advance(Duration::hours(24));
     app.set_peer("198.51.100.0");
-    assert_eq!(
-        login(&app, "ada@example.com", PASSWORD).await.status,
-        StatusCode::OK,
-        "a day later the count starts again"
-    );
+    assert_signs_in(&app, "ada@example.com", "a day later the count starts again").await;
 }
 
 /// Two server processes on one database: the counts are in PostgreSQL, so failures through
@@ -228,8 +218,7 @@ async fn failures_through_one_process_count_on_another() {
     one.register("Ada", "ada@example.com", PASSWORD).await;
     for attempt in 0..10 {
         let process = if attempt % 2 == 0 { &one } else { &other };
-        let wrong = login(process, "ada@example.com", WRONG).await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert_refused(process, "ada@example.com", format!("attempt {attempt}")).await;
     }
     assert_limited(&login(&one, "ada@example.com", PASSWORD).await, 900);
     assert_limited(&login(&other, "ada@example.com", PASSWORD).await, 900);
@@ -244,8 +233,7 @@ async fn a_lock_out_ends_when_its_oldest_failure_leaves_the_window() {
         if minute > 0 {
             app.advance(Duration::minutes(1));
         }
-        let wrong = login(&app, "ada@example.com", WRONG).await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_refused(&app, "ada@example.com", format!("minute {minute}")).await;
     }
     assert_eq!(app.now(), start + Duration::minutes(9));
     // The oldest failure, at `start`, keeps the account locked until start + 15 minutes.
@@ -253,7 +241,7 @@ async fn a_lock_out_ends_when_its_oldest_failure_leaves_the_window() {
     app.advance(Duration::minutes(6) - Duration::seconds(1));
     assert_limited(&login(&app, "ada@example.com", PASSWORD).await, 1);
     app.advance(Duration::seconds(1));
-    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
+    assert_signs_in(&app, "ada@example.com", "the lock-out has ended").await;
 }
 
 /// The counters stay bounded: one whose window has ended is deleted by a later attempt (of any
@@ -263,18 +251,12 @@ async fn counters_whose_window_has_ended_are_deleted() {
     let app = TestApp::new().await;
     app.register("Ada", "ada@example.com", PASSWORD).await;
     app.set_peer("198.51.100.1");
-    assert_eq!(
-        login(&app, "ada@example.com", WRONG).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_refused(&app, "ada@example.com", "Ada's first failure").await;
     let ada = "SELECT count(*) AS n FROM auth_limits WHERE key LIKE '%198.51.100.1%' OR key LIKE '%ada@%'";
     assert_eq!(app.count(ada).await, 3, "account at address, address, account");
     app.advance(Duration::hours(24));
     app.set_peer("203.0.113.7");
-    assert_eq!(
-        login(&app, "bob@example.com", WRONG).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_refused(&app, "bob@example.com", "an unknown account's failure").await;
     assert_eq!(app.count(ada).await, 0, "Ada's counters are gone");
     assert_eq!(
         app.count("SELECT count(*) AS n FROM auth_limits").await,

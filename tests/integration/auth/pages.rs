@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
+use crate::support::calls::sign_in_form;
 use crate::support::{PASSWORD, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,13 +86,7 @@ async fn plain_form_sign_in_works_without_javascript() {
         .await;
     assert_eq!(offsite.header("location"), "/dashboard", "an off-site next is ignored");
 
-    let wrong = app
-        .form_post(
-            "/api/fn/sign_in",
-            &[("email", "ada@example.com"), ("password", "nope")],
-            &[],
-        )
-        .await;
+    let wrong = sign_in_form(&app, "ada@example.com", "nope").await;
     assert_eq!(wrong.status, StatusCode::FOUND);
     assert_eq!(
         wrong.header("location"),

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use tokio::time::{Instant, timeout_at};
 use tower::ServiceExt;
 
-use crate::support::services::{client, event, post_events};
+use crate::support::calls::{login_token, password_change, sign_out};
+use crate::support::services::{Client, client, event, post_events};
 use crate::support::{PASSWORD, TestApp, database_url};
 
 /// How soon a stream must follow a change or the end of its session.
@@ -95,32 +96,24 @@ async fn listen(app: &TestApp) {
         .unwrap();
 }
 
-/// Another session of the account at `email`.
-async fn sign_in(app: &TestApp, email: &str) -> String {
-    let body = json!({ "email": email, "password": PASSWORD });
-    let response = app.json("POST", "/api/auth/login", &body, &[]).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    response.json()["token"].as_str().unwrap().to_owned()
+/// A new app whose listener listens, and a client with a service and a key.
+async fn listening_app() -> (TestApp, Client) {
+    let app = TestApp::new().await;
+    listen(&app).await;
+    let client = client(&app, "a@example.com", "Bot").await;
+    (app, client)
 }
 
-async fn sign_out(app: &TestApp, token: &str) {
-    let response = app
-        .json(
-            "POST",
-            "/api/auth/logout",
-            &json!({}),
-            &[("authorization", &format!("Bearer {token}"))],
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+/// Sends one event through `app` with `key`, and `live` shows it within `WITHIN`.
+async fn assert_follows_a_new_event(app: &TestApp, key: &str, live: &mut Live, why: &str) {
+    post_events(app, key, &json!([event("new", app.now(), 100, true)])).await;
+    assert_eq!(live.summary(WITHIN).await["total_requests"], 1, "{why}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_sessions_live_streams_within_a_second() {
-    let app = TestApp::new().await;
-    listen(&app).await;
-    let c = client(&app, "a@example.com", "Bot").await;
-    let laptop = sign_in(&app, "a@example.com").await;
+    let (app, c) = listening_app().await;
+    let laptop = login_token(&app, "a@example.com", PASSWORD).await;
     let (first, second) = (Live::open(&app, &c.token).await, Live::open(&app, &c.token).await);
     let mut other = Live::open(&app, &laptop).await;
     assert_eq!(app.state.changes.slots().open_count(), 3);
@@ -129,51 +122,34 @@ async fn signing_out_ends_the_sessions_live_streams_within_a_second() {
     assert_eq!(first.ended().await, "signed_out");
     assert_eq!(second.ended().await, "signed_out");
     assert_eq!(app.state.changes.slots().open_count(), 1, "their slots are free");
-    post_events(&app, &c.key, &json!([event("after", app.now(), 100, true)])).await;
-    assert_eq!(
-        other.summary(WITHIN).await["total_requests"],
-        1,
-        "another session's stream goes on"
-    );
+    assert_follows_a_new_event(&app, &c.key, &mut other, "another session's stream goes on").await;
     app.state.changes.shut_down();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_everywhere_else_and_a_new_password_end_the_other_streams() {
-    let app = TestApp::new().await;
-    listen(&app).await;
-    let c = client(&app, "a@example.com", "Bot").await;
-    let phone = sign_in(&app, "a@example.com").await;
+    let (app, c) = listening_app().await;
+    let phone = login_token(&app, "a@example.com", PASSWORD).await;
     let mut own = Live::open(&app, &c.token).await;
     let elsewhere = Live::open(&app, &phone).await;
     let revoked = app.server_fn("revoke_other_sessions", String::new(), &c.token).await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert_eq!(elsewhere.ended().await, "signed_out");
 
-    let tablet = sign_in(&app, "a@example.com").await;
+    let tablet = login_token(&app, "a@example.com", PASSWORD).await;
     let elsewhere = Live::open(&app, &tablet).await;
     let new_password = "N3w!password";
     let changed = app
         .server_fn(
             "change_password",
-            serde_urlencoded::to_string([
-                ("current_password", PASSWORD),
-                ("new_password", new_password),
-                ("confirm_password", new_password),
-            ])
-            .unwrap(),
+            serde_urlencoded::to_string(password_change(PASSWORD, new_password, new_password)).unwrap(),
             &c.token,
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert_eq!(elsewhere.ended().await, "signed_out");
 
-    post_events(&app, &c.key, &json!([event("after", app.now(), 100, true)])).await;
-    assert_eq!(
-        own.summary(WITHIN).await["total_requests"],
-        1,
-        "the kept session's stream goes on"
-    );
+    assert_follows_a_new_event(&app, &c.key, &mut own, "the kept session's stream goes on").await;
     app.state.changes.shut_down();
 }
 
@@ -198,12 +174,7 @@ async fn a_stream_on_another_process_follows_its_events_and_ends_with_its_sessio
     let c = client(&a, "a@example.com", "Bot").await;
     let mut on_b = Live::open(&b, &c.token).await;
 
-    post_events(&a, &c.key, &json!([event("through-a", a.now(), 100, true)])).await;
-    assert_eq!(
-        on_b.summary(WITHIN).await["total_requests"],
-        1,
-        "B's stream shows A's batch"
-    );
+    assert_follows_a_new_event(&a, &c.key, &mut on_b, "B's stream shows A's batch").await;
     sign_out(&a, &c.token).await;
     assert_eq!(on_b.ended().await, "signed_out", "A's sign-out ends B's stream");
     assert_eq!(b.state.changes.slots().open_count(), 0);

@@ -22,6 +22,49 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> TestResponse {
     .await
 }
 
+/// Signs in through the REST API and returns the new session's token.
+pub async fn login_token(app: &TestApp, email: &str, password: &str) -> String {
+    let response = login(app, email, password).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.json()["token"].as_str().expect("a token").to_owned()
+}
+
+/// Signs the session of `token` out through the REST API.
+pub async fn sign_out(app: &TestApp, token: &str) {
+    let response = app
+        .json(
+            "POST",
+            "/api/auth/logout",
+            &json!({}),
+            &[("authorization", &bearer(token))],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+}
+
+/// What `GET /api/auth/verify` answers for `token`.
+pub async fn verify(app: &TestApp, token: &str) -> StatusCode {
+    app.get_with("/api/auth/verify", &[("authorization", &bearer(token))])
+        .await
+        .status
+}
+
+/// The fields of the password change form.
+pub fn password_change<'a>(current: &'a str, new: &'a str, confirm: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("current_password", current),
+        ("new_password", new),
+        ("confirm_password", confirm),
+    ]
+}
+
+/// Signs in through the plain form, as a browser without JavaScript does (a refused one comes
+/// back with a flash cookie).
+pub async fn sign_in_form(app: &TestApp, email: &str, password: &str) -> TestResponse {
+    app.form_post("/api/fn/sign_in", &[("email", email), ("password", password)], &[])
+        .await
+}
+
 /// An `Authorization` header's value for `token`.
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")

@@ -268,14 +268,21 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
-    /// The `name=value` pair of the flash cookie a refused form post set (empty if none), to
-    /// send back as a browser would.
-    pub fn flash_cookie(&self) -> String {
+    /// The `Set-Cookie` values of the response.
+    pub fn set_cookies(&self) -> Vec<&str> {
         self.headers
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("ragsites_flash=") && !c.contains("Max-Age=0"))
+            .collect()
+    }
+
+    /// The `name=value` pair of the flash cookie a refused form post set (under either name;
+    /// empty if none), to send back as a browser would.
+    pub fn flash_cookie(&self) -> String {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.strip_prefix("__Host-").unwrap_or(c).starts_with("ragsites_flash=") && !c.contains("Max-Age=0"))
             .map(|c| c.split(';').next().unwrap_or("").to_owned())
             .unwrap_or_default()
     }

@@ -34,19 +34,23 @@ pub async fn create_service(app: &TestApp, token: &str, name: &str) -> String {
 
 /// Creates a key for `service` and returns its secret.
 pub async fn create_key(app: &TestApp, token: &str, service: &str) -> String {
-    let bearer = format!("Bearer {token}");
-    let response = app
-        .json(
-            "POST",
-            &format!("/api/v1/services/{service}/keys"),
-            &json!({}),
-            &[("authorization", &bearer)],
-        )
-        .await;
+    let response = post_key(app, token, service).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
     let key = response.json()["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with("rsk_"));
     key
+}
+
+/// Asks the REST API for a new key for `service`: the whole answer.
+pub async fn post_key(app: &TestApp, token: &str, service: &str) -> TestResponse {
+    let bearer = format!("Bearer {token}");
+    app.json(
+        "POST",
+        &format!("/api/v1/services/{service}/keys"),
+        &json!({}),
+        &[("authorization", &bearer)],
+    )
+    .await
 }
 
 /// Sends a batch with `key`, as a client's service does.
