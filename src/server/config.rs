@@ -440,6 +440,7 @@ pub(crate) mod tests {
             ("--bcrypt-cost", "32", "BCRYPT_COST"),
             ("--db-pool-size", "0", "DB_POOL_SIZE"),
             ("--db-pool-size", "many", "DB_POOL_SIZE"),
+            ("--requests-in-progress", "0", "REQUESTS_IN_PROGRESS"),
             ("--event-retention-days", "3651", "EVENT_RETENTION_DAYS"),
             ("--jwt-expires-in", "30s", "JWT_EXPIRES_IN"),
             ("--session-idle-timeout", "soon", "SESSION_IDLE_TIMEOUT"),

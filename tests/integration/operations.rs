@@ -505,3 +505,41 @@ async fn a_connection_ended_by_the_server_is_unavailable_not_an_internal_error()
     let after = diesel::sql_query("SELECT 1").execute(&mut conn).await.unwrap_err();
     assert_eq!(AppError::from(after), AppError::Unavailable, "the next statement");
 }
+
+/// Past `REQUESTS_IN_PROGRESS`, requests wait their turn in arrival order, even one that needs
+/// no database behind one that waits for it; liveness never waits.
+#[tokio::test(flavor = "current_thread")]
+async fn requests_past_the_limit_in_progress_wait_their_turn_in_arrival_order() {
+    let app = std::sync::Arc::new(
+        TestApp::with_config(|config| {
+            config.db_pool_size = 1;
+            config.requests_in_progress = 1;
+        })
+        .await,
+    );
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let held = app.state.conn().await.unwrap();
+    let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
+    let request = |name: &'static str, path: &'static str, cookie: Option<String>| {
+        let app = std::sync::Arc::clone(&app);
+        let done = done.clone();
+        tokio::spawn(async move {
+            let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", c.as_str())).collect();
+            let status = app.get_with(path, &headers).await.status;
+            done.send((name, status)).unwrap();
+        })
+    };
+    // In progress, waiting for the database (its session is checked there).
+    let dashboard = request("dashboard", "/dashboard", Some(format!("ragsites_session={token}")));
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let landing = request("landing", "/", None);
+    tokio::task::yield_now().await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    drop(held);
+    dashboard.await.unwrap();
+    landing.await.unwrap();
+    let order = [finished.recv().await.unwrap(), finished.recv().await.unwrap()];
+    assert_eq!(order, [("dashboard", StatusCode::OK), ("landing", StatusCode::OK)]);
+}
