@@ -30,7 +30,7 @@ cargo leptos build --release
 key=$(target/release/ragsites-portal seed | grep -Eo 'rsk_[a-z0-9]{8}_[a-z0-9]{32}' | head -1)
 LEPTOS_OUTPUT_NAME=ragsites-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
   LEPTOS_HASH_FILES=true RUST_LOG=warn,ragsites_portal=error target/release/ragsites-portal \
-  2>target/bench-stress-server.log &
+  >target/bench-stress-server.log 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server' EXIT
 until curl -sf $site/readyz >/dev/null; do sleep 0.5; done
@@ -154,7 +154,9 @@ echo "  events: $(accepted_events) acknowledged (202), $(($(stored) - before)) s
 echo "  5xx by route since the start, as the server counted them:"
 server_errors
 echo "  server log: $(grep -c panicked target/bench-stress-server.log || true) panics; errors:"
-grep -E " ERROR " target/bench-stress-server.log | sed -E 's/^[^ ]+ +//' | sort | uniq -c | sort -rn | head -5
+# The errors by message (without colours, time and request fields), most frequent first.
+sed -E 's/\x1b\[[0-9;]*m//g' target/bench-stress-server.log | grep -E "^[^ ]+ +ERROR" |
+  sed -E 's/^[^ ]+ +ERROR +//; s/ (latency|id)=[^ ]+//g' | sort | uniq -c | sort -rn | head -5 || true
 
 echo
 echo "== 3. two server processes on one database"
@@ -162,7 +164,7 @@ echo "== 3. two server processes on one database"
 password=$(cat target/bench-pg.password)
 env -u METRICS_ADDR DATABASE_URL="postgres://postgres:$password@127.0.0.1:$port/ragsites" LEPTOS_SITE_ADDR=127.0.0.1:3101 \
   LEPTOS_OUTPUT_NAME=ragsites-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-  LEPTOS_HASH_FILES=true RUST_LOG=warn target/release/ragsites-portal 2>>target/bench-stress-server.log &
+  LEPTOS_HASH_FILES=true RUST_LOG=warn target/release/ragsites-portal >>target/bench-stress-server.log 2>&1 &
 second=$!
 trap 'kill -TERM $server $second 2>/dev/null; wait $server $second' EXIT
 until curl -sf http://127.0.0.1:3101/readyz >/dev/null; do sleep 0.2; done

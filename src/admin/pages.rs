@@ -14,7 +14,7 @@ use crate::services::ServiceKind;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_answer};
 use crate::ui::format::{count, usd};
 use crate::ui::panel::Panel;
-use crate::ui::states::{Forbidden, Loading};
+use crate::ui::states::{Forbidden, Loading, loaded};
 use crate::ui::table::{Column, DataTable};
 
 #[component]
@@ -24,13 +24,13 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin" />
         <RequireUser>
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     match data.await {
                         Ok(view) => Ok(view! { <Admin view /> }.into_any()),
                         Err(AppError::Forbidden) => Ok(view! { <Forbidden /> }.into_any()),
                         Err(other) => Err(other),
                     }
-                })}
+                }.await) })}
             </Transition>
         </RequireUser>
     }

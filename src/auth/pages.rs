@@ -9,7 +9,7 @@ use super::User;
 use super::api::{Register, SignIn, current_user};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
-use crate::ui::states::Loading;
+use crate::ui::states::{Loading, loaded};
 
 /// The signed-in user, provided once by the layout.
 #[derive(Clone, Copy)]
@@ -35,13 +35,13 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let children = StoredValue::new(children);
     view! {
         <Transition fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
+            {move || Suspend::new(async move { loaded(async move {
                 match auth.user.await {
                     Ok(Some(_)) => Ok(children.read_value()().into_any()),
                     Ok(None) => Ok(view! { <Loading label="Redirecting to sign in…" /> }.into_any()),
                     Err(error) => Err(error),
                 }
-            })}
+            }.await) })}
         </Transition>
     }
 }

@@ -9,7 +9,7 @@ use super::filters::{Filters, query_string};
 use super::live::LiveFigures;
 use crate::analytics::AnalyticsQuery;
 use crate::error::AppError;
-use crate::ui::states::Loading;
+use crate::ui::states::{Loading, loaded};
 
 /// Filters, live indicator, export and figures, all rendered on the server. Two islands run in
 /// the browser: the filters (a changed select applies at once) and the live indicator, which
@@ -35,10 +35,11 @@ pub fn AnalyticsView(
                 {move || {
                     let action = path.clone();
                     let query = filters_query.clone();
+                    // Without data the filters are left out: the figures below say why, once.
                     Suspend::new(async move {
-                        let services = data.await?.services;
+                        let services = data.await.ok()?.services;
                         let services = if single { Vec::new() } else { services };
-                        Ok::<_, AppError>(view! { <Filters query action services /> })
+                        Some(view! { <Filters query action services /> })
                     })
                 }}
             </Suspense>
@@ -52,7 +53,7 @@ pub fn AnalyticsView(
         <div class="figures" id=FIGURES_ID aria-busy="false">
             <Suspense fallback=|| view! { <Loading label="Loading your figures…" /> }>
                 {move || {
-                    Suspend::new(async move { Ok::<_, AppError>(figures(data.await?, range, single)) })
+                    Suspend::new(async move { loaded(async move { Ok::<_, AppError>(figures(data.await?, range, single)) }.await) })
                 }}
             </Suspense>
         </div>

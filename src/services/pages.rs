@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error};
 use crate::ui::format::{count, percent, timestamp};
 use crate::ui::panel::Panel;
-use crate::ui::states::{Loading, NotFound};
+use crate::ui::states::{Loading, NotFound, loaded};
 use crate::ui::table::{Column, DataTable};
 
 fn status_badge(status: ServiceStatus) -> impl IntoView {
@@ -57,7 +57,7 @@ fn ServiceList(query: AnalyticsQuery, usage: Resource<Result<Vec<ServiceUsage>, 
             <Filters query action="/services".to_owned() services=Vec::new() />
         </div>
         <Transition fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
+            {move || Suspend::new(async move { loaded(async move {
                 let services = usage.await?;
                 Ok::<_, AppError>(if services.is_empty() {
                     view! {
@@ -102,7 +102,7 @@ fn ServiceList(query: AnalyticsQuery, usage: Resource<Result<Vec<ServiceUsage>, 
                     }
                         .into_any()
                 })
-            })}
+            }.await) })}
         </Transition>
     }
 }
@@ -156,13 +156,13 @@ pub fn ServicePage() -> impl IntoView {
     view! {
         <RequireUser>
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     match service.await {
                         Ok(service) => Ok(view! { <ServiceDetail service /> }.into_any()),
                         Err(AppError::NotFound) => Ok(view! { <NotFound /> }.into_any()),
                         Err(error) => Err(error),
                     }
-                })}
+                }.await) })}
             </Transition>
         </RequireUser>
     }
@@ -244,10 +244,10 @@ fn ApiKeys(service_id: Uuid) -> impl IntoView {
             <p class="panel__lead">"Your service sends its events with one of these keys."</p>
             {move || create.value().get().and_then(Result::ok).map(|created| view! { <NewKey created /> })}
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     let keys = list.await?;
                     Ok::<_, AppError>(view! { <KeyList keys service_id revoke /> })
-                })}
+                }.await) })}
             </Transition>
             <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
                 <input type="hidden" name="service_id" value=service_id.to_string() />

@@ -101,6 +101,30 @@ async fn database_outage_answers_503_at_once_and_recovers_by_itself() {
     );
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK, "the process is alive");
 
+    // Rendered side by side, each failed page keeps its 503: a visitor's landing page, which
+    // needs no database, still answers 200.
+    let (app, cookie) = (&app, &cookie);
+    let pages = (0..50).flat_map(|_| ["/dashboard", "/"]).map(|path| async move {
+        let headers = if path == "/" {
+            vec![]
+        } else {
+            vec![("cookie", cookie.as_str())]
+        };
+        let page = app.get_with(path, &headers).await;
+        if path == "/dashboard" && page.status == StatusCode::OK {
+            eprintln!("BODY200 {}", without_scripts(&page.body));
+        }
+        (path, page.status)
+    });
+    for (path, status) in futures_util::future::join_all(pages).await {
+        let expected = if path == "/" {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        assert_eq!(status, expected, "{path}");
+    }
+
     // Back on the same port: the probe sees it and the app recovers without a restart.
     let _cluster = start_cluster(&data, Some(port)).await;
     eventually(Duration::from_secs(10), "ready again", async || {

@@ -7,7 +7,7 @@ use crate::billing::BillingOverview;
 use crate::error::AppError;
 use crate::ui::format::{count, usd};
 use crate::ui::panel::Panel;
-use crate::ui::states::Loading;
+use crate::ui::states::{Loading, loaded};
 use crate::ui::table::{Column, DataTable};
 
 #[component]
@@ -16,10 +16,10 @@ pub fn BillingSettingsPage() -> impl IntoView {
     view! {
         <SettingsFrame tab=Tab::Billing>
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     let billing = billing.await?;
                     Ok::<_, AppError>(view! { <Billing billing /> })
-                })}
+                }.await) })}
             </Transition>
         </SettingsFrame>
     }

@@ -9,7 +9,7 @@ use crate::settings::Preferences;
 use crate::settings::api::{SavePreferences, load_preferences};
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_saved};
 use crate::ui::panel::Panel;
-use crate::ui::states::Loading;
+use crate::ui::states::{Loading, loaded};
 
 #[component]
 pub fn NotificationSettingsPage() -> impl IntoView {
@@ -17,10 +17,10 @@ pub fn NotificationSettingsPage() -> impl IntoView {
     view! {
         <SettingsFrame tab=Tab::Notifications>
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     let preferences = preferences.await?;
                     Ok::<_, AppError>(view! { <PreferencesForm preferences /> })
-                })}
+                }.await) })}
             </Transition>
         </SettingsFrame>
     }

@@ -10,7 +10,7 @@ use crate::settings::Profile;
 use crate::settings::api::{SaveProfile, load_profile};
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_saved};
 use crate::ui::panel::Panel;
-use crate::ui::states::Loading;
+use crate::ui::states::{Loading, loaded};
 
 #[component]
 pub fn ProfileSettingsPage() -> impl IntoView {
@@ -19,10 +19,10 @@ pub fn ProfileSettingsPage() -> impl IntoView {
     view! {
         <SettingsFrame tab=Tab::Profile>
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     let profile = profile.await?;
                     Ok::<_, AppError>(view! { <ProfileForm profile /> })
-                })}
+                }.await) })}
             </Transition>
         </SettingsFrame>
     }

@@ -11,7 +11,7 @@ use crate::settings::{ActivityPage, SessionInfo};
 use crate::ui::form::{FormAlert, FormField, use_form_error, use_query_value};
 use crate::ui::format::timestamp;
 use crate::ui::panel::Panel;
-use crate::ui::states::Loading;
+use crate::ui::states::{Loading, loaded};
 use crate::ui::table::{Column, DataTable};
 
 #[component]
@@ -31,16 +31,16 @@ pub fn SecuritySettingsPage() -> impl IntoView {
         <SettingsFrame tab=Tab::Security>
             <PasswordForm />
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     let sessions = sessions.await?;
                     Ok::<_, AppError>(view! { <Sessions sessions /> })
-                })}
+                }.await) })}
             </Transition>
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
+                {move || Suspend::new(async move { loaded(async move {
                     let activity = activity.await?;
                     Ok::<_, AppError>(view! { <ActivityLog activity /> })
-                })}
+                }.await) })}
             </Transition>
         </SettingsFrame>
     }
