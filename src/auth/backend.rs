@@ -46,6 +46,8 @@ async fn hashing_turn() -> Result<SemaphorePermit<'static>, AppError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Semaphore::new(cores.saturating_sub(1).max(1))
     });
+    // This queue bounds the request from here on: it need not hold a turn of the server's too.
+    crate::server::admission::step_aside();
     let _queued = crate::server::metrics::bcrypt_queued();
     HASHING
         .acquire()

@@ -567,3 +567,45 @@ async fn requests_past_the_limit_in_progress_wait_their_turn_in_arrival_order() 
     let order = [finished.recv().await.unwrap(), finished.recv().await.unwrap()];
     assert_eq!(order, [("dashboard", StatusCode::OK), ("landing", StatusCode::OK)]);
 }
+
+/// A request that waits in a queue of its own (the password hasher's) gives its turn back:
+/// with one request in progress at a time, a page asked meanwhile is answered at once.
+#[tokio::test(flavor = "current_thread")]
+async fn a_request_that_steps_aside_does_not_hold_the_pages_turn() {
+    use axum::routing::get;
+    use ragsites_portal::server::admission::{self, Admission};
+
+    let (entered, mut has_entered) = tokio::sync::mpsc::unbounded_channel();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let released = std::sync::Arc::new(std::sync::Mutex::new(Some(released)));
+    let router = axum::Router::new()
+        .route(
+            "/hashing",
+            get(move || {
+                let released = released.lock().unwrap().take().unwrap();
+                let entered = entered.clone();
+                async move {
+                    admission::step_aside();
+                    entered.send(()).unwrap();
+                    released.await.unwrap();
+                }
+            }),
+        )
+        .route("/page", get(|| async { "page" }))
+        .layer(axum::middleware::from_fn_with_state(
+            Admission::new(1),
+            admission::admit,
+        ));
+    let request = |path| Request::get(path).body(Body::empty()).unwrap();
+    let hashing = tokio::spawn(router.clone().oneshot(request("/hashing")));
+    has_entered.recv().await.unwrap();
+    let page = tokio::time::timeout(Duration::from_secs(5), router.oneshot(request("/page"))).await;
+    assert_eq!(
+        page.expect("the page does not wait for the hashing request")
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    release.send(()).unwrap();
+    assert_eq!(hashing.await.unwrap().unwrap().status(), StatusCode::OK);
+}
