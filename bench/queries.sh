@@ -12,6 +12,7 @@ SCALE=${SCALE:-65}
 DURATION=${DURATION:-15s}
 export EMBEDDED_PG_DIR=target/bench-queries-pg
 export JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
+export COOKIE_SECURE=false
 export LEPTOS_SITE_ADDR=127.0.0.1:3100
 export RUST_LOG=warn
 
