@@ -31,6 +31,13 @@ token=$(curl -sf -X POST http://$LEPTOS_SITE_ADDR/api/auth/login -H 'content-typ
 
 cat >target/bench-percentiles.lua <<'LUA'
 done = function(summary, latency, requests)
+  -- Figures of error answers (a redirect to sign-in, a 503) would be figures of nothing.
+  local e = summary.errors
+  local failed = e.status + e.connect + e.read + e.write + e.timeout
+  if failed > 0 then
+    io.write(string.format("    FAILED: %d of %d requests got an error answer (4xx/5xx) or none\n", failed, summary.requests))
+    os.exit(1)
+  end
   io.write(string.format("    p50 %.2f ms   p95 %.2f ms   p99 %.2f ms   %.0f req/s\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
     summary.requests / (summary.duration / 1e6)))
@@ -62,6 +69,11 @@ bench() {
   printf '  %2d conn.' "$connections"
   wrk -t1 -c"$connections" -d"$DURATION" -s "$script" -H "Cookie: ragsites_session=$token" "$url" | tail -1
 }
+# wrk counts only 4xx/5xx as errors: a signed-out page (a redirect) must be caught here.
+for path in dashboard api/v1/analytics/summary; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: ragsites_session=$token" "http://$LEPTOS_SITE_ADDR/$path")
+  [[ $status == 200 ]] || { echo "GET /$path answered $status, not 200: no figures" >&2; exit 1; }
+done
 echo "== 30-day views, $DURATION each, on 1 connection (time per request) and more"
 for path in api/v1/analytics/summary api/v1/analytics/timeseries api/v1/analytics/breakdown; do
   echo "GET /$path?range=30d"
