@@ -22,6 +22,8 @@ pub enum Action {
     PreferencesUpdate,
     #[serde(rename = "password.change")]
     PasswordChange,
+    #[serde(rename = "password.reset")]
+    PasswordReset,
     #[serde(rename = "session.revoke")]
     SessionRevoke,
     #[serde(rename = "session.revoke_others")]
@@ -39,7 +41,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
@@ -48,6 +50,7 @@ impl Action {
         Self::EmailChange,
         Self::PreferencesUpdate,
         Self::PasswordChange,
+        Self::PasswordReset,
         Self::SessionRevoke,
         Self::SessionRevokeOthers,
         Self::ServiceCreate,
@@ -68,6 +71,7 @@ impl Action {
             Self::EmailChange => "profile.email_change",
             Self::PreferencesUpdate => "preferences.update",
             Self::PasswordChange => "password.change",
+            Self::PasswordReset => "password.reset",
             Self::SessionRevoke => "session.revoke",
             Self::SessionRevokeOthers => "session.revoke_others",
             Self::ServiceCreate => "service.create",
@@ -93,6 +97,7 @@ impl Action {
             Self::EmailChange => "Changed the email address",
             Self::PreferencesUpdate => "Changed notifications and preferences",
             Self::PasswordChange => "Changed the password",
+            Self::PasswordReset => "Reset the password from an emailed link",
             Self::SessionRevoke => "Signed out a device",
             Self::SessionRevokeOthers => "Signed out every other device",
             Self::ServiceCreate => "Created a service",

@@ -12,6 +12,8 @@ pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod landing;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod services;
 pub mod settings;
 pub mod ui;

@@ -169,11 +169,42 @@ diesel::table! {
 
 diesel::joinable!(activity_logs -> services (service_id));
 diesel::joinable!(activity_logs -> users (user_id));
+diesel::table! {
+    mail_outbox (id) {
+        id -> Int8,
+        user_id -> Nullable<Uuid>,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_keys -> services (service_id));
+diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(metrics -> services (service_id));
 diesel::joinable!(metrics_daily -> services (service_id));
 diesel::joinable!(metrics_by_error -> services (service_id));
 diesel::joinable!(metrics_by_model -> services (service_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(services -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_preferences -> users (user_id));
@@ -184,10 +215,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     auth_limits,
     events,
+    mail_outbox,
     metrics,
     metrics_by_error,
     metrics_by_model,
     metrics_daily,
+    password_resets,
     plans,
     services,
     sessions,

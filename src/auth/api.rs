@@ -53,6 +53,35 @@ pub async fn register(
     crate::ui::form::answer_form_post(result, &page, &keep, String::clone)
 }
 
+/// Mails a reset link if the address has an account; answers the same page either way.
+#[server(prefix = "/api/fn", endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    let result = async {
+        let (state, client) = super::guard::request_context().await?;
+        super::reset::request(&state, &email, &client).await?;
+        Ok("/auth/forgot?sent=1".to_owned())
+    }
+    .await;
+    crate::ui::form::answer_form_post(result, "/auth/forgot", &[("email", &email)], String::clone)
+}
+
+/// Sets a new password from a mailed link; answers the sign-in page (every session ended).
+#[server(prefix = "/api/fn", endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String, confirm_password: String) -> Result<String, AppError> {
+    let result = async {
+        let (state, client) = super::guard::request_context().await?;
+        super::reset::reset(&state, &token, &password, &confirm_password, &client).await?;
+        ssr::clear_session_cookie(&state);
+        Ok("/auth/signin?reset=1".to_owned())
+    }
+    .await;
+    let page = format!(
+        "/auth/reset?{}",
+        serde_urlencoded::to_string([("token", &token)]).unwrap_or_default()
+    );
+    crate::ui::form::answer_form_post(result, &page, &[], String::clone)
+}
+
 /// Ends the session; answers where to go next. Signing out twice, or with a dead session,
 /// still clears the cookie and lands home.
 #[server(prefix = "/api/fn", endpoint = "sign_out")]

@@ -24,6 +24,12 @@ const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(5);
 /// A bcrypt hash. Deliberately neither `Serialize` nor `Debug`-printable.
 pub struct PasswordHash(String);
 
+impl PasswordHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PasswordHash(..)")
@@ -217,11 +223,14 @@ fn user_from_row((id, email, name, role): UserRow) -> User {
     }
 }
 
-/// The id of the user with this email, compared case-insensitively.
-pub async fn find_user_id_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<Uuid>> {
+/// The id, name and stored address of the user with this email, compared case-insensitively.
+pub async fn find_account_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Option<(Uuid, String, String)>> {
     users::table
         .filter(lower(users::email).eq(email.trim().to_lowercase()))
-        .select(users::id)
+        .select((users::id, users::name, users::email))
         .first(conn)
         .await
         .optional()
@@ -333,6 +342,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
                 insert_session(shared, user_id, now, expires_in, client)
             )?;
             log_activity(conn, user_id, Entry::new(Action::SignIn, json!({})), client).await?;
+            super::reset::end_pending(conn, user_id, now).await?;
             Ok::<_, diesel::result::Error>(session)
         })
         .await?;

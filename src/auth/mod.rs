@@ -9,6 +9,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod rate_limit;
 #[cfg(feature = "ssr")]
+pub mod reset;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod token;
@@ -23,6 +25,10 @@ pub const PASSWORD_MAX_BYTES: usize = 72;
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const NAME_MAX_CHARS: usize = 100;
 pub const EMAIL_MAX_CHARS: usize = 254;
+
+/// What a request for a password reset mail answers, whether or not the address has an account.
+pub const RESET_SENT: &str =
+    "If an account uses that address, we have sent it a link to choose a new password. The link works for 30 minutes.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use super::User;
-use super::api::{Register, SignIn, current_user};
+use super::api::{ForgotPassword, Register, ResetPassword, SignIn, current_user};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
 use crate::ui::states::{Loading, loaded};
@@ -84,6 +84,7 @@ fn AccountForm(
 pub fn SignInPage() -> impl IntoView {
     let error = use_form_error();
     let email = use_field_value("email", String::new());
+    let reset = use_query_value("reset");
     view! {
         <AccountForm
             title="Sign in"
@@ -94,8 +95,16 @@ pub fn SignInPage() -> impl IntoView {
             submit="Sign in"
             switch=("New here? ", "Create an account", "/auth/register")
         >
+            <Show when=move || !reset.get().is_empty()>
+                <p class="form-saved" role="status">
+                    "Your password was changed and every device signed out. Sign in with the new one."
+                </p>
+            </Show>
             <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error />
             <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
+            <p class="auth__forgot">
+                <a href="/auth/forgot">"Forgot your password?"</a>
+            </p>
         </AccountForm>
     }
 }
@@ -136,6 +145,63 @@ pub fn RegisterPage() -> impl IntoView {
                 kind="password"
                 autocomplete="new-password"
                 error=field_error
+            />
+        </AccountForm>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let error = use_form_error();
+    let email = use_field_value("email", String::new());
+    let sent = use_query_value("sent");
+    view! {
+        <AccountForm
+            title="Forgot your password?"
+            heading="Forgot your password?"
+            lead="Enter the address you sign in with: we will mail you a link to choose a new password."
+            action=ForgotPassword::url().to_owned()
+            error
+            submit="Send the link"
+            switch=("Remembered it? ", "Sign in", "/auth/signin")
+        >
+            <Show when=move || !sent.get().is_empty()>
+                <p class="form-saved" role="status">{super::RESET_SENT}</p>
+            </Show>
+            <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error />
+        </AccountForm>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let error = use_form_error();
+    let token = use_query_value("token");
+    view! {
+        <AccountForm
+            title="Choose a new password"
+            heading="Choose a new password"
+            lead="Every device signed in to your account will be signed out."
+            action=ResetPassword::url().to_owned()
+            error
+            submit="Set the new password"
+            switch=("Link expired? ", "Ask for a new one", "/auth/forgot")
+        >
+            <input type="hidden" name="token" value=move || token.get() />
+            <FormField
+                label="New password"
+                name="password"
+                kind="password"
+                autocomplete="new-password"
+                hint="At least 8 characters with upper- and lower-case letters, a digit and a special character."
+                error
+            />
+            <FormField
+                label="Confirm the new password"
+                name="confirm_password"
+                kind="password"
+                autocomplete="new-password"
+                error
             />
         </AccountForm>
     }

@@ -1,4 +1,5 @@
-//! Attempt limits on sign-in, on the current password of a signed-in user and on registration.
+//! Attempt limits on sign-in, on the current password of a signed-in user, on registration and
+//! on password reset mails.
 //!
 //! The counts live in PostgreSQL (`auth_limits`, counted by the `auth_reserve` function of its
 //! migration), so every server process sees the same ones, on the server's clock. An attempt is
@@ -53,6 +54,18 @@ pub const CURRENT_PASSWORD: Limit = Limit {
     delay_cap: TimeDelta::zero(),
 };
 
+/// Password reset mails asked for one address, and from one client address, in an hour.
+pub const RESET_FOR_EMAIL: Limit = Limit {
+    max: 3,
+    window: TimeDelta::hours(1),
+    delay_cap: TimeDelta::zero(),
+};
+pub const RESET_FROM_ADDRESS: Limit = Limit {
+    max: 10,
+    window: TimeDelta::hours(1),
+    delay_cap: TimeDelta::zero(),
+};
+
 /// One counter: what it counts, and its limit.
 pub struct Key {
     name: String,
@@ -88,6 +101,14 @@ impl Key {
             delay_cap: TimeDelta::zero(),
         };
         Self::new(format!("register:{}", address(client)), limit)
+    }
+
+    /// Every request for a reset mail counts, whether or not the address has an account.
+    pub fn password_reset(email: &str, client: &ClientInfo) -> [Self; 2] {
+        [
+            Self::new(format!("reset:{email}"), RESET_FOR_EMAIL),
+            Self::new(format!("reset-from:{}", address(client)), RESET_FROM_ADDRESS),
+        ]
     }
 
     fn new(name: String, limit: Limit) -> Self {

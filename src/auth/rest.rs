@@ -1,4 +1,5 @@
-//! The seed's REST API for accounts: `/api/auth/{register,login,logout,verify}`.
+//! The seed's REST API for accounts: `/api/auth/{register,login,logout,verify}`, and password
+//! reset by mail: `/api/auth/{forgot-password,reset-password}`.
 //! The same backend operations as the pages; errors are the JSON of `AppError`.
 
 use axum::Json;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{self, SignedIn};
 use super::guard::{CurrentUser, client_info};
-use super::{RegisterForm, User, token};
+use super::{RegisterForm, User, reset, token};
 use crate::error::AppError;
 use crate::server::headers::NO_STORE;
 use crate::server::routes::Routes;
@@ -24,6 +25,8 @@ pub fn routes() -> Routes {
         .route(Method::POST, "/api/auth/login", login)
         .route(Method::POST, "/api/auth/logout", logout)
         .route(Method::GET, "/api/auth/verify", verify)
+        .route(Method::POST, "/api/auth/forgot-password", forgot_password)
+        .route(Method::POST, "/api/auth/reset-password", reset_password)
 }
 
 /// `Json` whose rejections (malformed, wrong type, too large) answer in the API's error format.
@@ -112,4 +115,43 @@ async fn logout(
 
 async fn verify(CurrentUser(auth): CurrentUser) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "valid": true, "user": auth.user }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForgotBody {
+    email: String,
+}
+
+/// 202 with the same message whether or not the address has an account.
+async fn forgot_password(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<ForgotBody>,
+) -> Result<Response, AppError> {
+    reset::request(&state, &body.email, &client_info(&parts)).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "message": super::RESET_SENT })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetBody {
+    token: String,
+    password: String,
+    /// Optional for API clients; the form always sends it.
+    confirm_password: Option<String>,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<ResetBody>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let confirm = body.confirm_password.as_deref().unwrap_or(&body.password);
+    reset::reset(&state, &body.token, &body.password, confirm, &client_info(&parts)).await?;
+    Ok(Json(serde_json::json!({ "reset": true, "sessions_ended": true })))
 }

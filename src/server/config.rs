@@ -10,7 +10,9 @@ use std::{fmt, fs};
 use chrono::{DateTime, Duration, Utc};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use ipnet::IpNet;
+use lettre::message::Mailbox;
 use rand::RngCore;
+use url::Url;
 
 /// Secrets shorter than this are refused in release builds.
 const MIN_SECRET_BYTES: usize = 32;
@@ -70,6 +72,13 @@ pub struct Config {
     pub shutdown_grace: StdDuration,
     /// Reverse proxies whose forwarding headers name the client (empty: trust nobody).
     pub trusted_proxies: Vec<IpNet>,
+    /// The SMTP server mail goes to; `None` writes each mail as a file into `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    /// The sender of every mail.
+    pub mail_from: Mailbox,
+    /// The public origin links in mails point to.
+    pub app_url: Url,
 }
 
 /// Secrets stay out of logs.
@@ -96,6 +105,10 @@ impl fmt::Debug for Config {
             .field("body_read_timeout", &self.body_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| ".."))
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("app_url", &self.app_url)
             .finish()
     }
 }
@@ -183,6 +196,18 @@ pub struct ConfigArgs {
     /// Unset: trust nobody (the peer is the client).
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
     pub trusted_proxies: Vec<IpNet>,
+    /// The SMTP server to send mail through: smtps://user:pass@host:465 (TLS),
+    /// smtp://user:pass@host:587?tls=required (STARTTLS), smtp://host:25 (plain, for a local
+    /// relay). Unset: every mail is written to target/mail/ as an .eml file and its link logged.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, value_parser = parse_smtp_url)]
+    pub smtp_url: Option<String>,
+    /// The sender of the portal's mail, e.g. "RagSites Portal <portal@example.com>".
+    #[arg(long, env = "MAIL_FROM", default_value = "RagSites Portal <portal@localhost>", value_parser = parse_mailbox)]
+    pub mail_from: Mailbox,
+    /// The public origin of the portal (https://portal.example.com): links in mails point
+    /// there. Required in release builds when SMTP_URL is set [default: http://localhost:3000].
+    #[arg(long, env = "APP_URL", value_parser = parse_origin)]
+    pub app_url: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +219,8 @@ pub enum ConfigError {
          (generate one with `openssl rand -base64 48`)"
     )]
     MissingSecret,
+    #[error("APP_URL must be set when SMTP_URL is, in a release build: links in mails point there")]
+    MissingAppUrl,
     #[error("could not keep the development JWT secret in {path}: {source}")]
     DevSecret { path: String, source: std::io::Error },
     #[error("could not read {path}: {source}")]
@@ -231,6 +258,10 @@ impl Config {
     pub fn new(args: ConfigArgs, state_dir: &Path) -> Result<Self, ConfigError> {
         let set = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
         let jwt_secret = jwt_secret(args.jwt_secret, !cfg!(debug_assertions), state_dir)?;
+        let smtp_url = set(args.smtp_url);
+        if smtp_url.is_some() && args.app_url.is_none() && !cfg!(debug_assertions) {
+            return Err(ConfigError::MissingAppUrl);
+        }
         Ok(Self {
             database_url: set(args.database_url),
             embedded_pg_dir: args
@@ -255,6 +286,12 @@ impl Config {
             body_read_timeout: args.body_read_timeout,
             shutdown_grace: args.shutdown_grace,
             trusted_proxies: args.trusted_proxies,
+            smtp_url,
+            mail_dir: state_dir.join("mail"),
+            mail_from: args.mail_from,
+            app_url: args
+                .app_url
+                .unwrap_or_else(|| Url::parse("http://localhost:3000").expect("a valid URL")),
         })
     }
 }
@@ -311,6 +348,37 @@ fn parse_network(text: &str) -> Result<IpNet, String> {
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
         .map_err(|_| format!("expected a CIDR range like 10.0.0.0/8 or an address like ::1, got {text:?}"))
+}
+
+/// An SMTP URL lettre can use; the error never repeats the URL (it may hold a password).
+fn parse_smtp_url(text: &str) -> Result<String, String> {
+    crate::mail::transport::Transport::new(Some(text.trim()), PathBuf::new())
+        .map(|_| text.trim().to_owned())
+        .map_err(|_| "expected a URL like smtps://user:password@host:465 or smtp://host:25".to_owned())
+}
+
+fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
+    text.trim().parse().map_err(|error| {
+        format!("expected an address like \"RagSites Portal <portal@example.com>\", got {text:?} ({error})")
+    })
+}
+
+/// An http(s) origin: scheme, host and port, without a path, query or fragment.
+fn parse_origin(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim())
+        .map_err(|error| format!("expected an origin like https://portal.example.com, got {text:?} ({error})"))?;
+    let origin_only = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if origin_only {
+        Ok(url)
+    } else {
+        Err(format!(
+            "expected an origin like https://portal.example.com (http or https, no path), got {text:?}"
+        ))
+    }
 }
 
 fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {

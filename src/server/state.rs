@@ -11,6 +11,7 @@ use super::db::{DbConn, DbPool};
 use crate::changes::Changes;
 use crate::error::AppError;
 use crate::ingest::throttle::Throttle;
+use crate::mail::transport::Transport;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -20,12 +21,16 @@ pub struct AppState {
     pub ingest_throttle: Arc<Throttle>,
     pub changes: Changes,
     pub clock: Clock,
+    pub mailer: Arc<Transport>,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: DbPool, config: Config) -> Self {
+        // The configuration has checked SMTP_URL already.
+        let mailer = Transport::new(config.smtp_url.as_deref(), config.mail_dir.clone()).expect("a checked SMTP_URL");
         Self {
             clock: Clock::from_config(&config),
+            mailer: Arc::new(mailer),
             leptos_options,
             pool,
             config: Arc::new(config),

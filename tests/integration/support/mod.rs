@@ -60,6 +60,12 @@ pub fn test_config(database_url: String) -> Config {
         body_read_timeout: std::time::Duration::from_secs(30),
         shutdown_grace: std::time::Duration::from_secs(10),
         trusted_proxies: Vec::new(),
+        smtp_url: None,
+        mail_dir: std::env::temp_dir().join("ragsites-test-mail"),
+        mail_from: "RagSites Portal <portal@test.example>"
+            .parse()
+            .expect("a valid mailbox"),
+        app_url: url::Url::parse("https://portal.test.example").expect("a valid URL"),
     }
 }
 

@@ -1,0 +1,100 @@
+//! What each mail says, as plain text and as HTML (user-given text is escaped in the HTML).
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+const PORTAL: &str = "RagSites Portal";
+
+/// A mail ready for the outbox.
+pub struct Mail {
+    /// What the mail is, as stored in `mail_outbox.kind`.
+    pub kind: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn password_reset(name: &str, link: &Url, valid_minutes: i64) -> Mail {
+    let intro = "Someone (we hope you) asked to reset the password of your account.";
+    let ignore = "If it was not you, ignore this mail: your password stays as it is.";
+    let valid = format!("The link works once, for {valid_minutes} minutes.");
+    Mail {
+        kind: "password_reset",
+        subject: format!("Reset your {PORTAL} password"),
+        text: format!("Hello {name},\n\n{intro} Choose a new one here:\n\n{link}\n\n{valid} {ignore}\n\n— {PORTAL}\n"),
+        html: page(
+            name,
+            &[intro, &valid, ignore],
+            Some(("Choose a new password", link.as_str())),
+        ),
+    }
+}
+
+pub fn password_changed(name: &str, at: DateTime<Utc>, address: Option<&str>, forgot: &Url) -> Mail {
+    let when = format!(
+        "The password of your account was changed on {} UTC from the address {}, and every \
+         device signed in to it was signed out.",
+        at.format("%Y-%m-%d at %H:%M"),
+        address.unwrap_or("unknown")
+    );
+    let not_you = "If this was not you, reset your password now and tell us.";
+    Mail {
+        kind: "password_changed",
+        subject: format!("Your {PORTAL} password was changed"),
+        text: format!("Hello {name},\n\n{when}\n\n{not_you}\n{forgot}\n\n— {PORTAL}\n"),
+        html: page(name, &[&when, not_you], Some(("Reset my password", forgot.as_str()))),
+    }
+}
+
+/// The HTML part: a greeting, the paragraphs and an optional button, in the portal's colours.
+fn page(name: &str, paragraphs: &[&str], button: Option<(&str, &str)>) -> String {
+    let mut body = format!("<p>Hello {},</p>", escape(name));
+    for paragraph in paragraphs {
+        body.push_str(&format!("<p>{}</p>", escape(paragraph)));
+    }
+    if let Some((label, href)) = button {
+        body.push_str(&format!(
+            "<p><a href=\"{href}\" style=\"display:inline-block;padding:10px 18px;background:#4f46e5;\
+             color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p>\
+             <p style=\"color:#6b7280;font-size:13px\">Or open this address: {href}</p>",
+            href = escape(href),
+            label = escape(label),
+        ));
+    }
+    format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#111827;\
+         max-width:560px;margin:24px auto\"><h2 style=\"color:#4f46e5\">{PORTAL}</h2>{body}\
+         <p style=\"color:#6b7280;font-size:13px\">— {PORTAL}</p></body></html>"
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped_in_html_and_links_are_in_both_parts() {
+        let link = Url::parse("https://portal.example/auth/reset?token=abc").unwrap();
+        let mail = password_reset("<b>Eve</b> & co", &link, 30);
+        assert!(mail.html.contains("&lt;b&gt;Eve&lt;/b&gt; &amp; co"), "{}", mail.html);
+        assert!(!mail.html.contains("<b>Eve"));
+        assert!(mail.text.contains(link.as_str()));
+        assert!(mail.html.contains("https://portal.example/auth/reset?token=abc"));
+        assert!(mail.text.contains("30 minutes"));
+    }
+}

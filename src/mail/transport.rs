@@ -1,0 +1,88 @@
+//! Where mail goes: the SMTP server of `SMTP_URL`, or — without one, in development — `.eml`
+//! files under `target/mail/`, each logged with its link so a person can follow it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, Message, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+/// How long one conversation with the SMTP server may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+/// Why a mail was not sent: worth another try later, or never.
+#[derive(Debug, PartialEq)]
+pub enum SendError {
+    /// A 4xx answer, or no answer at all (refused, timed out, TLS failed).
+    Temporary(String),
+    /// A 5xx answer, or a mail that cannot be built (a bad recipient).
+    Permanent(String),
+}
+
+/// The parts of a mail a transport needs.
+pub struct Outgoing<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+impl Transport {
+    /// The SMTP server of `smtp_url` (as `SMTP_URL` is written), or else `mail_dir`.
+    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Self, String> {
+        match smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|builder| Self::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
+                .map_err(|error| format!("SMTP_URL is invalid: {error}")),
+            None => Ok(Self::Files(mail_dir)),
+        }
+    }
+
+    pub async fn send(&self, from: &Mailbox, mail: Outgoing<'_>) -> Result<(), SendError> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|error| SendError::Permanent(format!("bad recipient {:?}: {error}", mail.to)))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .multipart(MultiPart::alternative_plain_html(
+                mail.text.to_owned(),
+                mail.html.to_owned(),
+            ))
+            .map_err(|error| SendError::Permanent(format!("the mail cannot be built: {error}")))?;
+        match self {
+            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|error| {
+                if error.is_permanent() {
+                    SendError::Permanent(error.to_string())
+                } else {
+                    SendError::Temporary(error.to_string())
+                }
+            }),
+            Self::Files(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|error| SendError::Temporary(format!("cannot create {}: {error}", dir.display())))?;
+                let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
+                    .send(message)
+                    .await
+                    .map_err(|error| SendError::Temporary(error.to_string()))?;
+                let link = mail.text.split_whitespace().find(|word| word.starts_with("http"));
+                tracing::info!(
+                    to = mail.to,
+                    subject = mail.subject,
+                    link,
+                    file = %dir.join(format!("{id}.eml")).display(),
+                    "mail written (no SMTP_URL)"
+                );
+                Ok(())
+            }
+        }
+    }
+}
