@@ -21,7 +21,7 @@ pub fn password_reset(name: &str, link: &Url, valid_minutes: i64) -> Mail {
     Mail {
         kind: "password_reset",
         subject: format!("Reset your {PORTAL} password"),
-        text: format!("Hello {name},\n\n{intro} Choose a new one here:\n\n{link}\n\n{valid} {ignore}\n\n— {PORTAL}\n"),
+        text: format!("Hello {name},\n\n{intro} Choose a new one here:\n\n{link}\n\n{valid} {ignore}\n\n{PORTAL}\n"),
         html: page(
             name,
             &[intro, &valid, ignore],
@@ -41,7 +41,7 @@ pub fn password_changed(name: &str, at: DateTime<Utc>, address: Option<&str>, fo
     Mail {
         kind: "password_changed",
         subject: format!("Your {PORTAL} password was changed"),
-        text: format!("Hello {name},\n\n{when}\n\n{not_you}\n{forgot}\n\n— {PORTAL}\n"),
+        text: format!("Hello {name},\n\n{when}\n\n{not_you}\n{forgot}\n\n{PORTAL}\n"),
         html: page(name, &[&when, not_you], Some(("Reset my password", forgot.as_str()))),
     }
 }
@@ -64,7 +64,7 @@ fn page(name: &str, paragraphs: &[&str], button: Option<(&str, &str)>) -> String
     format!(
         "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#111827;\
          max-width:560px;margin:24px auto\"><h2 style=\"color:#4f46e5\">{PORTAL}</h2>{body}\
-         <p style=\"color:#6b7280;font-size:13px\">— {PORTAL}</p></body></html>"
+         <p style=\"color:#6b7280;font-size:13px\">{PORTAL}</p></body></html>"
     )
 }
 

@@ -154,6 +154,16 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("POST", "/api/auth/register", Open("creates a new account; takes no id")),
         (
             "POST",
+            "/api/auth/forgot-password",
+            Open("mails a link to the address given, never says whether it has an account"),
+        ),
+        (
+            "POST",
+            "/api/auth/reset-password",
+            Open("acts only on the account of the mailed token; takes no id"),
+        ),
+        (
+            "POST",
             "/api/auth/login",
             Open("signs in with an email and a password; takes no id"),
         ),
@@ -396,6 +406,16 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             Open("signs in with an email and a password; takes no id"),
         ),
         ("POST", "/api/fn/register", Open("creates a new account; takes no id")),
+        (
+            "POST",
+            "/api/fn/forgot_password",
+            Open("mails a link to the address given, never says whether it has an account"),
+        ),
+        (
+            "POST",
+            "/api/fn/reset_password",
+            Open("acts only on the account of the mailed token; takes no id"),
+        ),
         (
             "POST",
             "/api/fn/sign_out",
@@ -653,6 +673,8 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("GET", "/", Open("the public landing page")),
         ("GET", "/auth/signin", Open("the public sign-in page")),
         ("GET", "/auth/register", Open("the public registration page")),
+        ("GET", "/auth/forgot", Open("the public form asking for a reset link")),
+        ("GET", "/auth/reset", Open("the public form using a reset link")),
         (
             "GET",
             "/dashboard",

@@ -7,6 +7,7 @@ mod foundation;
 mod headers;
 mod ingest;
 mod isolation;
+mod mail;
 mod operations;
 mod settings;
 mod support;

@@ -8,4 +8,5 @@ mod next;
 mod pages;
 mod proxies;
 mod registration;
+mod reset;
 mod tokens;

@@ -4,6 +4,7 @@
 mod bench;
 pub mod calls;
 pub mod services;
+pub mod smtp;
 
 use axum::Router;
 use axum::body::Body;

@@ -1,0 +1,122 @@
+//! The mail outbox against a real SMTP server: a mail is sent once, a temporary refusal is
+//! tried again later, a permanent one is recorded, an SMTP server that is down leaves the mail
+//! pending without touching the request that queued it, and two workers never send one row twice.
+
+use axum::http::StatusCode;
+use chrono::Duration;
+use ragsites_portal::mail::outbox::{MAX_ATTEMPTS, deliver_due};
+use serde_json::json;
+
+use crate::support::smtp::{SmtpSink, unreachable_url};
+use crate::support::{PASSWORD, TestApp};
+
+/// Registers `email` and asks for a reset mail to it: one outbox row.
+async fn queue_mail(app: &TestApp, email: &str) {
+    app.register("Ada", email, PASSWORD).await;
+    let response = app
+        .json("POST", "/api/auth/forgot-password", &json!({ "email": email }), &[])
+        .await;
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.body);
+}
+
+async fn outbox_row(app: &TestApp) -> serde_json::Value {
+    let row = app
+        .text("SELECT json_build_object('status', status, 'attempts', attempts, 'last_error', last_error)::text AS t FROM mail_outbox")
+        .await;
+    serde_json::from_str(&row).unwrap()
+}
+
+#[tokio::test]
+async fn a_temporary_refusal_is_tried_again_later_and_the_mail_arrives_once() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = TestApp::with_config(|config| config.smtp_url = Some(url)).await;
+    queue_mail(&app, "tempfail-once@example.com").await;
+
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+    let row = outbox_row(&app).await;
+    assert_eq!(row["status"], "pending");
+    assert_eq!(row["attempts"], 1);
+    assert!(row["last_error"].as_str().unwrap().contains("451"), "{row}");
+    assert!(sink.received().is_empty());
+
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 0, "not due before its back-off");
+    app.advance(Duration::minutes(1));
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+    assert_eq!(outbox_row(&app).await["status"], "sent");
+    app.advance(Duration::hours(3));
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 0);
+    assert_eq!(sink.received().len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_with_the_servers_answer() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = TestApp::with_config(|config| config.smtp_url = Some(url)).await;
+    queue_mail(&app, "reject@example.com").await;
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+    let row = outbox_row(&app).await;
+    assert_eq!(row["status"], "failed");
+    assert_eq!(row["attempts"], 1);
+    let error = row["last_error"].as_str().unwrap();
+    assert!(error.contains("550") && error.contains("No such mailbox"), "{error}");
+    app.advance(Duration::hours(3));
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 0, "never tried again");
+}
+
+#[tokio::test]
+async fn an_smtp_server_that_is_down_leaves_the_mail_pending_until_the_attempts_run_out() {
+    let url = unreachable_url();
+    let app = TestApp::with_config(|config| config.smtp_url = Some(url)).await;
+    queue_mail(&app, "ada@example.com").await;
+    for attempt in 1..MAX_ATTEMPTS {
+        assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+        let row = outbox_row(&app).await;
+        assert_eq!(
+            (row["status"].as_str(), row["attempts"].as_i64()),
+            (Some("pending"), Some(attempt.into()))
+        );
+        app.advance(Duration::hours(1));
+    }
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+    let row = outbox_row(&app).await;
+    assert_eq!(row["status"], "failed", "{row}");
+    assert_eq!(row["attempts"], MAX_ATTEMPTS);
+}
+
+#[tokio::test]
+async fn two_workers_send_each_mail_once() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = TestApp::with_config(|config| config.smtp_url = Some(url)).await;
+    for n in 0..6 {
+        queue_mail(&app, &format!("user{n}@example.com")).await;
+    }
+    let (a, b) = tokio::join!(deliver_due(&app.state), deliver_due(&app.state));
+    assert_eq!(a.unwrap() + b.unwrap(), 6);
+    let mut recipients: Vec<String> = sink.received().into_iter().flat_map(|m| m.envelope_to).collect();
+    recipients.sort();
+    let expected: Vec<String> = (0..6).map(|n| format!("user{n}@example.com")).collect();
+    assert_eq!(recipients, expected);
+}
+
+#[tokio::test]
+async fn without_smtp_mail_is_written_to_the_mail_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mail_dir = dir.path().join("mail");
+    let app = TestApp::with_config(|config| config.mail_dir = mail_dir.clone()).await;
+    queue_mail(&app, "ada@example.com").await;
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+    let files: Vec<_> = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let eml = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(eml.contains("To: ada@example.com"), "{eml}");
+    assert!(eml.contains("Subject: Reset your RagSites Portal password"), "{eml}");
+    assert!(eml.contains("https://portal.test.example/auth/reset?token="), "{eml}");
+    assert_eq!(outbox_row(&app).await["status"], "sent");
+}
