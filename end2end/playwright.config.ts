@@ -16,6 +16,11 @@ if (!process.env.FIXED_CLOCK) {
   throw new Error("Set FIXED_CLOCK (RFC 3339), the instant the portal's clock stands at: scripts/test.sh does.");
 }
 
+// The SMTP sink's port, and where it writes the mail it receives (relative to the project root;
+// scripts/test.sh empties it before a run).
+const SMTP_PORT = 2525;
+const MAIL_DIR = "target/e2e-mail";
+
 // scripts/test.sh sets CI=true, as CI does: `test.only` fails the run and one worker runs.
 const ci = !!process.env.CI;
 
@@ -47,28 +52,42 @@ export default defineConfig({
   outputDir: "test-results",
   webServer: external
     ? undefined
-    : {
-        // The release build of scripts/test.sh, run from the project root with the variables
-        // `cargo leptos serve` would set from Cargo.toml's [package.metadata.leptos].
-        command: `${process.env.PORTAL_BIN ?? "target/release/ragsites-portal"} serve`,
-        cwd: "..",
-        url: `${baseURL}/readyz`,
-        reuseExistingServer: false,
-        // The first start initialises the embedded PostgreSQL.
-        timeout: 120_000,
-        // SIGTERM lets the portal stop its embedded PostgreSQL (a daemon in its own session,
-        // which killing the process group would leave running).
-        gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
-        stdout: "ignore",
-        stderr: "pipe",
-        env: {
-          LEPTOS_OUTPUT_NAME: "ragsites-portal",
-          LEPTOS_SITE_ROOT: "target/site",
-          LEPTOS_SITE_PKG_DIR: "pkg",
-          LEPTOS_SITE_ADDR: new URL(baseURL).host,
-          LEPTOS_HASH_FILES: "true",
+    : [
+        {
+          // A real SMTP server the portal sends its mail to; the specs read what it received
+          // (tests/mail.ts).
+          command: `node end2end/smtp-sink.mjs ${SMTP_PORT} ${MAIL_DIR}`,
+          cwd: "..",
+          port: SMTP_PORT,
+          reuseExistingServer: false,
+          stdout: "ignore",
+          stderr: "pipe",
         },
-      },
+        {
+          // The release build of scripts/test.sh, run from the project root with the variables
+          // `cargo leptos serve` would set from Cargo.toml's [package.metadata.leptos].
+          command: `${process.env.PORTAL_BIN ?? "target/release/ragsites-portal"} serve`,
+          cwd: "..",
+          url: `${baseURL}/readyz`,
+          reuseExistingServer: false,
+          // The first start initialises the embedded PostgreSQL.
+          timeout: 120_000,
+          // SIGTERM lets the portal stop its embedded PostgreSQL (a daemon in its own session,
+          // which killing the process group would leave running).
+          gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
+          stdout: "ignore",
+          stderr: "pipe",
+          env: {
+            LEPTOS_OUTPUT_NAME: "ragsites-portal",
+            LEPTOS_SITE_ROOT: "target/site",
+            LEPTOS_SITE_PKG_DIR: "pkg",
+            LEPTOS_SITE_ADDR: new URL(baseURL).host,
+            LEPTOS_HASH_FILES: "true",
+            SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+            APP_URL: new URL(baseURL).origin,
+          },
+        },
+      ],
   use: {
     baseURL,
     trace: "retain-on-failure",

@@ -13,7 +13,7 @@ echo "==> end-to-end tests"
 # portal itself (end2end/playwright.config.ts) and refuses to run if something already
 # listens on its port: every run gets a fresh server and database.
 export EMBEDDED_PG_DIR=target/e2e-pg
-rm -rf target/e2e-pg target/e2e-pg.password
+rm -rf target/e2e-pg target/e2e-pg.password target/e2e-mail
 export JWT_SECRET="e2e-only-secret-$(head -c 24 /dev/urandom | base64 -w0)"
 export COOKIE_SECURE=false
 # The specs register a few dozen clients, all from 127.0.0.1.

@@ -1,4 +1,5 @@
 import { expect, PASSWORD, register, signIn, test, uniqueEmail } from "./helpers";
+import { linkFromMail } from "./mail";
 
 test("sign-in works without JavaScript, errors included", async ({ page, browser }) => {
   // An account of its own: failed sign-ins count against it.
@@ -38,4 +39,37 @@ test("registration works without JavaScript, field errors included", async ({ pa
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.screenshot({ path: "test-results/register-no-js.png" });
+});
+
+test("forgot password works without JavaScript, a used link included", async ({ page, browser }) => {
+  const email = uniqueEmail("nojs-reset");
+  const owner = await browser.newPage();
+  await register(owner, "No Script Forgetter", email);
+  await expect(owner).toHaveURL(/\/dashboard$/);
+  await owner.close();
+
+  await page.goto("/auth/forgot");
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await expect(page).toHaveURL(/\/auth\/forgot\?sent=1$/);
+  const link = await linkFromMail(email, "Reset your RagSites Portal password");
+
+  await page.goto(link);
+  await page.getByLabel("New password").fill("short");
+  await page.getByLabel("Confirm the new password").fill("short");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByText("Password must be at least 8 characters.")).toBeVisible();
+
+  await page.getByLabel("New password").fill("N3w!password");
+  await page.getByLabel("Confirm the new password").fill("N3w!password");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page).toHaveURL(/\/auth\/signin\?reset=1$/);
+  await signIn(page, email, "N3w!password");
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.goto(link);
+  await page.getByLabel("New password").fill("An0ther!pass");
+  await page.getByLabel("Confirm the new password").fill("An0ther!pass");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByRole("alert")).toHaveText("This reset link is invalid, used or expired: ask for a new one.");
 });

@@ -1,4 +1,5 @@
 import { DEMO, expect, hydrated, register, signIn, test, uniqueEmail } from "./helpers";
+import { linkFromMail } from "./mail";
 
 test("register lands on the dashboard with the user in the navbar", async ({ page }) => {
   await page.goto("/auth/register");
@@ -83,4 +84,32 @@ test("a session revoked from another browser is asked to sign in on its next nav
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).first().click();
   await expect(page).toHaveURL(/\/auth\/signin\?next=%2Fdashboard$/);
   await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+});
+
+test("forgot password: the mailed link sets a new password and signs out every device", async ({ page, browser }) => {
+  const email = uniqueEmail("reset");
+  const other = await browser.newPage();
+  await register(other, "Forgetful Fran", email);
+  await expect(other).toHaveURL(/\/dashboard$/);
+
+  await page.goto("/auth/signin");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page).toHaveURL(/\/auth\/forgot$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await expect(page.getByRole("status")).toContainText("we have sent it a link");
+
+  await page.goto(await linkFromMail(email, "Reset your RagSites Portal password"));
+  await page.getByLabel("New password").fill("N3w!password");
+  await page.getByLabel("Confirm the new password").fill("N3w!password");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page).toHaveURL(/\/auth\/signin\?reset=1$/);
+  await expect(page.getByRole("status")).toContainText("Your password was changed");
+  await signIn(page, email, "N3w!password");
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await other.goto("/dashboard");
+  await expect(other).toHaveURL(/\/auth\/signin/);
+  await other.close();
 });

@@ -32,14 +32,19 @@ pub struct Outgoing<'a> {
     pub html: &'a str,
 }
 
+/// Whether lettre reads `url` as an SMTP URL (the error would repeat a password: none is given).
+pub fn is_smtp_url(url: &str) -> bool {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url).is_ok()
+}
+
 impl Transport {
-    /// The SMTP server of `smtp_url` (as `SMTP_URL` is written), or else `mail_dir`.
-    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Result<Self, String> {
-        match smtp_url {
-            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .map(|builder| Self::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
-                .map_err(|error| format!("SMTP_URL is invalid: {error}")),
-            None => Ok(Self::Files(mail_dir)),
+    /// The SMTP server of `smtp_url` (checked with `is_smtp_url`), or else `mail_dir`. Inside
+    /// the runtime: the SMTP connection pool starts a task.
+    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Self {
+        match smtp_url.map(AsyncSmtpTransport::<Tokio1Executor>::from_url) {
+            Some(Ok(builder)) => Self::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()),
+            Some(Err(_)) => panic!("SMTP_URL was checked by the configuration"),
+            None => Self::Files(mail_dir),
         }
     }
 

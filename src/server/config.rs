@@ -199,7 +199,7 @@ pub struct ConfigArgs {
     /// The SMTP server to send mail through: smtps://user:pass@host:465 (TLS),
     /// smtp://user:pass@host:587?tls=required (STARTTLS), smtp://host:25 (plain, for a local
     /// relay). Unset: every mail is written to target/mail/ as an .eml file and its link logged.
-    #[arg(long, env = "SMTP_URL", hide_env_values = true, value_parser = parse_smtp_url)]
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// The sender of the portal's mail, e.g. "RagSites Portal <portal@example.com>".
     #[arg(long, env = "MAIL_FROM", default_value = "RagSites Portal <portal@localhost>", value_parser = parse_mailbox)]
@@ -258,9 +258,18 @@ impl Config {
     pub fn new(args: ConfigArgs, state_dir: &Path) -> Result<Self, ConfigError> {
         let set = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
         let jwt_secret = jwt_secret(args.jwt_secret, !cfg!(debug_assertions), state_dir)?;
-        let smtp_url = set(args.smtp_url);
-        if smtp_url.is_some() && args.app_url.is_none() && !cfg!(debug_assertions) {
-            return Err(ConfigError::MissingAppUrl);
+        let smtp_url = set(args.smtp_url).map(|url| url.trim().to_owned());
+        if let Some(url) = &smtp_url {
+            // Checked here rather than by clap, whose error would repeat the URL and its password.
+            if !crate::mail::transport::is_smtp_url(url) {
+                return Err(ConfigError::Invalid {
+                    name: "SMTP_URL",
+                    reason: "expected a URL like smtps://user:password@host:465 or smtp://host:25".to_owned(),
+                });
+            }
+            if args.app_url.is_none() && !cfg!(debug_assertions) {
+                return Err(ConfigError::MissingAppUrl);
+            }
         }
         Ok(Self {
             database_url: set(args.database_url),
@@ -348,13 +357,6 @@ fn parse_network(text: &str) -> Result<IpNet, String> {
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
         .map_err(|_| format!("expected a CIDR range like 10.0.0.0/8 or an address like ::1, got {text:?}"))
-}
-
-/// An SMTP URL lettre can use; the error never repeats the URL (it may hold a password).
-fn parse_smtp_url(text: &str) -> Result<String, String> {
-    crate::mail::transport::Transport::new(Some(text.trim()), PathBuf::new())
-        .map(|_| text.trim().to_owned())
-        .map_err(|_| "expected a URL like smtps://user:password@host:465 or smtp://host:25".to_owned())
 }
 
 fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
@@ -519,6 +521,9 @@ pub(crate) mod tests {
             ("--shutdown-grace", "0", "SHUTDOWN_GRACE"),
             ("--live-streams-max", "0", "LIVE_STREAMS_MAX"),
             ("--live-streams-per-user", "1001", "LIVE_STREAMS_PER_USER"),
+            ("--app-url", "https://portal.example/app", "APP_URL"),
+            ("--app-url", "ftp://portal.example", "APP_URL"),
+            ("--mail-from", "not an address", "MAIL_FROM"),
         ] {
             let error = args(&[flag, value]).err().expect("refused").to_string();
             assert!(error.contains(name) && error.contains(value), "{flag} {value}: {error}");
@@ -526,6 +531,34 @@ pub(crate) mod tests {
         for (value, secure) in [("true", true), ("1", true), ("false", false), ("0", false)] {
             assert_eq!(args(&["--cookie-secure", value]).unwrap().cookie_secure, secure);
         }
+    }
+
+    #[test]
+    fn mail_settings_are_checked_and_a_bad_smtp_url_is_not_repeated() {
+        let defaults = config();
+        assert_eq!(defaults.smtp_url, None);
+        assert_eq!(defaults.app_url.as_str(), "http://localhost:3000/");
+        assert_eq!(defaults.mail_from.email.to_string(), "portal@localhost");
+        let given = ConfigArgs {
+            smtp_url: Some(" smtps://portal:s3cret@smtp.example.com:465 ".into()),
+            app_url: Some(Url::parse("https://portal.example").unwrap()),
+            ..args(&["--jwt-secret", "unit-test-secret-of-at-least-32-bytes"]).unwrap()
+        };
+        let config = Config::new(given.clone(), Path::new("state")).unwrap();
+        assert_eq!(
+            config.smtp_url.as_deref(),
+            Some("smtps://portal:s3cret@smtp.example.com:465")
+        );
+        assert!(
+            !format!("{config:?}").contains("s3cret"),
+            "the password stays out of Debug"
+        );
+        let bad = ConfigArgs {
+            smtp_url: Some("imap://portal:s3cret@smtp.example.com".into()),
+            ..given
+        };
+        let error = Config::new(bad, Path::new("state")).unwrap_err().to_string();
+        assert!(error.contains("SMTP_URL") && !error.contains("s3cret"), "{error}");
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: DbPool, config: Config) -> Self {
-        // The configuration has checked SMTP_URL already.
-        let mailer = Transport::new(config.smtp_url.as_deref(), config.mail_dir.clone()).expect("a checked SMTP_URL");
+        let mailer = Transport::new(config.smtp_url.as_deref(), config.mail_dir.clone());
         Self {
             clock: Clock::from_config(&config),
             mailer: Arc::new(mailer),
