@@ -131,6 +131,7 @@ pub async fn set_password(
             .execute(conn)
             .await?;
         let revoked = end_other_sessions(conn, auth, now).await?;
+        super::reset::end_pending(conn, user_id, now).await?;
         log_activity(
             conn,
             user_id,
@@ -223,14 +224,11 @@ fn user_from_row((id, email, name, role): UserRow) -> User {
     }
 }
 
-/// The id, name and stored address of the user with this email, compared case-insensitively.
-pub async fn find_account_by_email(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-) -> QueryResult<Option<(Uuid, String, String)>> {
+/// The id and stored address of the user with this email, compared case-insensitively.
+pub async fn find_account_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<(Uuid, String)>> {
     users::table
         .filter(lower(users::email).eq(email.trim().to_lowercase()))
-        .select((users::id, users::name, users::email))
+        .select((users::id, users::email))
         .first(conn)
         .await
         .optional()

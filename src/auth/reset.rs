@@ -38,8 +38,6 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
     let email = email.trim().to_lowercase();
     validate_email(&email).map_err(|message| AppError::field("email", message))?;
     let now = state.clock.now();
-    let mut conn = state.conn().await?;
-    rate_limit::reserve(&conn, &Key::password_reset(&email, client), now).await?;
     let mut token = [0u8; 32];
     rand::rng().fill_bytes(&mut token);
     let token = URL_SAFE_NO_PAD.encode(token);
@@ -49,10 +47,22 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
         .join("/auth/reset")
         .expect("a path joins an origin");
     link.query_pairs_mut().append_pair("token", &token);
+    let keys = Key::password_reset(&email, client);
+    // One transaction whether or not the address has an account (the count is a write either
+    // way), so the answer's timing differs by a few statements, not by a commit.
+    let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
-        let Some((user_id, name, address)) = find_account_by_email(conn, &email).await? else {
+        rate_limit::reserve(conn, &keys, now).await?;
+        let Some((user_id, address)) = find_account_by_email(conn, &email).await? else {
             return Ok(());
         };
+        // Locked: two requests at once cannot both leave a live link.
+        users::table
+            .find(user_id)
+            .select(users::id)
+            .for_update()
+            .execute(conn)
+            .await?;
         end_pending(conn, user_id, now).await?;
         diesel::insert_into(password_resets::table)
             .values((
@@ -63,11 +73,11 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
             ))
             .execute(conn)
             .await?;
-        let mail = templates::password_reset(&name, &link, VALID_FOR.num_minutes());
-        outbox::enqueue(conn, Some(user_id), &address, mail, now).await
+        let mail = templates::password_reset(&link, VALID_FOR.num_minutes());
+        outbox::enqueue(conn, Some(user_id), &address, mail, now).await?;
+        Ok::<_, AppError>(())
     })
     .await
-    .map_err(AppError::from)
 }
 
 /// Ends every unused reset link of the user (a newer one, a sign-in, a reset).
@@ -95,7 +105,7 @@ async fn live_link(conn: &mut AsyncPgConnection, hash: &[u8], now: DateTime<Utc>
         .optional()
 }
 
-/// Whether `token` is a live link (the reset page shows the form only then).
+/// Whether `token` is a live link.
 pub async fn is_live(state: &AppState, token: &str) -> Result<bool, AppError> {
     let mut conn = state.conn().await?;
     Ok(live_link(&mut conn, &token_hash(token), state.clock.now())
@@ -143,12 +153,12 @@ pub async fn reset(
         let Some((_, user_id)) = live_link(conn, &hash, now).await? else {
             return Ok(Err(invalid_link()));
         };
-        let (name, address): (String, String) = diesel::update(users::table.find(user_id))
+        let address: String = diesel::update(users::table.find(user_id))
             .set((
                 users::password_hash.eq(password_hash.as_str()),
                 users::updated_at.eq(now),
             ))
-            .returning((users::name, users::email))
+            .returning(users::email)
             .get_result(conn)
             .await?;
         end_pending(conn, user_id, now).await?;
@@ -167,7 +177,7 @@ pub async fn reset(
             client,
         )
         .await?;
-        let mail = templates::password_changed(&name, now, client.ip.as_deref(), &forgot);
+        let mail = templates::password_changed(now, client.ip.as_deref(), &forgot);
         outbox::enqueue(conn, Some(user_id), &address, mail, now).await?;
         Ok::<_, diesel::result::Error>(Ok(()))
     })

@@ -1,7 +1,8 @@
 //! The transactional outbox: a mail is a row written in the transaction of what caused it, and
 //! a worker in every server process sends the due rows. A row is taken with
 //! `FOR UPDATE SKIP LOCKED` and its lock held while the SMTP server is talked to, so two
-//! processes never send one row; a temporary failure is tried again later (backing off), a
+//! processes never send one row at the same time (a crash between the server's acceptance and
+//! the commit sends it again: delivery is at least once); a temporary failure is tried again later (backing off), a
 //! permanent one is recorded with the server's answer.
 
 use std::time::Duration;
@@ -19,6 +20,10 @@ use crate::server::state::AppState;
 
 /// Attempts before a temporary failure counts as permanent (about 2 hours of retries).
 pub const MAX_ATTEMPTS: i32 = 8;
+
+/// How long one mail may take to send (lettre's own timeout covers only the connection): the
+/// row stays locked, and a pooled connection taken, meanwhile.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often the worker looks for due mail.
 const POLL: Duration = Duration::from_secs(2);
@@ -98,7 +103,9 @@ async fn deliver_one(state: &AppState) -> Result<bool, AppError> {
                 text: &due.text_body,
                 html: &due.html_body,
             };
-            let outcome = state.mailer.send(&state.config.mail_from, outgoing).await;
+            let outcome = tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&state.config.mail_from, outgoing))
+                .await
+                .unwrap_or_else(|_| Err(SendError::Temporary(format!("no answer within {SEND_TIMEOUT:?}"))));
             record(conn, &due, outcome, now).await?;
             Ok(true)
         })
@@ -122,6 +129,9 @@ async fn record(
                     mail_outbox::status.eq("sent"),
                     mail_outbox::attempts.eq(attempts),
                     mail_outbox::sent_at.eq(now),
+                    // A body may carry a secret link: it is kept only until it is sent.
+                    mail_outbox::text_body.eq(""),
+                    mail_outbox::html_body.eq(""),
                 ))
                 .execute(conn)
         }
@@ -142,6 +152,8 @@ async fn record(
                     mail_outbox::status.eq("failed"),
                     mail_outbox::attempts.eq(attempts),
                     mail_outbox::last_error.eq(clip(&error)),
+                    mail_outbox::text_body.eq(""),
+                    mail_outbox::html_body.eq(""),
                 ))
                 .execute(conn)
         }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-/// How long one conversation with the SMTP server may take.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting to the SMTP server may take (the outbox bounds the whole send).
+const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),

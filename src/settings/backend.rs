@@ -67,6 +67,7 @@ pub async fn update_profile(
         if email_changes {
             // Like a new password: whoever signed in with the old address is signed out.
             let revoked = end_other_sessions(conn, auth, now).await?;
+            crate::auth::reset::end_pending(conn, user_id, now).await?;
             let detail = json!({ "from": old.email, "to": new.email, "sessions_revoked": revoked });
             log_activity(conn, user_id, Entry::new(Action::EmailChange, detail), client).await?;
         }

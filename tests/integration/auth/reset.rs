@@ -107,6 +107,14 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session() {
     assert!(again.body.contains("invalid, used or expired"), "{}", again.body);
 
     deliver_due(&app.state).await.unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM mail_outbox WHERE text_body LIKE '%{token}%' OR html_body LIKE '%{token}%'"
+        ))
+        .await,
+        0,
+        "a sent mail's link is not kept"
+    );
     let notice = sink.received().pop().expect("a notice");
     assert_eq!(
         notice.subject.as_deref(),
@@ -245,4 +253,49 @@ async fn without_javascript_the_forgot_and_reset_forms_work() {
     let signin = app.get("/auth/signin?reset=1").await;
     assert!(signin.body.contains("Your password was changed"), "{}", signin.body);
     login_token(&app, "ada@example.com", NEW_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn two_uses_of_one_link_at_once_set_one_password() {
+    let sink = SmtpSink::start();
+    let app = app_with(&sink).await;
+    app.register("Ada", "ada@example.com", PASSWORD).await;
+    forgot(&app, "ada@example.com").await;
+    deliver_due(&app.state).await.unwrap();
+    let token = token_of(&sink.received()[0].link());
+    let (a, b) = tokio::join!(reset(&app, &token, NEW_PASSWORD), reset(&app, &token, "An0ther!pass"));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::BAD_REQUEST],
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    let winner = if a.status == StatusCode::OK {
+        NEW_PASSWORD
+    } else {
+        "An0ther!pass"
+    };
+    login_token(&app, "ada@example.com", winner).await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'password.reset'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_password_or_email_change_ends_a_mailed_link() {
+    let sink = SmtpSink::start();
+    let app = app_with(&sink).await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    forgot(&app, "ada@example.com").await;
+    deliver_due(&app.state).await.unwrap();
+    let link = token_of(&sink.received()[0].link());
+    let fields = crate::support::calls::password_change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD);
+    let changed = crate::support::calls::call(&app, "change_password", &fields, &token).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(reset(&app, &link, "An0ther!pass").await.status, StatusCode::BAD_REQUEST);
 }
