@@ -55,12 +55,12 @@ test("forgot password works without JavaScript, a used link included", async ({ 
   const link = await linkFromMail(email, "Reset your RagSites Portal password");
 
   await page.goto(link);
-  await page.getByLabel("New password").fill("short");
+  await page.getByLabel("New password", { exact: true }).fill("short");
   await page.getByLabel("Confirm the new password").fill("short");
   await page.getByRole("button", { name: "Set the new password" }).click();
   await expect(page.getByText("Password must be at least 8 characters.")).toBeVisible();
 
-  await page.getByLabel("New password").fill("N3w!password");
+  await page.getByLabel("New password", { exact: true }).fill("N3w!password");
   await page.getByLabel("Confirm the new password").fill("N3w!password");
   await page.getByRole("button", { name: "Set the new password" }).click();
   await expect(page).toHaveURL(/\/auth\/signin\?reset=1$/);
@@ -68,7 +68,7 @@ test("forgot password works without JavaScript, a used link included", async ({ 
   await expect(page).toHaveURL(/\/dashboard$/);
 
   await page.goto(link);
-  await page.getByLabel("New password").fill("An0ther!pass");
+  await page.getByLabel("New password", { exact: true }).fill("An0ther!pass");
   await page.getByLabel("Confirm the new password").fill("An0ther!pass");
   await page.getByRole("button", { name: "Set the new password" }).click();
   await expect(page.getByRole("alert")).toHaveText("This reset link is invalid, used or expired: ask for a new one.");

@@ -101,7 +101,7 @@ test("forgot password: the mailed link sets a new password and signs out every d
   await expect(page.getByRole("status")).toContainText("we have sent it a link");
 
   await page.goto(await linkFromMail(email, "Reset your RagSites Portal password"));
-  await page.getByLabel("New password").fill("N3w!password");
+  await page.getByLabel("New password", { exact: true }).fill("N3w!password");
   await page.getByLabel("Confirm the new password").fill("N3w!password");
   await page.getByRole("button", { name: "Set the new password" }).click();
   await expect(page).toHaveURL(/\/auth\/signin\?reset=1$/);
