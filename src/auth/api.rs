@@ -65,6 +65,13 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
     crate::ui::form::answer_form_post(result, "/auth/forgot", &[("email", &email)], String::clone)
 }
 
+/// Whether a mailed reset link still works (the page shows its form only then).
+#[server(prefix = "/api/fn", endpoint = "reset_link_is_live")]
+pub async fn reset_link_is_live(token: String) -> Result<bool, AppError> {
+    let (state, _) = super::guard::request_context().await?;
+    super::reset::is_live(&state, &token).await
+}
+
 /// Sets a new password from a mailed link; answers the sign-in page (every session ended).
 #[server(prefix = "/api/fn", endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String, confirm_password: String) -> Result<String, AppError> {

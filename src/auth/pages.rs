@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use super::User;
-use super::api::{ForgotPassword, Register, ResetPassword, SignIn, current_user};
+use super::api::{ForgotPassword, Register, ResetPassword, SignIn, current_user, reset_link_is_live};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
 use crate::ui::states::{Loading, loaded};
@@ -175,8 +175,20 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let error = use_form_error();
     let token = use_query_value("token");
+    let live = Resource::new_blocking(move || token.get(), reset_link_is_live);
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move { loaded(async move {
+                Ok::<_, AppError>(if live.await? { view! { <ResetForm token /> }.into_any() } else { view! { <DeadLink /> }.into_any() })
+            }.await) })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ResetForm(token: Signal<String>) -> impl IntoView {
+    let error = use_form_error();
     view! {
         <AccountForm
             title="Choose a new password"
@@ -204,5 +216,23 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 error
             />
         </AccountForm>
+    }
+}
+
+/// A link that is used, expired, replaced by a newer one or never was.
+#[component]
+fn DeadLink() -> impl IntoView {
+    view! {
+        <Title text="Reset link no longer works" />
+        <section class="auth card">
+            <h1>"This link no longer works"</h1>
+            <p class="auth__lead">
+                "A reset link works once, for 30 minutes, and a newer one or a sign-in ends it."
+            </p>
+            <a class="button button--primary button--block" href="/auth/forgot">
+                "Ask for a new link"
+            </a>
+            <p class="auth__switch">"Remembered it? " <a href="/auth/signin">"Sign in"</a></p>
+        </section>
     }
 }

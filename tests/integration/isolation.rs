@@ -413,6 +413,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/reset_link_is_live",
+            Open("answers only whether the token given is a live link"),
+        ),
+        (
+            "POST",
             "/api/fn/reset_password",
             Open("acts only on the account of the mailed token; takes no id"),
         ),

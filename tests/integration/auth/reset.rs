@@ -253,6 +253,12 @@ async fn without_javascript_the_forgot_and_reset_forms_work() {
     let signin = app.get("/auth/signin?reset=1").await;
     assert!(signin.body.contains("Your password was changed"), "{}", signin.body);
     login_token(&app, "ada@example.com", NEW_PASSWORD).await;
+
+    let used = app.get(path).await;
+    assert!(used.body.contains("This link no longer works"), "{}", used.body);
+    assert!(!used.body.contains("name=\"password\""), "no form for a used link");
+    let made_up = app.get("/auth/reset?token=not-a-token").await;
+    assert!(made_up.body.contains("This link no longer works"));
 }
 
 #[tokio::test]
