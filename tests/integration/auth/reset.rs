@@ -30,6 +30,17 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> crate::support::Te
     app.json("POST", "/api/auth/reset-password", &body, &[]).await
 }
 
+/// Ada registered (her session token) and mailed a reset link (its token), through the sink.
+async fn ada_with_mailed_link() -> (SmtpSink, TestApp, String, String) {
+    let sink = SmtpSink::start();
+    let app = app_with(&sink).await;
+    let session = app.register("Ada", "ada@example.com", PASSWORD).await;
+    forgot(&app, "ada@example.com").await;
+    deliver_due(&app.state).await.unwrap();
+    let token = token_of(&sink.received()[0].link());
+    (sink, app, session, token)
+}
+
 fn token_of(link: &str) -> String {
     let url = url::Url::parse(link).expect("a link");
     assert_eq!(url.path(), "/auth/reset");
@@ -176,12 +187,7 @@ async fn a_link_expires_after_30_minutes_and_a_newer_one_or_a_sign_in_ends_it() 
 
 #[tokio::test]
 async fn a_weak_password_is_refused_and_the_link_still_works() {
-    let sink = SmtpSink::start();
-    let app = app_with(&sink).await;
-    app.register("Ada", "ada@example.com", PASSWORD).await;
-    forgot(&app, "ada@example.com").await;
-    deliver_due(&app.state).await.unwrap();
-    let token = token_of(&sink.received()[0].link());
+    let (_sink, app, _, token) = ada_with_mailed_link().await;
     let weak = reset(&app, &token, "short").await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", weak.body);
     assert!(weak.body.contains("at least 8 characters"), "{}", weak.body);
@@ -263,12 +269,7 @@ async fn without_javascript_the_forgot_and_reset_forms_work() {
 
 #[tokio::test]
 async fn two_uses_of_one_link_at_once_set_one_password() {
-    let sink = SmtpSink::start();
-    let app = app_with(&sink).await;
-    app.register("Ada", "ada@example.com", PASSWORD).await;
-    forgot(&app, "ada@example.com").await;
-    deliver_due(&app.state).await.unwrap();
-    let token = token_of(&sink.received()[0].link());
+    let (_sink, app, _, token) = ada_with_mailed_link().await;
     let (a, b) = tokio::join!(reset(&app, &token, NEW_PASSWORD), reset(&app, &token, "An0ther!pass"));
     let mut statuses = [a.status, b.status];
     statuses.sort();
@@ -294,12 +295,7 @@ async fn two_uses_of_one_link_at_once_set_one_password() {
 
 #[tokio::test]
 async fn a_password_or_email_change_ends_a_mailed_link() {
-    let sink = SmtpSink::start();
-    let app = app_with(&sink).await;
-    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
-    forgot(&app, "ada@example.com").await;
-    deliver_due(&app.state).await.unwrap();
-    let link = token_of(&sink.received()[0].link());
+    let (_sink, app, token, link) = ada_with_mailed_link().await;
     let fields = crate::support::calls::password_change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD);
     let changed = crate::support::calls::call(&app, "change_password", &fields, &token).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
