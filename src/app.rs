@@ -6,7 +6,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment, path};
 
 use crate::admin::pages::AdminPage;
-use crate::auth::pages::{ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage};
+use crate::auth::pages::{ConfirmEmailPage, ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage};
 use crate::dashboard::pages::DashboardPage;
 use crate::landing::LandingPage;
 use crate::services::pages::{ServicePage, ServicesPage};
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/auth/register") view=RegisterPage ssr=SSR />
                     <Route path=path!("/auth/forgot") view=ForgotPasswordPage ssr=SSR />
                     <Route path=path!("/auth/reset") view=ResetPasswordPage ssr=SSR />
+                    <Route path=path!("/auth/verify") view=ConfirmEmailPage ssr=SSR />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SSR />
                     <Route path=path!("/services") view=ServicesPage ssr=SSR />
                     <Route path=path!("/services/:id") view=ServicePage ssr=SSR />

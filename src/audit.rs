@@ -18,6 +18,10 @@ pub enum Action {
     ProfileUpdate,
     #[serde(rename = "profile.email_change")]
     EmailChange,
+    #[serde(rename = "profile.email_change_request")]
+    EmailChangeRequest,
+    #[serde(rename = "profile.email_verify")]
+    EmailVerify,
     #[serde(rename = "preferences.update")]
     PreferencesUpdate,
     #[serde(rename = "password.change")]
@@ -41,13 +45,15 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
         Self::ProfileUpdate,
         Self::EmailChange,
+        Self::EmailChangeRequest,
+        Self::EmailVerify,
         Self::PreferencesUpdate,
         Self::PasswordChange,
         Self::PasswordReset,
@@ -69,6 +75,8 @@ impl Action {
             Self::SignOut => "auth.sign_out",
             Self::ProfileUpdate => "profile.update",
             Self::EmailChange => "profile.email_change",
+            Self::EmailChangeRequest => "profile.email_change_request",
+            Self::EmailVerify => "profile.email_verify",
             Self::PreferencesUpdate => "preferences.update",
             Self::PasswordChange => "password.change",
             Self::PasswordReset => "password.reset",
@@ -94,7 +102,9 @@ impl Action {
             Self::SignInFailed => "Failed sign-in",
             Self::SignOut => "Signed out",
             Self::ProfileUpdate => "Changed the profile",
-            Self::EmailChange => "Changed the email address",
+            Self::EmailChange => "Changed the email address (confirmed from the new one)",
+            Self::EmailChangeRequest => "Asked to change the email address",
+            Self::EmailVerify => "Confirmed the email address",
             Self::PreferencesUpdate => "Changed notifications and preferences",
             Self::PasswordChange => "Changed the password",
             Self::PasswordReset => "Reset the password from an emailed link",
@@ -110,7 +120,7 @@ impl Action {
 }
 
 #[cfg(feature = "ssr")]
-pub use self::server::{ClientInfo, Entry, log_activity};
+pub use self::server::{ClientInfo, Entry, describe_user_agent, log_activity, used_device_since};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -140,6 +150,53 @@ mod server {
                 at,
             }
         }
+    }
+
+    /// The browser and operating system a user agent names, in words ("Unknown" when it does not),
+    /// as woothee reads it; its names of Apple's and Microsoft's systems are made the usual ones.
+    pub fn describe_user_agent(agent: Option<&str>) -> (String, String) {
+        let parsed = agent.and_then(|agent| woothee::parser::Parser::new().parse(agent));
+        let known = |name: &&str| !name.is_empty() && *name != woothee::woothee::VALUE_UNKNOWN;
+        // An HTTP library (curl, wget…) is named by its version field.
+        let browser = parsed
+            .as_ref()
+            .map(|p| if p.name == "HTTP Library" { p.version } else { p.name })
+            .filter(known);
+        let os = match parsed.as_ref().map(|p| p.os).filter(known) {
+            Some("iPhone" | "iPod" | "iOS") => "iOS",
+            Some("iPad") => "iPadOS",
+            Some("Mac OSX") => "macOS",
+            Some(windows) if windows.starts_with("Windows ") && !windows.contains("Phone") => "Windows",
+            Some(os) => os,
+            None => "Unknown system",
+        };
+        (browser.unwrap_or("Unknown browser").to_owned(), os.to_owned())
+    }
+
+    /// Whether the account signed in or registered from this browser, system and address
+    /// since `since` (by its trail).
+    pub async fn used_device_since(
+        conn: &mut AsyncPgConnection,
+        user_id: Uuid,
+        client: &ClientInfo,
+        since: DateTime<Utc>,
+    ) -> QueryResult<bool> {
+        let Some(ip) = client.ip.as_deref() else {
+            return Ok(false);
+        };
+        let agents: Vec<Option<String>> = activity_logs::table
+            .filter(activity_logs::user_id.eq(user_id))
+            .filter(activity_logs::action.eq_any([Action::SignIn.as_str(), Action::Register.as_str()]))
+            .filter(activity_logs::ip.eq(ip))
+            .filter(activity_logs::created_at.ge(since))
+            .select(activity_logs::user_agent)
+            .distinct()
+            .load(conn)
+            .await?;
+        let device = describe_user_agent(client.user_agent.as_deref());
+        Ok(agents
+            .iter()
+            .any(|agent| describe_user_agent(agent.as_deref()) == device))
     }
 
     /// One line of the trail: the action, the service it concerns if any, and its details.
@@ -204,5 +261,31 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", action.as_str()));
         }
         assert_eq!(Action::parse("nope"), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn user_agents_in_words() {
+        use super::describe_user_agent;
+        let chrome =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+        assert_eq!(describe_user_agent(Some(chrome)), ("Chrome".into(), "Linux".into()));
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0";
+        assert_eq!(describe_user_agent(Some(edge)), ("Edge".into(), "Windows".into()));
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_user_agent(Some(iphone)), ("Safari".into(), "iOS".into()));
+        let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe_user_agent(Some(mac)), ("Firefox".into(), "macOS".into()));
+        assert_eq!(
+            describe_user_agent(Some("curl/8.5.0")),
+            ("curl".into(), "Unknown system".into())
+        );
+        for unknown in [None, Some(""), Some("-"), Some("something else")] {
+            assert_eq!(
+                describe_user_agent(unknown),
+                ("Unknown browser".into(), "Unknown system".into()),
+                "{unknown:?}"
+            );
+        }
     }
 }

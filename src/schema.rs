@@ -37,6 +37,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_verifications (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        email -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     events (service_id, event_id) {
         service_id -> Uuid,
         event_id -> Text,
@@ -164,6 +176,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         plan_id -> Nullable<Uuid>,
+        email_verified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -199,6 +212,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> services (service_id));
+diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(metrics -> services (service_id));
 diesel::joinable!(metrics_daily -> services (service_id));
@@ -214,6 +228,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_logs,
     api_keys,
     auth_limits,
+    email_verifications,
     events,
     mail_outbox,
     metrics,

@@ -107,6 +107,7 @@ pub async fn create_client(
                 client,
             )
             .await?;
+            crate::auth::verify::mail_new_account(conn, &state.config.app_url, id, &email, now).await?;
             Ok::<_, diesel::result::Error>(Some(id))
         })
         .await;

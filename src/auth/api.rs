@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::User;
+use super::{PendingAddress, User};
 use crate::error::AppError;
 
 /// The signed-in user, or `None`.
@@ -87,6 +87,45 @@ pub async fn reset_password(token: String, password: String, confirm_password: S
         serde_urlencoded::to_string([("token", &token)]).unwrap_or_default()
     );
     crate::ui::form::answer_form_post(result, &page, &[], String::clone)
+}
+
+/// What a mailed confirmation link would confirm, or `None` when it no longer works.
+#[server(prefix = "/api/fn", endpoint = "confirmation_link")]
+pub async fn confirmation_link(token: String) -> Result<Option<PendingAddress>, AppError> {
+    let (state, _) = super::guard::request_context().await?;
+    super::verify::pending(&state, &token).await
+}
+
+/// Uses a mailed confirmation link; answers the page that says so.
+#[server(prefix = "/api/fn", endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<PendingAddress, AppError> {
+    let result = async {
+        let (state, client) = super::guard::request_context().await?;
+        super::verify::confirm(&state, &token, &client).await
+    }
+    .await;
+    let page = format!(
+        "/auth/verify?{}",
+        serde_urlencoded::to_string([("token", &token)]).unwrap_or_default()
+    );
+    crate::ui::form::answer_form_post(result, &page, &[], |confirmed| {
+        format!(
+            "/auth/verify?confirmed={}",
+            if confirmed.change { "change" } else { "address" }
+        )
+    })
+}
+
+/// Mails the signed-in user's address a new confirmation link; answers the profile tab.
+#[server(prefix = "/api/fn", endpoint = "resend_confirmation")]
+pub async fn resend_confirmation() -> Result<(), AppError> {
+    let result = async {
+        let caller = super::guard::require_user().await?;
+        super::verify::resend(&caller.state, &caller.auth).await
+    }
+    .await;
+    let page = "/settings/profile?form=confirmation";
+    crate::ui::form::answer_form_post(result, page, &[], |_| format!("{page}&saved=1"))
 }
 
 /// Ends the session; answers where to go next. Signing out twice, or with a dead session,

@@ -10,8 +10,9 @@ use uuid::Uuid;
 use super::rate_limit::{self, Key};
 use super::token;
 use super::{Authenticated, RegisterForm, Role, User, validate_email};
-use crate::audit::{Action, ClientInfo, Entry, log_activity};
+use crate::audit::{Action, ClientInfo, Entry, describe_user_agent, log_activity, used_device_since};
 use crate::error::AppError;
+use crate::mail::{outbox, templates};
 use crate::schema::{sessions, user_preferences, users};
 use crate::server::state::AppState;
 
@@ -20,6 +21,10 @@ pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
 const SIGN_IN_PASSWORD_MAX_BYTES: usize = 1024;
 /// `last_seen_at` is refreshed at most this often, so most requests only read.
 const LAST_SEEN_RESOLUTION: Duration = Duration::minutes(5);
+
+/// A sign-in from a browser, system and address the account has not used for this long is
+/// mailed to it.
+const DEVICE_MEMORY: Duration = Duration::days(90);
 
 /// A bcrypt hash. Deliberately neither `Serialize` nor `Debug`-printable.
 pub struct PasswordHash(String);
@@ -209,18 +214,34 @@ pub async fn insert_user_if_absent(
     Ok(id)
 }
 
-define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+define_sql_function!(
+    /// SQL `lower()`: emails compare case-insensitively.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
 
-type UserRow = (Uuid, String, String, String);
-const USER_COLUMNS: (users::id, users::email, users::name, users::role) =
-    (users::id, users::email, users::name, users::role);
+type UserRow = (Uuid, String, String, String, Option<DateTime<Utc>>);
+#[allow(clippy::type_complexity)]
+const USER_COLUMNS: (
+    users::id,
+    users::email,
+    users::name,
+    users::role,
+    users::email_verified_at,
+) = (
+    users::id,
+    users::email,
+    users::name,
+    users::role,
+    users::email_verified_at,
+);
 
-fn user_from_row((id, email, name, role): UserRow) -> User {
+fn user_from_row((id, email, name, role, verified_at): UserRow) -> User {
     User {
         id,
         email,
         name,
         role: Role::parse(&role).unwrap_or(Role::Client),
+        email_verified: verified_at.is_some(),
     }
 }
 
@@ -262,9 +283,11 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
                 email: form.email.trim().to_owned(),
                 name: form.name.trim().to_owned(),
                 role: Role::Client,
+                email_verified: false,
             };
             let (session_id, now) = insert_session(conn, id, now, expires_in, client).await?;
             log_activity(conn, id, Entry::new(Action::Register, json!({})), client).await?;
+            super::verify::mail_new_account(conn, &state.config.app_url, id, &user.email, now).await?;
             Ok::<_, diesel::result::Error>(Some((user, session_id, now)))
         })
         .await?
@@ -331,7 +354,12 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
         }
     };
     let expires_in = state.config.jwt_expires_in;
-    let user_id = user.id;
+    let (user_id, address) = (user.id, user.email.clone());
+    let security = state
+        .config
+        .app_url
+        .join("/settings/security")
+        .expect("a path joins an origin");
     let (session_id, now) = conn
         .transaction(async |conn| {
             let shared: &AsyncPgConnection = conn;
@@ -339,6 +367,11 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
                 rate_limit::release(shared, &keys, now),
                 insert_session(shared, user_id, now, expires_in, client)
             )?;
+            if !used_device_since(conn, user_id, client, now - DEVICE_MEMORY).await? {
+                let (browser, os) = describe_user_agent(client.user_agent.as_deref());
+                let mail = templates::new_device_sign_in(now, &browser, &os, client.ip.as_deref(), &security);
+                outbox::enqueue(conn, Some(user_id), &address, mail, now).await?;
+            }
             log_activity(conn, user_id, Entry::new(Action::SignIn, json!({})), client).await?;
             super::reset::end_pending(conn, user_id, now).await?;
             Ok::<_, diesel::result::Error>(session)

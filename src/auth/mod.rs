@@ -5,6 +5,8 @@ pub mod api;
 pub mod backend;
 #[cfg(feature = "ssr")]
 pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod mailed_link;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod rate_limit;
@@ -14,6 +16,8 @@ pub mod reset;
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod token;
+#[cfg(feature = "ssr")]
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -61,6 +65,15 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Whether the address was confirmed by a mailed link (until then the navbar asks for it).
+    pub email_verified: bool,
+}
+
+/// The address a mailed confirmation link is for, and whether using it changes the account's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingAddress {
+    pub email: String,
+    pub change: bool,
 }
 
 /// A live session and its user, as the server checked them (`backend::authenticate`).

@@ -6,7 +6,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use super::User;
-use super::api::{ForgotPassword, Register, ResetPassword, SignIn, current_user, reset_link_is_live};
+use super::api::{
+    ConfirmEmail, ForgotPassword, Register, ResendConfirmation, ResetPassword, SignIn, confirmation_link, current_user,
+    reset_link_is_live,
+};
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
 use crate::ui::states::{Loading, loaded};
@@ -180,7 +183,17 @@ pub fn ResetPasswordPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move { loaded(async move {
-                Ok::<_, AppError>(if live.await? { view! { <ResetForm token /> }.into_any() } else { view! { <DeadLink /> }.into_any() })
+                Ok::<_, AppError>(if live.await? {
+                    view! { <ResetForm token /> }.into_any()
+                } else {
+                    view! {
+                        <DeadLink
+                            why="A reset link works once, for 30 minutes, and a newer one or a sign-in ends it."
+                            next=("Ask for a new link", "/auth/forgot")
+                        />
+                    }
+                    .into_any()
+                })
             }.await) })}
         </Transition>
     }
@@ -219,20 +232,121 @@ fn ResetForm(token: Signal<String>) -> impl IntoView {
     }
 }
 
-/// A link that is used, expired, replaced by a newer one or never was.
+/// A mailed link that is used, expired, replaced by a newer one or never was.
 #[component]
-fn DeadLink() -> impl IntoView {
+fn DeadLink(why: &'static str, next: (&'static str, &'static str)) -> impl IntoView {
+    let (label, href) = next;
     view! {
-        <Title text="Reset link no longer works" />
+        <Title text="Link no longer works" />
         <section class="auth card">
             <h1>"This link no longer works"</h1>
-            <p class="auth__lead">
-                "A reset link works once, for 30 minutes, and a newer one or a sign-in ends it."
-            </p>
-            <a class="button button--primary button--block" href="/auth/forgot">
-                "Ask for a new link"
+            <p class="auth__lead">{why}</p>
+            <a class="button button--primary button--block" href=href>
+                {label}
             </a>
-            <p class="auth__switch">"Remembered it? " <a href="/auth/signin">"Sign in"</a></p>
+            <p class="auth__switch">"Remembered your password? " <a href="/auth/signin">"Sign in"</a></p>
         </section>
+    }
+}
+
+/// `/auth/verify`: a mailed link to confirm an address asks for one click (a mail scanner that
+/// opens links confirms nothing), then says it is done.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let token = use_query_value("token");
+    let confirmed = use_query_value("confirmed");
+    let link = Resource::new_blocking(move || token.get(), confirmation_link);
+    view! {
+        <Show
+            when=move || confirmed.get().is_empty()
+            fallback=move || view! { <Confirmed change=confirmed.get() == "change" /> }
+        >
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move { loaded(async move {
+                    Ok::<_, AppError>(match link.await? {
+                        Some(pending) => view! { <ConfirmForm token pending /> }.into_any(),
+                        None => view! {
+                            <DeadLink
+                                why="A confirmation link works once, for 24 hours, and a newer one ends it. Sign in to ask for a new one."
+                                next=("Go to my profile", "/settings/profile")
+                            />
+                        }
+                        .into_any(),
+                    })
+                }.await) })}
+            </Transition>
+        </Show>
+    }
+}
+
+#[component]
+fn ConfirmForm(token: Signal<String>, pending: super::PendingAddress) -> impl IntoView {
+    let error = use_form_error();
+    let (title, lead) = if pending.change {
+        (
+            "Confirm your new address",
+            "Your account will use this address from now on:",
+        )
+    } else {
+        ("Confirm your address", "Your account uses this address:")
+    };
+    view! {
+        <Title text=title />
+        <section class="auth card">
+            <h1>{title}</h1>
+            <p class="auth__lead">{lead} " " <strong>{pending.email}</strong></p>
+            <form method="post" action=ConfirmEmail::url() class="form">
+                <input type="hidden" name="token" value=move || token.get() />
+                <FormAlert error />
+                <button class="button button--primary button--block" type="submit">
+                    "Confirm this address"
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Confirmed(change: bool) -> impl IntoView {
+    let lead = if change {
+        "Your account uses its new address from now on: sign in with it."
+    } else {
+        "Thank you: your address is confirmed."
+    };
+    view! {
+        <Title text="Address confirmed" />
+        <section class="auth card">
+            <h1>"Address confirmed"</h1>
+            <p class="auth__lead">{lead}</p>
+            <a class="button button--primary button--block" href="/dashboard">
+                "Go to my dashboard"
+            </a>
+        </section>
+    }
+}
+
+/// Under the navbar until the signed-in user's address is confirmed, with a button that mails
+/// the link again.
+#[component]
+pub fn ConfirmAddressBanner() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                auth.user.await.ok().flatten().filter(|user| !user.email_verified).map(|user| view! {
+                    <div class="banner" role="status">
+                        <p>
+                            "Please confirm your address: we mailed a link to "
+                            <strong>{user.email}</strong> "."
+                        </p>
+                        <form method="post" action=ResendConfirmation::url()>
+                            <button class="button button--small" type="submit">
+                                "Send the link again"
+                            </button>
+                        </form>
+                    </div>
+                })
+            })}
+        </Transition>
     }
 }

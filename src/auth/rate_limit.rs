@@ -1,5 +1,5 @@
-//! Attempt limits on sign-in, on the current password of a signed-in user, on registration and
-//! on password reset mails.
+//! Attempt limits on sign-in, on the current password of a signed-in user, on registration, on
+//! password reset mails and on address confirmation mails.
 //!
 //! The counts live in PostgreSQL (`auth_limits`, counted by the `auth_reserve` function of its
 //! migration), so every server process sees the same ones, on the server's clock. An attempt is
@@ -66,6 +66,13 @@ pub const RESET_FROM_ADDRESS: Limit = Limit {
     delay_cap: TimeDelta::zero(),
 };
 
+/// Confirmation mails a signed-in account asks for again, in an hour.
+pub const CONFIRMATION_MAILS: Limit = Limit {
+    max: 3,
+    window: TimeDelta::hours(1),
+    delay_cap: TimeDelta::zero(),
+};
+
 /// One counter: what it counts, and its limit.
 pub struct Key {
     name: String,
@@ -109,6 +116,10 @@ impl Key {
             Self::new(format!("reset:{email}"), RESET_FOR_EMAIL),
             Self::new(format!("reset-from:{}", address(client)), RESET_FROM_ADDRESS),
         ]
+    }
+
+    pub fn confirmation_mail(user_id: Uuid) -> Self {
+        Self::new(format!("confirm-mail:{user_id}"), CONFIRMATION_MAILS)
     }
 
     fn new(name: String, limit: Limit) -> Self {

@@ -4,17 +4,14 @@
 //! the same transaction. Using the link sets a new password under the usual policy, signs out
 //! every session of the account, logs it and mails a notice.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use rand::RngCore;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::backend::{find_account_by_email, hash_password};
+use super::mailed_link;
 use super::rate_limit::{self, Key};
 use super::{validate_email, validate_password};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
@@ -29,24 +26,12 @@ fn invalid_link() -> AppError {
     AppError::BadRequest("This reset link is invalid, used or expired: ask for a new one.".to_owned())
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 /// Queues a reset mail when `email` has an account; answers the same either way.
 pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Result<(), AppError> {
     let email = email.trim().to_lowercase();
     validate_email(&email).map_err(|message| AppError::field("email", message))?;
     let now = state.clock.now();
-    let mut token = [0u8; 32];
-    rand::rng().fill_bytes(&mut token);
-    let token = URL_SAFE_NO_PAD.encode(token);
-    let mut link = state
-        .config
-        .app_url
-        .join("/auth/reset")
-        .expect("a path joins an origin");
-    link.query_pairs_mut().append_pair("token", &token);
+    let link = mailed_link::new(&state.config.app_url, "/auth/reset");
     let keys = Key::password_reset(&email, client);
     // One transaction whether or not the address has an account (the count is a write either
     // way), so the answer's timing differs by a few statements, not by a commit.
@@ -67,13 +52,13 @@ pub async fn request(state: &AppState, email: &str, client: &ClientInfo) -> Resu
         diesel::insert_into(password_resets::table)
             .values((
                 password_resets::user_id.eq(user_id),
-                password_resets::token_hash.eq(token_hash(&token)),
+                password_resets::token_hash.eq(&link.hash),
                 password_resets::created_at.eq(now),
                 password_resets::expires_at.eq(now + VALID_FOR),
             ))
             .execute(conn)
             .await?;
-        let mail = templates::password_reset(&link, VALID_FOR.num_minutes());
+        let mail = templates::password_reset(&link.url, VALID_FOR.num_minutes());
         outbox::enqueue(conn, Some(user_id), &address, mail, now).await?;
         Ok::<_, AppError>(())
     })
@@ -107,13 +92,11 @@ async fn live_link(conn: &mut AsyncPgConnection, hash: &[u8], now: DateTime<Utc>
 
 /// Whether `token` is a live link.
 pub async fn is_live(state: &AppState, token: &str) -> Result<bool, AppError> {
-    if token.is_empty() || token.len() > 100 {
+    let Some(hash) = mailed_link::lookup_hash(token) else {
         return Ok(false);
-    }
+    };
     let mut conn = state.conn().await?;
-    Ok(live_link(&mut conn, &token_hash(token), state.clock.now())
-        .await?
-        .is_some())
+    Ok(live_link(&mut conn, &hash, state.clock.now()).await?.is_some())
 }
 
 /// Sets the new password of the link's account, ends the link and every session, logs it and
@@ -125,7 +108,9 @@ pub async fn reset(
     confirm_password: &str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
-    let hash = token_hash(token);
+    let Some(hash) = mailed_link::lookup_hash(token) else {
+        return Err(invalid_link());
+    };
     if !is_live(state, token).await? {
         return Err(invalid_link());
     }

@@ -1,5 +1,6 @@
-//! The seed's REST API for accounts: `/api/auth/{register,login,logout,verify}`, and password
-//! reset by mail: `/api/auth/{forgot-password,reset-password}`.
+//! The seed's REST API for accounts: `/api/auth/{register,login,logout,verify}`, password
+//! reset by mail: `/api/auth/{forgot-password,reset-password}`, and address confirmation:
+//! `/api/auth/{confirm-email,resend-confirmation}`.
 //! The same backend operations as the pages; errors are the JSON of `AppError`.
 
 use axum::Json;
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::{self, SignedIn};
 use super::guard::{CurrentUser, client_info};
-use super::{RegisterForm, User, reset, token};
+use super::{PendingAddress, RegisterForm, User, reset, token, verify};
 use crate::error::AppError;
 use crate::server::headers::NO_STORE;
 use crate::server::routes::Routes;
@@ -27,6 +28,8 @@ pub fn routes() -> Routes {
         .route(Method::GET, "/api/auth/verify", verify)
         .route(Method::POST, "/api/auth/forgot-password", forgot_password)
         .route(Method::POST, "/api/auth/reset-password", reset_password)
+        .route(Method::POST, "/api/auth/confirm-email", confirm_email)
+        .route(Method::POST, "/api/auth/resend-confirmation", resend_confirmation)
 }
 
 /// `Json` whose rejections (malformed, wrong type, too large) answer in the API's error format.
@@ -154,4 +157,28 @@ async fn reset_password(
     let confirm = body.confirm_password.as_deref().unwrap_or(&body.password);
     reset::reset(&state, &body.token, &body.password, confirm, &client_info(&parts)).await?;
     Ok(Json(serde_json::json!({ "reset": true, "sessions_ended": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmBody {
+    token: String,
+}
+
+/// Uses a mailed confirmation link: `{ "email", "change" }` of the address now confirmed.
+async fn confirm_email(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<ConfirmBody>,
+) -> Result<Json<PendingAddress>, AppError> {
+    Ok(Json(verify::confirm(&state, &body.token, &client_info(&parts)).await?))
+}
+
+/// 202: a new link is queued for the signed-in user's unconfirmed address.
+async fn resend_confirmation(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+) -> Result<Response, AppError> {
+    verify::resend(&state, &auth).await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": true }))).into_response())
 }

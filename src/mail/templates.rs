@@ -42,8 +42,76 @@ pub fn password_changed(at: DateTime<Utc>, address: Option<&str>, forgot: &Url) 
     }
 }
 
+pub fn confirm_address(link: &Url, valid_hours: i64) -> Mail {
+    let intro = format!("Welcome to {PORTAL}. Please confirm that this is your address.");
+    let valid = format!("The link works once, for {valid_hours} hours.");
+    let ignore = "If you did not create an account, ignore this mail.";
+    Mail {
+        kind: "confirm_address",
+        subject: format!("Confirm your {PORTAL} address"),
+        text: format!("Hello,\n\n{intro}\n\n{link}\n\n{valid} {ignore}\n\n{PORTAL}\n"),
+        html: page(&[&intro, &valid, ignore], Some(("Confirm my address", link.as_str()))),
+    }
+}
+
+pub fn confirm_new_address(link: &Url, valid_hours: i64) -> Mail {
+    let intro = format!(
+        "Someone (we hope you) asked to use this address for a {PORTAL} account. The account \
+         keeps its current address until this one is confirmed."
+    );
+    let valid = format!("The link works once, for {valid_hours} hours.");
+    let ignore = "If it was not you, ignore this mail: nothing changes.";
+    Mail {
+        kind: "confirm_new_address",
+        subject: format!("Confirm your new {PORTAL} address"),
+        text: format!("Hello,\n\n{intro}\n\n{link}\n\n{valid} {ignore}\n\n{PORTAL}\n"),
+        html: page(&[&intro, &valid, ignore], Some(("Confirm this address", link.as_str()))),
+    }
+}
+
+/// To the old address when a change is asked for: the change waits for the new address.
+pub fn address_change_requested(new_address: &str, at: DateTime<Utc>, from: Option<&str>, security: &Url) -> Mail {
+    let when = format!(
+        "On {} UTC, from the address {}, your account asked to change its address to {new_address}. \
+         It changes when that address confirms it by the link we mailed it; every other device was \
+         signed out.",
+        at.format("%Y-%m-%d at %H:%M"),
+        from.unwrap_or("unknown")
+    );
+    let not_you = "If this was not you, change your password now: that ends the request's sessions.";
+    Mail {
+        kind: "address_change_requested",
+        subject: format!("Your {PORTAL} address is being changed"),
+        text: format!("Hello,\n\n{when}\n\n{not_you}\n{security}\n\n{PORTAL}\n"),
+        html: page(
+            &[&when, not_you],
+            Some(("Review my security settings", security.as_str())),
+        ),
+    }
+}
+
+/// A sign-in from a browser and address the account has not used lately.
+pub fn new_device_sign_in(at: DateTime<Utc>, browser: &str, os: &str, from: Option<&str>, security: &Url) -> Mail {
+    let when = format!(
+        "Your account was signed in to on {} UTC with {browser} on {os}, from the address {}.",
+        at.format("%Y-%m-%d at %H:%M"),
+        from.unwrap_or("unknown")
+    );
+    let not_you = "If this was not you, change your password now and sign that device out.";
+    Mail {
+        kind: "new_device_sign_in",
+        subject: format!("New sign-in to your {PORTAL} account"),
+        text: format!("Hello,\n\n{when}\n\nIf it was you, there is nothing to do. {not_you}\n{security}\n\n{PORTAL}\n"),
+        html: page(
+            &[&when, "If it was you, there is nothing to do.", not_you],
+            Some(("Change my password", security.as_str())),
+        ),
+    }
+}
+
 /// The HTML part: a greeting, the paragraphs and an optional button, in the portal's colours.
-/// No mail carries text a user chose (a name could smuggle a phishing line into it).
+/// No mail carries free text a user chose (a name could smuggle a phishing line into it); the
+/// only user-given text is an address the account itself asked to use, escaped.
 fn page(paragraphs: &[&str], button: Option<(&str, &str)>) -> String {
     let mut body = "<p>Hello,</p>".to_owned();
     for paragraph in paragraphs {

@@ -9,7 +9,12 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "load_profile")]
 pub async fn load_profile() -> Result<Profile, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    Ok(super::backend::profile(&mut *caller.state.conn().await?, caller.auth.user.id).await?)
+    Ok(super::backend::profile(
+        &mut *caller.state.conn().await?,
+        caller.auth.user.id,
+        caller.state.clock.now(),
+    )
+    .await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "save_profile")]
@@ -27,6 +32,7 @@ pub async fn save_profile(
         company,
         bio,
         avatar_url,
+        pending_email: None,
     };
     let result = async {
         let caller = crate::auth::guard::require_user().await?;

@@ -6,35 +6,39 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ACTIVITY_PAGE_SIZE, ActivityEntry, ActivityPage, Preferences, Profile, SessionInfo, describe_user_agent};
+use super::{ACTIVITY_PAGE_SIZE, ActivityEntry, ActivityPage, Preferences, Profile, SessionInfo};
 use crate::analytics::window::known_timezones;
-use crate::audit::{Action, ClientInfo, Entry, log_activity};
+use crate::audit::{Action, ClientInfo, Entry, describe_user_agent, log_activity};
 use crate::auth::Authenticated;
 use crate::auth::backend::{
-    EMAIL_TAKEN, confirm_password, end_other_sessions, hash_password, live_session, set_password,
+    EMAIL_TAKEN, confirm_password, end_other_sessions, find_account_by_email, hash_password, live_session, set_password,
 };
 use crate::auth::validate_password;
+use crate::auth::verify;
 use crate::error::AppError;
 use crate::schema::{activity_logs, sessions, user_preferences, users};
 use crate::server::state::AppState;
 
-pub async fn profile(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Profile> {
+/// The profile, with the new address waiting for its link at `now`, if any.
+pub async fn profile(conn: &mut AsyncPgConnection, user_id: Uuid, now: DateTime<Utc>) -> QueryResult<Profile> {
     let (name, email, company, bio, avatar_url) = users::table
         .find(user_id)
         .select((users::name, users::email, users::company, users::bio, users::avatar_url))
         .first(conn)
         .await?;
+    let pending_email = crate::auth::verify::pending_change(conn, user_id, now).await?;
     Ok(Profile {
         name,
         email,
         company,
         bio,
         avatar_url,
+        pending_email,
     })
 }
 
-/// Saves the profile. A new email needs the current password, must be free, and signs out
-/// every other session of the user.
+/// Saves the profile. A new email needs the current password and must be free; it signs out
+/// every other session of the user and waits for its mailed link (the old address is told).
 pub async fn update_profile(
     state: &AppState,
     auth: &Authenticated,
@@ -45,18 +49,20 @@ pub async fn update_profile(
     let new = new.normalized();
     new.validate()?;
     let user_id = auth.user.id;
-    let old = profile(&mut *state.conn().await?, user_id).await?;
+    let old = profile(&mut *state.conn().await?, user_id, state.clock.now()).await?;
     let email_changes = !new.email.eq_ignore_ascii_case(&old.email);
     if email_changes {
         confirm_password(state, user_id, current_password.unwrap_or("")).await?;
     }
     let mut conn = state.conn().await?;
     let now = state.clock.now();
+    // A new address waits for its link; a change of case alone is no new address.
+    let email = if email_changes { &old.email } else { &new.email };
     conn.transaction(async |conn| {
         diesel::update(users::table.find(user_id))
             .set((
                 users::name.eq(&new.name),
-                users::email.eq(&new.email),
+                users::email.eq(email),
                 users::company.eq(&new.company),
                 users::bio.eq(&new.bio),
                 users::avatar_url.eq(&new.avatar_url),
@@ -65,17 +71,22 @@ pub async fn update_profile(
             .execute(conn)
             .await?;
         if email_changes {
+            if find_account_by_email(conn, &new.email).await?.is_some() {
+                return Err(AppError::field("email", EMAIL_TAKEN));
+            }
             // Like a new password: whoever signed in with the old address is signed out.
             let revoked = end_other_sessions(conn, auth, now).await?;
             crate::auth::reset::end_pending(conn, user_id, now).await?;
-            let detail = json!({ "from": old.email, "to": new.email, "sessions_revoked": revoked });
-            log_activity(conn, user_id, Entry::new(Action::EmailChange, detail), client).await?;
+            let addresses = (old.email.as_str(), new.email.as_str());
+            verify::request_change(conn, &state.config.app_url, user_id, addresses, client, now).await?;
+            let detail = json!({ "to": new.email, "sessions_revoked": revoked });
+            log_activity(conn, user_id, Entry::new(Action::EmailChangeRequest, detail), client).await?;
         }
-        log_activity(conn, user_id, Entry::new(Action::ProfileUpdate, json!({})), client).await
+        log_activity(conn, user_id, Entry::new(Action::ProfileUpdate, json!({})), client).await?;
+        Ok(())
     })
-    .await
-    .map_err(AppError::unique_violation_on("email", EMAIL_TAKEN))?;
-    Ok(new)
+    .await?;
+    Ok(profile(&mut conn, user_id, now).await?)
 }
 
 /// The user's preferences; the defaults until they first save.

@@ -33,6 +33,10 @@ pub struct Profile {
     pub company: Option<String>,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
+    /// A new address waiting for its mailed link (the account keeps `email` until then);
+    /// ignored in what a client sends.
+    #[serde(default)]
+    pub pending_email: Option<String>,
 }
 
 impl Profile {
@@ -45,6 +49,7 @@ impl Profile {
             company: optional(self.company),
             bio: optional(self.bio),
             avatar_url: optional(self.avatar_url),
+            pending_email: None,
         }
     }
 
@@ -166,28 +171,6 @@ pub struct ActivityPage {
     pub has_more: bool,
 }
 
-/// The browser and operating system a user agent names, in words ("Unknown" when it does not),
-/// as woothee reads it; its names of Apple's and Microsoft's systems are made the usual ones.
-#[cfg(feature = "ssr")]
-pub fn describe_user_agent(agent: Option<&str>) -> (String, String) {
-    let parsed = agent.and_then(|agent| woothee::parser::Parser::new().parse(agent));
-    let known = |name: &&str| !name.is_empty() && *name != woothee::woothee::VALUE_UNKNOWN;
-    // An HTTP library (curl, wget…) is named by its version field.
-    let browser = parsed
-        .as_ref()
-        .map(|p| if p.name == "HTTP Library" { p.version } else { p.name })
-        .filter(known);
-    let os = match parsed.as_ref().map(|p| p.os).filter(known) {
-        Some("iPhone" | "iPod" | "iOS") => "iOS",
-        Some("iPad") => "iPadOS",
-        Some("Mac OSX") => "macOS",
-        Some(windows) if windows.starts_with("Windows ") && !windows.contains("Phone") => "Windows",
-        Some(os) => os,
-        None => "Unknown system",
-    };
-    (browser.unwrap_or("Unknown browser").to_owned(), os.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +182,7 @@ mod tests {
             company: Some("Analytical Engines".into()),
             bio: None,
             avatar_url: Some("https://example.com/ada.png".into()),
+            pending_email: None,
         }
     }
 
@@ -211,6 +195,7 @@ mod tests {
             company: Some("c".repeat(COMPANY_MAX_CHARS + 1)),
             bio: Some("b".repeat(BIO_MAX_CHARS + 1)),
             avatar_url: Some("http://example.com/a.png".into()),
+            pending_email: None,
         };
         let error = bad.validate().unwrap_err();
         for field in ["name", "email", "company", "bio", "avatar_url"] {
@@ -269,30 +254,5 @@ mod tests {
             ..Preferences::default()
         };
         assert!(nan.validate().contains_key("alert_error_rate_pct"));
-    }
-
-    #[cfg(feature = "ssr")]
-    #[test]
-    fn user_agents_in_words() {
-        let chrome =
-            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
-        assert_eq!(describe_user_agent(Some(chrome)), ("Chrome".into(), "Linux".into()));
-        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0";
-        assert_eq!(describe_user_agent(Some(edge)), ("Edge".into(), "Windows".into()));
-        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(describe_user_agent(Some(iphone)), ("Safari".into(), "iOS".into()));
-        let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5; rv:128.0) Gecko/20100101 Firefox/128.0";
-        assert_eq!(describe_user_agent(Some(mac)), ("Firefox".into(), "macOS".into()));
-        assert_eq!(
-            describe_user_agent(Some("curl/8.5.0")),
-            ("curl".into(), "Unknown system".into())
-        );
-        for unknown in [None, Some(""), Some("-"), Some("something else")] {
-            assert_eq!(
-                describe_user_agent(unknown),
-                ("Unknown browser".into(), "Unknown system".into()),
-                "{unknown:?}"
-            );
-        }
     }
 }

@@ -46,7 +46,9 @@ struct PreferencesBody {
 }
 
 async fn get_profile(State(state): State<AppState>, CurrentUser(auth): CurrentUser) -> Result<Json<Profile>, AppError> {
-    Ok(Json(backend::profile(&mut *state.conn().await?, auth.user.id).await?))
+    Ok(Json(
+        backend::profile(&mut *state.conn().await?, auth.user.id, state.clock.now()).await?,
+    ))
 }
 
 async fn put_profile(
@@ -55,13 +57,14 @@ async fn put_profile(
     parts: Parts,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> Result<Json<Profile>, AppError> {
-    let old = backend::profile(&mut *state.conn().await?, auth.user.id).await?;
+    let old = backend::profile(&mut *state.conn().await?, auth.user.id, state.clock.now()).await?;
     let new = Profile {
         name: body.name.unwrap_or(old.name),
         email: body.email.unwrap_or(old.email),
         company: body.company.or(old.company),
         bio: body.bio.or(old.bio),
         avatar_url: body.avatar_url.or(old.avatar_url),
+        pending_email: None,
     };
     let saved = backend::update_profile(
         &state,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::navbar::Navbar;
 use super::states::ErrorState;
-use crate::auth::pages::provide_auth;
+use crate::auth::pages::{ConfirmAddressBanner, provide_auth};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -12,6 +12,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Navbar />
+        <ConfirmAddressBanner />
         <main id="main" class="main">
             <ErrorBoundary fallback=|errors| {
                 view! { <ErrorState errors /> }

@@ -164,6 +164,16 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/auth/confirm-email",
+            Open("acts only on the account of the mailed token; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/auth/resend-confirmation",
+            Open("mails the caller's own address; takes no id"),
+        ),
+        (
+            "POST",
             "/api/auth/login",
             Open("signs in with an email and a password; takes no id"),
         ),
@@ -420,6 +430,21 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             "POST",
             "/api/fn/reset_password",
             Open("acts only on the account of the mailed token; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/confirmation_link",
+            Open("answers only which address the token given would confirm"),
+        ),
+        (
+            "POST",
+            "/api/fn/confirm_email",
+            Open("acts only on the account of the mailed token; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/resend_confirmation",
+            Open("mails the caller's own address; takes no id"),
         ),
         (
             "POST",
@@ -680,6 +705,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("GET", "/auth/register", Open("the public registration page")),
         ("GET", "/auth/forgot", Open("the public form asking for a reset link")),
         ("GET", "/auth/reset", Open("the public form using a reset link")),
+        (
+            "GET",
+            "/auth/verify",
+            Open("the public page using an address confirmation link"),
+        ),
         (
             "GET",
             "/dashboard",

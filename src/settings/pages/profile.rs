@@ -1,14 +1,19 @@
-//! The profile tab: name, email (the current password to change it), company, bio, avatar.
+//! The profile tab: name, email (the current password to change it; the new address is used once
+//! it confirms it), company, bio, avatar.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::{Saved, SettingsFrame, Tab};
+use crate::auth::api::ResendConfirmation;
+use crate::auth::pages::AuthContext;
 use crate::error::AppError;
 use crate::settings::BIO_MAX_CHARS;
 use crate::settings::Profile;
 use crate::settings::api::{SaveProfile, load_profile};
-use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_saved};
+use crate::ui::form::{
+    FormAlert, FormField, use_field_value, use_form_answer, use_form_error, use_query_value, use_saved,
+};
 use crate::ui::panel::Panel;
 use crate::ui::states::{Loading, loaded};
 
@@ -21,17 +26,61 @@ pub fn ProfileSettingsPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move { loaded(async move {
                     let profile = profile.await?;
-                    Ok::<_, AppError>(view! { <ProfileForm profile /> })
+                    Ok::<_, AppError>(view! {
+                        <AddressStatus pending=profile.pending_email.clone() />
+                        <ProfileForm profile />
+                    })
                 }.await) })}
             </Transition>
         </SettingsFrame>
     }
 }
 
+/// Whether the address is confirmed (with a button to mail the link again) and the new address
+/// waiting for its link, if any. Shown only when there is something to say.
+#[component]
+fn AddressStatus(pending: Option<String>) -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let (error, sent) = use_form_answer("confirmation");
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let pending = pending.clone();
+                Suspend::new(async move {
+                    let unconfirmed = auth.user.await.ok().flatten().filter(|user| !user.email_verified);
+                    (unconfirmed.is_some() || pending.is_some()).then(|| view! {
+                        <Panel id="address-title" title="Email address" class="panel card">
+                            {pending.map(|email| view! {
+                                <p class="muted">
+                                    "Waiting for " <strong>{email}</strong>
+                                    " to be confirmed: we mailed it a link that works for 24 hours. Your account keeps its current address until then."
+                                </p>
+                            })}
+                            {unconfirmed.map(|user| view! {
+                                <form method="post" action=ResendConfirmation::url() class="form">
+                                    <p>"Your address " <strong>{user.email}</strong> " is not confirmed yet."</p>
+                                    <FormAlert error />
+                                    <Saved when=sent text="We mailed you a new link." />
+                                    <button class="button" type="submit">"Send the link again"</button>
+                                </form>
+                            })}
+                        </Panel>
+                    })
+                })
+            }}
+        </Transition>
+    }
+}
+
 #[component]
 fn ProfileForm(profile: Profile) -> impl IntoView {
+    // The address panel's button answers this page too (`?form=confirmation`).
+    let answered_here = use_query_value("form");
+    let answered_here = move || answered_here.read().is_empty();
     let error = use_form_error();
+    let error = Signal::derive(move || error.get().filter(|_| answered_here()));
     let saved = use_saved();
+    let saved = Signal::derive(move || saved.get() && answered_here());
     let bio_error = move || error.get().and_then(|e| e.field_message("bio"));
     view! {
         <Panel id="profile-title" title="Profile" class="panel card">
@@ -50,7 +99,7 @@ fn ProfileForm(profile: Profile) -> impl IntoView {
                     name="current_password"
                     kind="password"
                     autocomplete="current-password"
-                    hint="Needed only to change your email."
+                    hint="Needed only to change your email (the new address gets a link to confirm it)."
                     error
                 />
                 <FormField

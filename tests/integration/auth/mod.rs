@@ -1,5 +1,6 @@
 //! Accounts and sessions: registration, sign-in, tokens, sign-out, guards, limits, audit.
 
+mod confirm;
 mod csrf;
 mod flash;
 mod fuzz;

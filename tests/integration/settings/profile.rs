@@ -45,11 +45,17 @@ async fn profile_rules_and_email_changes_need_the_current_password() {
     let saved = put(&app, "/api/user/profile", good, &ada).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.json()["company"], "Engines");
-    assert_eq!(login(&app, "ada2@example.com", PASSWORD).await.status, StatusCode::OK);
     assert_eq!(
-        login(&app, "ada@example.com", PASSWORD).await.status,
+        saved.json()["email"],
+        "ada@example.com",
+        "until the new address confirms"
+    );
+    assert_eq!(saved.json()["pending_email"], "ada2@example.com");
+    assert_eq!(
+        login(&app, "ada2@example.com", PASSWORD).await.status,
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status, StatusCode::OK);
     // A name alone needs no password, and an empty company clears it.
     let renamed = put(
         &app,
@@ -61,7 +67,7 @@ async fn profile_rules_and_email_changes_need_the_current_password() {
     assert_eq!(renamed.json()["name"], "Ada L.");
     assert_eq!(renamed.json()["company"], Value::Null);
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'profile.email_change'")
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'profile.email_change_request'")
             .await,
         1
     );

@@ -74,7 +74,7 @@ async fn changing_the_email_signs_out_every_other_session() {
     assert_eq!(verify(&app, &second).await, StatusCode::UNAUTHORIZED);
     assert_eq!(verify(&app, &first).await, StatusCode::OK, "this session stays");
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'profile.email_change' AND detail->>'sessions_revoked' = '1'")
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'profile.email_change_request' AND detail->>'sessions_revoked' = '1'")
             .await,
         1
     );

@@ -75,6 +75,13 @@ impl SmtpSink {
             .map(|path| serde_json::from_slice(&std::fs::read(path).expect("a mail")).expect("mail JSON"))
             .collect()
     }
+
+    /// The mails received so far with this subject, in arrival order.
+    pub fn received_about(&self, subject: &str) -> Vec<Received> {
+        let mut mails = self.received();
+        mails.retain(|mail| mail.subject.as_deref() == Some(subject));
+        mails
+    }
 }
 
 impl Drop for SmtpSink {
