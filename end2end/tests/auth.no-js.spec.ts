@@ -72,3 +72,27 @@ test("forgot password works without JavaScript, a used link included", async ({ 
   await page.getByRole("link", { name: "Ask for a new link" }).click();
   await expect(page).toHaveURL(/\/auth\/forgot$/);
 });
+
+test("address confirmation works without JavaScript, a resent link included", async ({ page }) => {
+  const email = uniqueEmail("nojs-confirm");
+  await register(page, "No Script Confirm", email);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByText("Please confirm your address: we mailed a link to")).toBeVisible();
+  const first = await linkFromMail(email, "Confirm your RagSites Portal address");
+
+  await page.getByRole("button", { name: "Send the link again" }).first().click();
+  await expect(page).toHaveURL(/\/settings\/profile\?form=confirmation&saved=1$/);
+  await expect(page.getByText("We mailed you a new link.")).toBeVisible();
+  const second = await linkFromMail(email, "Confirm your RagSites Portal address", 2);
+
+  await page.goto(first);
+  await expect(page.getByRole("heading", { name: "This link no longer works" })).toBeVisible();
+  await page.goto(second);
+  await page.getByRole("button", { name: "Confirm this address" }).click();
+  await expect(page).toHaveURL(/\/auth\/verify\?confirmed=address$/);
+  await expect(page.getByRole("heading", { name: "Address confirmed" })).toBeVisible();
+  await page.goto("/settings/profile");
+  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  await expect(page.getByText("Please confirm your address")).toHaveCount(0);
+  await expect(page.getByText("is not confirmed yet")).toHaveCount(0);
+});

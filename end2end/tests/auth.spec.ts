@@ -113,3 +113,22 @@ test("forgot password: the mailed link sets a new password and signs out every d
   await expect(other).toHaveURL(/\/auth\/signin/);
   await other.close();
 });
+
+test("registration mails a link that confirms the address, and the banner goes", async ({ page }) => {
+  const email = uniqueEmail("confirm");
+  await register(page, "Confirm Me", email);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByText("Please confirm your address: we mailed a link to")).toBeVisible();
+
+  await page.goto(await linkFromMail(email, "Confirm your RagSites Portal address"));
+  const card = page.locator("section.auth");
+  await expect(card.getByRole("heading", { name: "Confirm your address" })).toBeVisible();
+  await expect(card.getByText(email)).toBeVisible();
+  await page.getByRole("button", { name: "Confirm this address" }).click();
+  await expect(page).toHaveURL(/\/auth\/verify\?confirmed=address$/);
+  await expect(page.getByRole("heading", { name: "Address confirmed" })).toBeVisible();
+  await page.getByRole("link", { name: "Go to my dashboard" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByText("Welcome, Confirm Me.")).toBeVisible();
+  await expect(page.getByText("Please confirm your address")).toHaveCount(0);
+});

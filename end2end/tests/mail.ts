@@ -21,18 +21,18 @@ function mailTo(to: string): Mail[] {
     .filter((mail) => mail.envelope_to.includes(to));
 }
 
-/** Waits for a mail to `to` with `subject` (the outbox worker sends every 2 s) and returns the
- * first portal link of its text part, as a path. */
-export async function linkFromMail(to: string, subject: string): Promise<string> {
+/** Waits for the `nth` mail (1 = the first) to `to` with `subject` (the outbox worker sends
+ * every 2 s) and returns the first portal link of its text part, as a path. */
+export async function linkFromMail(to: string, subject: string, nth = 1): Promise<string> {
   let link: string | undefined;
   await expect
     .poll(
       () => {
-        const mail = mailTo(to).find((m) => m.subject === subject);
+        const mail = mailTo(to).filter((m) => m.subject === subject)[nth - 1];
         link = mail?.text?.split(/\s+/).find((word) => word.startsWith("http"));
         return link;
       },
-      { message: `a mail "${subject}" to ${to}`, timeout: 15_000 },
+      { message: `mail number ${nth} "${subject}" to ${to}`, timeout: 15_000 },
     )
     .toBeTruthy();
   const url = new URL(link as string);
