@@ -49,7 +49,7 @@ fn AddressStatus(pending: Option<String>) -> impl IntoView {
                 Suspend::new(async move {
                     let unconfirmed = auth.user.await.ok().flatten().filter(|user| !user.email_verified);
                     (unconfirmed.is_some() || pending.is_some()).then(|| view! {
-                        <Panel id="address-title" title="Email address" class="panel card">
+                        <Panel id="address-title" title="Address confirmation" class="panel card">
                             {pending.map(|email| view! {
                                 <p class="muted">
                                     "Waiting for " <strong>{email}</strong>
