@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::unsubscribe::{self, List};
 use super::{AlertKind, backend, report};
 use crate::analytics::histogram::quantile;
+use crate::analytics::rollups::add_histogram;
 use crate::error::AppError;
 use crate::ingest::backend::prune_minutes;
 use crate::mail::outbox;
@@ -87,9 +88,9 @@ pub fn spawn_evaluator(state: AppState) {
     });
 }
 
-/// A service's last 15 minutes and what its owner asked for.
+/// A service, its owner and what they asked for, and its window's counts.
 #[derive(QueryableByName)]
-struct Watched {
+struct Service {
     #[diesel(sql_type = SqlUuid)]
     service_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -113,29 +114,32 @@ struct Watched {
     requests: i64,
     #[diesel(sql_type = BigInt)]
     errors: i64,
-    #[diesel(sql_type = Array<Nullable<BigInt>>)]
-    histogram: Vec<Option<i64>>,
+}
+
+/// A service's last 15 minutes and what its owner asked for.
+struct Watched {
+    service: Service,
+    /// The window's latency histogram, added up from the minute rows.
+    histogram: Vec<i64>,
 }
 
 impl Watched {
     /// The window's value of `kind`, `None` without enough traffic to judge.
     fn value(&self, kind: AlertKind) -> Option<f64> {
-        if self.requests < MIN_REQUESTS {
+        let Service { requests, errors, .. } = self.service;
+        if requests < MIN_REQUESTS {
             return None;
         }
         match kind {
-            AlertKind::ErrorRate => Some(self.errors as f64 * 100.0 / self.requests as f64),
-            AlertKind::P95Latency => {
-                let histogram: Vec<i64> = self.histogram.iter().map(|c| c.unwrap_or_default()).collect();
-                quantile(&histogram, 0.95)
-            }
+            AlertKind::ErrorRate => Some(errors as f64 * 100.0 / requests as f64),
+            AlertKind::P95Latency => quantile(&self.histogram, 0.95),
         }
     }
 
     fn threshold(&self, kind: AlertKind) -> f64 {
         match kind {
-            AlertKind::ErrorRate => self.error_rate_pct,
-            AlertKind::P95Latency => f64::from(self.p95_ms),
+            AlertKind::ErrorRate => self.service.error_rate_pct,
+            AlertKind::P95Latency => f64::from(self.service.p95_ms),
         }
     }
 }
@@ -143,15 +147,21 @@ impl Watched {
 /// Every service with its window's figures (minute buckets in `(now - 15 min, now]`, the
 /// current minute included) and its owner's thresholds (the defaults until they save theirs).
 async fn watched(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<Vec<Watched>> {
+    #[derive(QueryableByName)]
+    struct Minute {
+        #[diesel(sql_type = SqlUuid)]
+        service_id: Uuid,
+        #[diesel(sql_type = Array<Nullable<BigInt>>)]
+        histogram: Vec<Option<i64>>,
+    }
     let defaults = Preferences::default();
-    diesel::sql_query(
+    let services: Vec<Service> = diesel::sql_query(
         "SELECT s.id AS service_id, s.name AS service_name, s.user_id, u.email, \
                 coalesce(p.email_notifications, $3) AS mail_on, \
                 coalesce(p.alert_error_rate_pct, $4) AS error_rate_pct, \
                 coalesce(p.alert_p95_latency_ms, $5) AS p95_ms, coalesce(p.timezone, $6) AS tz, \
                 ($2 AT TIME ZONE coalesce(p.timezone, $6)) AS local_now, \
-                coalesce(sum(m.requests), 0)::int8 AS requests, coalesce(sum(m.errors), 0)::int8 AS errors, \
-                coalesce(hist_sum(m.latency_hist), '{}') AS histogram \
+                coalesce(sum(m.requests), 0)::int8 AS requests, coalesce(sum(m.errors), 0)::int8 AS errors \
          FROM services s JOIN users u ON u.id = s.user_id \
          LEFT JOIN user_preferences p ON p.user_id = s.user_id \
          LEFT JOIN metrics_minute m ON m.service_id = s.id AND m.bucket > $1 AND m.bucket <= $2 \
@@ -164,7 +174,27 @@ async fn watched(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResul
     .bind::<Int4, _>(defaults.alert_p95_latency_ms)
     .bind::<Text, _>(&defaults.timezone)
     .load(conn)
-    .await
+    .await?;
+    // Added here, as the analytics engine adds its rollups' histograms.
+    let minutes: Vec<Minute> = diesel::sql_query(
+        "SELECT service_id, latency_hist AS histogram FROM metrics_minute WHERE bucket > $1 AND bucket <= $2",
+    )
+    .bind::<Timestamptz, _>(now - WINDOW)
+    .bind::<Timestamptz, _>(now)
+    .load(conn)
+    .await?;
+    let mut histograms: HashMap<Uuid, Vec<i64>> = HashMap::new();
+    for minute in minutes {
+        let counts: Vec<i64> = minute.histogram.into_iter().map(Option::unwrap_or_default).collect();
+        add_histogram(histograms.entry(minute.service_id).or_default(), &counts);
+    }
+    Ok(services
+        .into_iter()
+        .map(|service| Watched {
+            histogram: histograms.remove(&service.service_id).unwrap_or_default(),
+            service,
+        })
+        .collect())
 }
 
 /// Fires and resolves; answers how many of each.
@@ -175,24 +205,25 @@ async fn alerts(conn: &mut AsyncPgConnection, config: &Config, now: DateTime<Utc
         .map(|a| ((a.service_id, a.kind.clone()), a))
         .collect();
     let (mut fired, mut resolved) = (0, 0);
-    for service in watched(conn, now).await? {
+    for watched in watched(conn, now).await? {
+        let service = &watched.service;
         for kind in AlertKind::ALL {
-            let threshold = service.threshold(kind);
-            let value = service.value(kind);
+            let threshold = watched.threshold(kind);
+            let value = watched.value(kind);
             let over = value.is_some_and(|v| v > threshold);
             match (open.get(&(service.service_id, kind.as_str().to_owned())), value) {
                 (None, Some(observed)) if over => {
                     let ids = (service.service_id, service.user_id);
                     if backend::fire(conn, ids, kind, (threshold, observed), now).await? {
                         fired += 1;
-                        mail(conn, config, &service, kind, Some(observed), true, now).await?;
+                        mail(conn, config, &watched, kind, Some(observed), true, now).await?;
                     }
                 }
                 (Some(alert), _) if over => backend::still_over(conn, alert.id, now).await?,
                 (Some(alert), _) if now - alert.last_over_at >= WINDOW => {
                     backend::resolve(conn, alert.id, now).await?;
                     resolved += 1;
-                    mail(conn, config, &service, kind, value, false, now).await?;
+                    mail(conn, config, &watched, kind, value, false, now).await?;
                 }
                 _ => {}
             }
@@ -205,12 +236,13 @@ async fn alerts(conn: &mut AsyncPgConnection, config: &Config, now: DateTime<Utc
 async fn mail(
     conn: &mut AsyncPgConnection,
     config: &Config,
-    service: &Watched,
+    watched: &Watched,
     kind: AlertKind,
     observed: Option<f64>,
     fired: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    let service = &watched.service;
     if !service.mail_on {
         return Ok(());
     }
@@ -222,7 +254,7 @@ async fn mail(
         service: &service.service_name,
         measure: kind.label(),
         observed: observed.map_or_else(|| "not measured (too few requests)".to_owned(), |v| kind.format(v)),
-        threshold: kind.format(service.threshold(kind)),
+        threshold: kind.format(watched.threshold(kind)),
         requests: service.requests,
         at: format!("{} {}", service.local_now.format("%Y-%m-%d %H:%M"), service.tz),
         service_url: &service_url,

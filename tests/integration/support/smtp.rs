@@ -21,9 +21,21 @@ pub struct Received {
     pub subject: Option<String>,
     pub text: Option<String>,
     pub html: Option<String>,
+    /// The header lines as sent ("List-Unsubscribe: <…>").
+    #[serde(default)]
+    pub headers: Vec<String>,
 }
 
 impl Received {
+    /// The value of the header `name` (case-insensitive), unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+    }
+
     /// The first link into the portal in the text part.
     pub fn link(&self) -> String {
         let text = self.text.as_deref().unwrap_or("");
