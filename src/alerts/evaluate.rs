@@ -253,7 +253,7 @@ async fn mail(
     let facts = AlertFacts {
         service: &service.service_name,
         measure: kind.label(),
-        observed: observed.map_or_else(|| "not measured (too few requests)".to_owned(), |v| kind.format(v)),
+        observed: observed.map_or_else(|| "too few requests to measure".to_owned(), |v| kind.format(v)),
         threshold: kind.format(watched.threshold(kind)),
         requests: service.requests,
         at: format!("{} {}", service.local_now.format("%Y-%m-%d %H:%M"), service.tz),

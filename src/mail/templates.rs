@@ -125,8 +125,8 @@ pub fn alert_fired(facts: &AlertFacts, links: &ListLinks) -> Mail {
 
 pub fn alert_resolved(facts: &AlertFacts, links: &ListLinks) -> Mail {
     let what = format!(
-        "The {} of {} has been under your threshold of {} for 15 minutes: {} over the last 15 \
-         minutes ({} requests).",
+        "The {} of {} has been back under your threshold of {} for 15 minutes. Over the last 15 \
+         minutes: {} ({} requests).",
         facts.measure, facts.service, facts.threshold, facts.observed, facts.requests
     );
     let when = format!("Alert resolved at {}.", facts.at);
