@@ -76,8 +76,11 @@ async fn the_report_comes_from_monday_8_local_once_with_the_dashboards_figures()
     send(&app, &client.key, "prev", at(5, 12, 0), 8, 1).await;
     send(&app, &client.key, "this", at(12, 12, 0), 12, 3).await;
     send(&app, &other_key, "docs", at(14, 9, 0), 5, 0).await;
-    // A minute before the window: the week before's.
+    // At the edges: the week before's last minute, this week's first and last, next week's first.
     send(&app, &client.key, "before", at(9, 7, 59), 1, 1).await;
+    send(&app, &client.key, "first", at(9, 8, 0), 1, 0).await;
+    send(&app, &client.key, "last", at(16, 7, 59), 1, 0).await;
+    send(&app, &client.key, "after", at(16, 8, 0), 1, 0).await;
 
     assert_eq!(reports(&app).await, 0, "02:30 in Los Angeles");
     app.advance(at(16, 15, 59) - app.now());
@@ -106,12 +109,12 @@ async fn the_report_comes_from_monday_8_local_once_with_the_dashboards_figures()
     );
     let text = mail.text.as_deref().unwrap();
     let html = mail.html.as_deref().unwrap();
-    // What the test sent: 17 requests this week (3 errors), 9 the week before (2 errors), each
+    // What the test sent: 19 requests this week (3 errors), 9 the week before (2 errors), each
     // with 15 tokens and $0.001.
     for line in [
-        "Requests: 17 (previous 7 days: 9)",
-        "Success rate: 82.4% (previous 7 days: 77.8%)",
-        "Tokens: 255 (previous 7 days: 135)",
+        "Requests: 19 (previous 7 days: 9)",
+        "Success rate: 84.2% (previous 7 days: 77.8%)",
+        "Tokens: 285 (previous 7 days: 135)",
         "Cost: $0.02 (previous 7 days: $0.01)",
         "timeout: 3",
         "None.",
@@ -122,7 +125,7 @@ async fn the_report_comes_from_monday_8_local_once_with_the_dashboards_figures()
     // And every figure is the summary API's for the same window.
     let window = "range=custom&from=2026-11-09T08:00:00Z&to=2026-11-16T08:00:00Z&tz=America/Los_Angeles";
     let all = summary_of(&app, &client, window).await;
-    assert_eq!(all.current.total_requests, 17);
+    assert_eq!(all.current.total_requests, 19);
     for line in totals(&all.current, &all.previous) {
         assert!(text.contains(&line), "{line:?} in {text}");
     }
