@@ -337,3 +337,30 @@ async fn page(app: &TestApp, client: &Client, path: &str) -> crate::support::Tes
     let cookie = format!("ragsites_session={}", client.token);
     app.get_with(path, &[("cookie", &cookie)]).await
 }
+
+#[tokio::test]
+async fn minute_rollups_hold_only_the_last_two_days() {
+    let sink = SmtpSink::start();
+    let (app, client) = setup(&sink).await;
+    let old = json!([event("old", app.now() - Duration::days(3), 100, true)]);
+    assert_eq!(post_events(&app, &client.key, &old).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM metrics_minute").await,
+        0,
+        "too old to alert on"
+    );
+    send(&app, &client, "e", 0, 3, 100).await;
+    assert_eq!(
+        app.text("SELECT json_build_object('bucket', bucket, 'requests', requests)::text AS t FROM metrics_minute")
+            .await,
+        r#"{"bucket" : "2026-11-16T10:28:00+00:00", "requests" : 3}"#
+    );
+    app.advance(Duration::days(2) + Duration::minutes(1));
+    pass(&app).await;
+    assert_eq!(app.count("SELECT count(*) AS n FROM metrics_minute").await, 0, "pruned");
+    assert_eq!(
+        app.count("SELECT sum(requests)::int8 AS n FROM metrics").await,
+        4,
+        "the hourly rollups stay"
+    );
+}
