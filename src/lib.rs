@@ -1,6 +1,7 @@
 //! RagSites Portal: one crate, built as the SSR server (`ssr`) and the browser's islands (`hydrate`).
 
 pub mod admin;
+pub mod alerts;
 pub mod analytics;
 pub mod app;
 pub mod audit;

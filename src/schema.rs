@@ -14,6 +14,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    alerts (id) {
+        id -> Int8,
+        service_id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        threshold -> Float8,
+        observed -> Float8,
+        fired_at -> Timestamptz,
+        last_over_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Uuid,
         service_id -> Uuid,
@@ -116,6 +130,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    metrics_minute (service_id, bucket) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        requests -> Int8,
+        errors -> Int8,
+        latency_ms_sum -> Int8,
+        tokens_in -> Int8,
+        tokens_out -> Int8,
+        cost_micros -> Int8,
+        latency_hist -> Array<Nullable<Int8>>,
+    }
+}
+
+diesel::table! {
     services (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -180,8 +208,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    weekly_reports (user_id, week_start) {
+        user_id -> Uuid,
+        week_start -> Date,
+        queued_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(activity_logs -> services (service_id));
 diesel::joinable!(activity_logs -> users (user_id));
+diesel::joinable!(alerts -> services (service_id));
+diesel::joinable!(alerts -> users (user_id));
 diesel::table! {
     mail_outbox (id) {
         id -> Int8,
@@ -197,6 +235,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -216,6 +255,7 @@ diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(metrics -> services (service_id));
 diesel::joinable!(metrics_daily -> services (service_id));
+diesel::joinable!(metrics_minute -> services (service_id));
 diesel::joinable!(metrics_by_error -> services (service_id));
 diesel::joinable!(metrics_by_model -> services (service_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -223,9 +263,11 @@ diesel::joinable!(services -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_preferences -> users (user_id));
 diesel::joinable!(users -> plans (plan_id));
+diesel::joinable!(weekly_reports -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activity_logs,
+    alerts,
     api_keys,
     auth_limits,
     email_verifications,
@@ -235,10 +277,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     metrics_by_error,
     metrics_by_model,
     metrics_daily,
+    metrics_minute,
     password_resets,
     plans,
     services,
     sessions,
     user_preferences,
     users,
+    weekly_reports,
 );

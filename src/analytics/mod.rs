@@ -15,7 +15,7 @@ pub mod params;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
-mod rollups;
+pub(crate) mod rollups;
 #[cfg(feature = "ssr")]
 pub mod series;
 #[cfg(feature = "ssr")]

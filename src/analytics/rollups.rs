@@ -97,7 +97,8 @@ pub(super) async fn histograms(
     Ok(sums)
 }
 
-pub(super) fn add_histogram(sum: &mut Vec<i64>, histogram: &[i64]) {
+/// Adds `histogram` into `sum`, element by element (the alerts add minute rollups with it).
+pub(crate) fn add_histogram(sum: &mut Vec<i64>, histogram: &[i64]) {
     if sum.len() < histogram.len() {
         sum.resize(histogram.len(), 0);
     }

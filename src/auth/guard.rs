@@ -36,6 +36,9 @@ pub enum AuthStatus {
 const PROTECTED: [&str; 4] = ["/dashboard", "/settings", "/services", "/admin"];
 /// Pages for signed-out visitors only.
 const GUEST_ONLY: [&str; 2] = ["/auth/signin", "/auth/register"];
+/// Posted by mail clients from anywhere (RFC 8058 one-click unsubscribe): the token in the path
+/// is its only authority, so the origin check does not apply.
+const ANY_ORIGIN: [&str; 1] = ["/unsubscribe"];
 
 fn under(path: &str, prefixes: &[&str]) -> bool {
     prefixes
@@ -54,7 +57,9 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
         .map(|ConnectInfo(peer)| forwarded::client(peer.ip(), request.headers(), &state.config.trusted_proxies));
     let source = token::from_headers(&state.config, request.headers());
     let scheme = client.and_then(|c| c.scheme);
-    if let Err(error) = check_origin(request.method(), request.headers(), scheme, source.as_ref()) {
+    if !under(&path, &ANY_ORIGIN)
+        && let Err(error) = check_origin(request.method(), request.headers(), scheme, source.as_ref())
+    {
         return error.into_response();
     }
     let status = match &source {

@@ -17,6 +17,7 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
     let mut conn = state.conn().await?;
     let now = state.clock.now();
     let window = window::resolve(&mut conn, auth, &query, now).await?;
+    let alerts = crate::alerts::backend::list(&mut conn, auth.user.id, query.service, &window.tz).await?;
     let figures = state.changes.figures();
     let (summary, series, breakdown) = match figures.get(&window, now) {
         Ok(cached) => cached,
@@ -32,6 +33,7 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
         series,
         breakdown,
         activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
+        alerts,
         services: crate::services::backend::list(&mut conn, auth)
             .await?
             .into_iter()

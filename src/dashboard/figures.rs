@@ -7,6 +7,7 @@ use super::DashboardData;
 use super::cards::MetricCards;
 use super::charts::{Chart, Series as ChartSeries, Shape};
 use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
+use crate::alerts::pages::AlertsPanel;
 use crate::analytics::{Bucket, Range, Series};
 use crate::ui::format::{compact, count, millis};
 use crate::ui::states::EmptyState;
@@ -31,6 +32,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         series,
         breakdown,
         activity,
+        alerts,
         ..
     } = data;
     let labels = labels(&series);
@@ -53,6 +55,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         <section class="metrics" aria-label="Key figures">
             <MetricCards summary period=previous />
         </section>
+        <AlertsPanel alerts />
         <div class="grid grid--2">
             <Chart
                 title="Requests"

@@ -14,6 +14,7 @@ pub mod view;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::alerts::Alert;
 use crate::analytics::{Activity, Breakdown, Series, Summary};
 
 /// Everything the dashboard (or a service page) draws for one query.
@@ -23,6 +24,8 @@ pub struct DashboardData {
     pub series: Series,
     pub breakdown: Breakdown,
     pub activity: Vec<Activity>,
+    /// The alerts of the services in view: open ones first.
+    pub alerts: Vec<Alert>,
     /// Every service the user may pick in the filter: id and name.
     pub services: Vec<(Uuid, String)>,
 }

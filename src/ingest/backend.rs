@@ -1,5 +1,5 @@
-//! One committed batch: raw events, their hourly and daily rollups, and a notification, all or
-//! nothing.
+//! One committed batch: raw events, their minute (recent events only), hourly and daily
+//! rollups, and a notification, all or nothing.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::validate::ValidEvent;
 use crate::analytics::histogram;
 use crate::changes::announce;
-use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily, services};
+use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily, metrics_minute, services};
 
 define_sql_function!(fn hist_add(a: Array<Nullable<Int8>>, b: Array<Nullable<Int8>>) -> Array<Nullable<Int8>>);
 
@@ -40,6 +40,14 @@ impl Rollup {
     }
 }
 
+/// How long the minute rollups are kept: the alerts read the last 15 minutes, and events up to
+/// this old still count into them.
+pub const MINUTES_KEPT: TimeDelta = TimeDelta::days(2);
+
+fn minute_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::minutes(1)).unwrap_or(at)
+}
+
 fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
 }
@@ -49,8 +57,9 @@ fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::days(1)).unwrap_or(at)
 }
 
-/// The statement adding the rollups of a batch (bucket → figures) into `metrics` (hours) or
-/// `metrics_daily` (days), which have the same columns, sent on a shared connection.
+/// The statement adding the rollups of a batch (bucket → figures) into `metrics` (hours),
+/// `metrics_daily` (days) or `metrics_minute`, which have the same columns, sent on a shared
+/// connection.
 macro_rules! upsert_rollups {
     ($conn:expr, $table:ident, $service_id:expr, $rollups:expr) => {{
         let rows: Vec<_> = $rollups
@@ -87,8 +96,14 @@ macro_rules! upsert_rollups {
 }
 
 /// Stores the events not seen before and folds exactly those into the rollups; returns how
-/// many were new. Events repeated within the batch count once.
-pub async fn store(conn: &mut AsyncPgConnection, service_id: Uuid, batch: &[ValidEvent]) -> QueryResult<usize> {
+/// many were new. Events repeated within the batch count once; only those within
+/// [`MINUTES_KEPT`] of `now` go into the minute rollups.
+pub async fn store(
+    conn: &mut AsyncPgConnection,
+    service_id: Uuid,
+    batch: &[ValidEvent],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     let mut seen = HashSet::new();
     let unique: Vec<&ValidEvent> = batch.iter().filter(|e| seen.insert(e.event_id.as_str())).collect();
     if unique.is_empty() {
@@ -109,7 +124,7 @@ pub async fn store(conn: &mut AsyncPgConnection, service_id: Uuid, batch: &[Vali
         if new.is_empty() {
             return Ok(0);
         }
-        fold_into_rollups(conn, service_id, &new).await?;
+        fold_into_rollups(conn, service_id, &new, now - MINUTES_KEPT).await?;
         Ok(new.len())
     })
     .await
@@ -158,7 +173,13 @@ fn column<'a, T>(batch: &[&'a ValidEvent], value: impl Fn(&'a ValidEvent) -> T) 
 /// Adds a batch's new events to its service's rollups and announces the batch. Every batch of a
 /// busy service updates the same rows, and each holds their locks until it commits: the
 /// statements go out pipelined, in one round trip, so that time is as short as it can be.
-async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: &[&ValidEvent]) -> QueryResult<()> {
+async fn fold_into_rollups(
+    conn: &mut AsyncPgConnection,
+    service_id: Uuid,
+    new: &[&ValidEvent],
+    oldest_minute: DateTime<Utc>,
+) -> QueryResult<()> {
+    let mut minutes: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
     let mut hours: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
     let mut days: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
     let mut models: BTreeMap<(DateTime<Utc>, &str), Rollup> = BTreeMap::new();
@@ -167,6 +188,9 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
         let hour = hour_of(event.occurred_at);
         hours.entry(hour).or_default().add(event);
         days.entry(day_of(event.occurred_at)).or_default().add(event);
+        if event.occurred_at >= oldest_minute {
+            minutes.entry(minute_of(event.occurred_at)).or_default().add(event);
+        }
         if let Some(model) = &event.model {
             models.entry((hour, model)).or_default().add(event);
         }
@@ -180,6 +204,12 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
     let shared: &AsyncPgConnection = conn;
     let hourly = upsert_rollups!(&*shared, metrics, service_id, hours);
     let daily = upsert_rollups!(&*shared, metrics_daily, service_id, days);
+    let minutely = async {
+        if minutes.is_empty() {
+            return Ok(0);
+        }
+        upsert_rollups!(&*shared, metrics_minute, service_id, minutes).await
+    };
     let by_model = async {
         if models.is_empty() {
             return Ok(0);
@@ -245,7 +275,14 @@ async fn fold_into_rollups(conn: &mut AsyncPgConnection, service_id: Uuid, new: 
             .execute(&mut &*shared)
             .await
     };
-    futures_util::try_join!(hourly, daily, by_model, by_error, announce(shared, service_id))?;
+    futures_util::try_join!(
+        hourly,
+        daily,
+        minutely,
+        by_model,
+        by_error,
+        announce(shared, service_id)
+    )?;
     Ok(())
 }
 
@@ -258,6 +295,13 @@ pub fn oldest_kept(now: DateTime<Utc>, retention_days: u32) -> DateTime<Utc> {
 /// figures. Returns how many went.
 pub async fn drop_expired(conn: &mut AsyncPgConnection, now: DateTime<Utc>, retention_days: u32) -> QueryResult<usize> {
     diesel::delete(events::table.filter(events::occurred_at.lt(oldest_kept(now, retention_days))))
+        .execute(conn)
+        .await
+}
+
+/// Deletes the minute rollups older than [`MINUTES_KEPT`] at `now`; returns how many went.
+pub async fn prune_minutes(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(metrics_minute::table.filter(metrics_minute::bucket.lt(now - MINUTES_KEPT)))
         .execute(conn)
         .await
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use url::Url;
 use uuid::Uuid;
 
 use super::templates::Mail;
@@ -36,6 +37,30 @@ pub async fn enqueue(
     mail: Mail,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    insert(conn, user_id, recipient, mail, None, now).await
+}
+
+/// Queues a list mail (an alert, a report) like [`enqueue`], sent with `List-Unsubscribe:
+/// <unsubscribe>` and RFC 8058's one-click header.
+pub async fn enqueue_list_mail(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    recipient: &str,
+    mail: Mail,
+    unsubscribe: &Url,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    insert(conn, Some(user_id), recipient, mail, Some(unsubscribe.as_str()), now).await
+}
+
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    user_id: Option<Uuid>,
+    recipient: &str,
+    mail: Mail,
+    list_unsubscribe: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::insert_into(mail_outbox::table)
         .values((
             mail_outbox::user_id.eq(user_id),
@@ -46,6 +71,7 @@ pub async fn enqueue(
             mail_outbox::html_body.eq(mail.html),
             mail_outbox::next_attempt_at.eq(now),
             mail_outbox::created_at.eq(now),
+            mail_outbox::list_unsubscribe.eq(list_unsubscribe),
         ))
         .execute(conn)
         .await
@@ -62,6 +88,7 @@ struct Due {
     text_body: String,
     html_body: String,
     attempts: i32,
+    list_unsubscribe: Option<String>,
 }
 
 /// The wait before the next try after `attempts` failed ones: 1, 2, 4, … minutes, at most an hour.
@@ -102,6 +129,7 @@ async fn deliver_one(state: &AppState) -> Result<bool, AppError> {
                 subject: &due.subject,
                 text: &due.text_body,
                 html: &due.html_body,
+                list_unsubscribe: due.list_unsubscribe.as_deref(),
             };
             let outcome = tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&state.config.mail_from, outgoing))
                 .await

@@ -148,6 +148,119 @@ fn escape(text: &str) -> String {
     escaped
 }
 
+// ---- Alerts and weekly reports: list mails, each with its unsubscribe and settings links ----
+
+/// Where a list mail's reader stops it: the one-click address and the notifications tab.
+pub struct ListLinks<'a> {
+    pub unsubscribe: &'a Url,
+    pub settings: &'a Url,
+}
+
+/// What an alert mail says: the service, the measure and its figures, already written.
+pub struct AlertFacts<'a> {
+    pub service: &'a str,
+    /// "error rate" or "p95 latency".
+    pub measure: &'a str,
+    pub observed: String,
+    pub threshold: String,
+    /// The requests in the 15 minutes the figure covers.
+    pub requests: i64,
+    /// When, on the recipient's clock ("2026-11-16 10:30 Europe/Paris").
+    pub at: String,
+    pub service_url: &'a Url,
+}
+
+pub fn alert_fired(facts: &AlertFacts, links: &ListLinks) -> Mail {
+    let what = format!(
+        "The {} of {} is {} over the last 15 minutes ({} requests), above your threshold of {}.",
+        facts.measure, facts.service, facts.observed, facts.requests, facts.threshold
+    );
+    let when = format!(
+        "Alert fired at {}. We will tell you once it is back under for 15 minutes.",
+        facts.at
+    );
+    list_mail(
+        "alert_fired",
+        format!(
+            "Alert: {} of {} above {}",
+            facts.measure, facts.service, facts.threshold
+        ),
+        &[&what, &when],
+        ("Open the service", facts.service_url),
+        links,
+    )
+}
+
+pub fn alert_resolved(facts: &AlertFacts, links: &ListLinks) -> Mail {
+    let what = format!(
+        "The {} of {} has been back under your threshold of {} for 15 minutes. Over the last 15 \
+         minutes: {} ({} requests).",
+        facts.measure, facts.service, facts.threshold, facts.observed, facts.requests
+    );
+    let when = format!("Alert resolved at {}.", facts.at);
+    list_mail(
+        "alert_resolved",
+        format!(
+            "Resolved: {} of {} back under {}",
+            facts.measure, facts.service, facts.threshold
+        ),
+        &[&what, &when],
+        ("Open the service", facts.service_url),
+        links,
+    )
+}
+
+/// The weekly report: `period` names the week, each section is a heading and its lines.
+pub fn weekly_report(period: &str, sections: &[(&str, Vec<String>)], dashboard: &Url, links: &ListLinks) -> Mail {
+    let intro = format!("Your services {period}, compared with the 7 days before.");
+    let mut paragraphs = vec![intro];
+    for (heading, lines) in sections {
+        paragraphs.push(format!("{heading}:"));
+        paragraphs.extend(lines.iter().map(|line| format!("· {line}")));
+    }
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    list_mail(
+        "weekly_report",
+        format!("Your {PORTAL} weekly report ({period})"),
+        &paragraphs,
+        ("Open the dashboard", dashboard),
+        links,
+    )
+}
+
+/// A list mail: the paragraphs and a button, then why it came and how to stop it, in both parts.
+fn list_mail(
+    kind: &'static str,
+    subject: String,
+    paragraphs: &[&str],
+    button: (&str, &Url),
+    links: &ListLinks,
+) -> Mail {
+    let why = "You get this mail because of your notification settings.";
+    let text = format!(
+        "Hello,\n\n{}\n\n{}: {}\n\n-- \n{why}\nUnsubscribe: {}\nSettings: {}\n\n{PORTAL}\n",
+        paragraphs.join("\n"),
+        button.0,
+        button.1,
+        links.unsubscribe,
+        links.settings,
+    );
+    let footer = format!(
+        "<p style=\"color:#6b7280;font-size:13px\">{why} <a href=\"{}\">Unsubscribe</a> · \
+         <a href=\"{}\">Notification settings</a></p>",
+        escape(links.unsubscribe.as_str()),
+        escape(links.settings.as_str()),
+    );
+    let html =
+        page(paragraphs, Some((button.0, button.1.as_str()))).replacen("</body>", &format!("{footer}</body>"), 1);
+    Mail {
+        kind,
+        subject,
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
@@ -30,7 +31,12 @@ pub struct Outgoing<'a> {
     pub subject: &'a str,
     pub text: &'a str,
     pub html: &'a str,
+    /// The one-click unsubscribe address of a list mail (alerts, reports).
+    pub list_unsubscribe: Option<&'a str>,
 }
+
+const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
+const LIST_UNSUBSCRIBE_POST: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
 
 /// Whether lettre reads `url` as an SMTP URL (the error would repeat a password: none is given).
 pub fn is_smtp_url(url: &str) -> bool {
@@ -53,10 +59,17 @@ impl Transport {
             .to
             .parse()
             .map_err(|error| SendError::Permanent(format!("bad recipient {:?}: {error}", mail.to)))?;
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(mail.subject)
+        let mut builder = Message::builder().from(from.clone()).to(to).subject(mail.subject);
+        if let Some(url) = mail.list_unsubscribe {
+            // RFC 8058: a mail client unsubscribes with one POST to the address, no page between.
+            builder = builder
+                .raw_header(HeaderValue::new(LIST_UNSUBSCRIBE, format!("<{url}>")))
+                .raw_header(HeaderValue::new(
+                    LIST_UNSUBSCRIBE_POST,
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
                 mail.text.to_owned(),
                 mail.html.to_owned(),

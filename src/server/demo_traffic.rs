@@ -90,11 +90,11 @@ pub async fn fill(
                 }
             }
             while batch.len() >= 1_000 {
-                stored += backend::store(conn, *service_id, &batch[..1_000]).await?;
+                stored += backend::store(conn, *service_id, &batch[..1_000], now).await?;
                 batch.drain(..1_000);
             }
         }
-        stored += backend::store(conn, *service_id, &batch).await?;
+        stored += backend::store(conn, *service_id, &batch, now).await?;
     }
     Ok(stored)
 }

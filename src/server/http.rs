@@ -116,6 +116,7 @@ fn site_api() -> Routes {
         .merge(crate::analytics::rest::routes())
         .route(Method::GET, "/api/v1/live", crate::changes::stream::stream)
         .merge(crate::settings::rest::routes())
+        .merge(crate::alerts::unsubscribe::routes())
 }
 
 /// Every REST route the router mounts, as method and path. The pages and server functions are

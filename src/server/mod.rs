@@ -123,6 +123,7 @@ pub async fn serve(config: Config) -> Result<(), BoxError> {
     state.changes.spawn_listener(database.url.clone());
     spawn_retention(state.clone());
     crate::mail::outbox::spawn_worker(state.clone());
+    crate::alerts::evaluate::spawn_evaluator(state.clone());
     let changes = state.changes.clone();
     let config = state.config.clone();
     serve_on(listener, http::router(state), &config, async move {

@@ -191,6 +191,16 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             ),
         ),
         (
+            "GET",
+            "/unsubscribe/{list}/{user}/{token}",
+            Open("shows a button only; the mailed HMAC token names the one account and list (alerts::unsubscribe)"),
+        ),
+        (
+            "POST",
+            "/unsubscribe/{list}/{user}/{token}",
+            Open("turns off one mail of the one account its mailed HMAC token names; another's id fails the MAC"),
+        ),
+        (
             "POST",
             "/api/v1/events",
             Open("a service's key is its only credential and names the one service it writes to (ingest::keys)"),

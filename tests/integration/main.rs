@@ -2,6 +2,7 @@
 //! first test that needs it (listing the tests needs none) and stopped when the process exits.
 //! Every `#[tokio::test]` in these modules is collected by the standard harness.
 
+mod alerts;
 mod auth;
 mod foundation;
 mod headers;
@@ -9,5 +10,6 @@ mod ingest;
 mod isolation;
 mod mail;
 mod operations;
+mod reports;
 mod settings;
 mod support;

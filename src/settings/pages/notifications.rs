@@ -45,6 +45,9 @@ fn PreferencesForm(preferences: Preferences) -> impl IntoView {
                     <legend>"Email"</legend>
                     {checkbox("email_notifications", "Email me when an alert fires", preferences.email_notifications)}
                     {checkbox("weekly_report", "Send me a weekly report", preferences.weekly_report)}
+                    <p class="field__message">
+                        "Alerts are always listed on your dashboard; these switches are about mail. The weekly report comes on Mondays at 08:00 in your time zone."
+                    </p>
                 </fieldset>
                 <fieldset class="fieldset">
                     <legend>"Alert when"</legend>

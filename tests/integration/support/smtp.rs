@@ -21,9 +21,21 @@ pub struct Received {
     pub subject: Option<String>,
     pub text: Option<String>,
     pub html: Option<String>,
+    /// The header lines as sent ("List-Unsubscribe: <…>").
+    #[serde(default)]
+    pub headers: Vec<String>,
 }
 
 impl Received {
+    /// The value of the header `name` (case-insensitive), unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+    }
+
     /// The first link into the portal in the text part.
     pub fn link(&self) -> String {
         let text = self.text.as_deref().unwrap_or("");
@@ -74,6 +86,14 @@ impl SmtpSink {
             .iter()
             .map(|path| serde_json::from_slice(&std::fs::read(path).expect("a mail")).expect("mail JSON"))
             .collect()
+    }
+
+    /// Forgets every mail received so far (a registration's confirmation, in a test about
+    /// other mail).
+    pub fn clear(&self) {
+        for entry in std::fs::read_dir(self.dir.path()).expect("the mail directory") {
+            std::fs::remove_file(entry.expect("a mail").path()).expect("a mail removed");
+        }
     }
 
     /// The mails received so far with this subject, in arrival order.
