@@ -236,6 +236,7 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         list_unsubscribe -> Nullable<Text>,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 

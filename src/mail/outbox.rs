@@ -2,8 +2,9 @@
 //! a worker in every server process sends the due rows. A row is taken with
 //! `FOR UPDATE SKIP LOCKED` and its lock held while the SMTP server is talked to, so two
 //! processes never send one row at the same time (a crash between the server's acceptance and
-//! the commit sends it again: delivery is at least once); a temporary failure is tried again later (backing off), a
-//! permanent one is recorded with the server's answer.
+//! the commit sends it again: delivery is at least once); a temporary failure is tried again
+//! later (backing off), a permanent one is recorded with the server's answer, and a mail whose
+//! link has expired meanwhile is not sent but recorded as failed.
 
 use std::time::Duration;
 
@@ -72,6 +73,7 @@ async fn insert(
             mail_outbox::next_attempt_at.eq(now),
             mail_outbox::created_at.eq(now),
             mail_outbox::list_unsubscribe.eq(list_unsubscribe),
+            mail_outbox::expires_at.eq(mail.valid_for.map(|valid_for| now + valid_for)),
         ))
         .execute(conn)
         .await
@@ -89,6 +91,7 @@ struct Due {
     html_body: String,
     attempts: i32,
     list_unsubscribe: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// The wait before the next try after `attempts` failed ones: 1, 2, 4, … minutes, at most an hour.
@@ -131,9 +134,14 @@ async fn deliver_one(state: &AppState) -> Result<bool, AppError> {
                 html: &due.html_body,
                 list_unsubscribe: due.list_unsubscribe.as_deref(),
             };
-            let outcome = tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&state.config.mail_from, outgoing))
-                .await
-                .unwrap_or_else(|_| Err(SendError::Temporary(format!("no answer within {SEND_TIMEOUT:?}"))));
+            let outcome = match due.expires_at {
+                Some(expired) if expired <= now => Err(SendError::Permanent(format!(
+                    "not sent: the link it carries expired at {expired} before it could be"
+                ))),
+                _ => tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&state.config.mail_from, outgoing))
+                    .await
+                    .unwrap_or_else(|_| Err(SendError::Temporary(format!("no answer within {SEND_TIMEOUT:?}")))),
+            };
             record(conn, &due, outcome, now).await?;
             Ok(true)
         })

@@ -1,6 +1,6 @@
 //! What each mail says, as plain text and as HTML (user-given text is escaped in the HTML).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use url::Url;
 
 const PORTAL: &str = "RagSites Portal";
@@ -12,6 +12,8 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// How long the link it carries works: unsent by then, it is not sent at all.
+    pub valid_for: Option<TimeDelta>,
 }
 
 pub fn password_reset(link: &Url, valid_minutes: i64) -> Mail {
@@ -23,6 +25,7 @@ pub fn password_reset(link: &Url, valid_minutes: i64) -> Mail {
         subject: format!("Reset your {PORTAL} password"),
         text: format!("Hello,\n\n{intro} Choose a new one here:\n\n{link}\n\n{valid} {ignore}\n\n{PORTAL}\n"),
         html: page(&[intro, &valid, ignore], Some(("Choose a new password", link.as_str()))),
+        valid_for: Some(TimeDelta::minutes(valid_minutes)),
     }
 }
 
@@ -39,6 +42,7 @@ pub fn password_changed(at: DateTime<Utc>, address: Option<&str>, forgot: &Url) 
         subject: format!("Your {PORTAL} password was changed"),
         text: format!("Hello,\n\n{when}\n\n{not_you}\n{forgot}\n\n{PORTAL}\n"),
         html: page(&[&when, not_you], Some(("Reset my password", forgot.as_str()))),
+        valid_for: None,
     }
 }
 
@@ -51,6 +55,7 @@ pub fn confirm_address(link: &Url, valid_hours: i64) -> Mail {
         subject: format!("Confirm your {PORTAL} address"),
         text: format!("Hello,\n\n{intro}\n\n{link}\n\n{valid} {ignore}\n\n{PORTAL}\n"),
         html: page(&[&intro, &valid, ignore], Some(("Confirm my address", link.as_str()))),
+        valid_for: Some(TimeDelta::hours(valid_hours)),
     }
 }
 
@@ -66,6 +71,7 @@ pub fn confirm_new_address(link: &Url, valid_hours: i64) -> Mail {
         subject: format!("Confirm your new {PORTAL} address"),
         text: format!("Hello,\n\n{intro}\n\n{link}\n\n{valid} {ignore}\n\n{PORTAL}\n"),
         html: page(&[&intro, &valid, ignore], Some(("Confirm this address", link.as_str()))),
+        valid_for: Some(TimeDelta::hours(valid_hours)),
     }
 }
 
@@ -87,6 +93,7 @@ pub fn address_change_requested(new_address: &str, at: DateTime<Utc>, from: Opti
             &[&when, not_you],
             Some(("Review my security settings", security.as_str())),
         ),
+        valid_for: None,
     }
 }
 
@@ -106,6 +113,7 @@ pub fn new_device_sign_in(at: DateTime<Utc>, browser: &str, os: &str, from: Opti
             &[&when, "If it was you, there is nothing to do.", not_you],
             Some(("Change my password", security.as_str())),
         ),
+        valid_for: None,
     }
 }
 
@@ -258,6 +266,7 @@ fn list_mail(
         subject,
         text,
         html,
+        valid_for: None,
     }
 }
 

@@ -130,3 +130,39 @@ async fn without_smtp_mail_is_written_to_the_mail_directory() {
     let statuses = app.text("SELECT string_agg(status, ',') AS t FROM mail_outbox").await;
     assert_eq!(statuses, "sent,sent");
 }
+
+#[tokio::test]
+async fn a_mail_whose_link_expired_before_it_could_be_sent_is_not_sent() {
+    let url = unreachable_url();
+    let app = TestApp::with_config(|config| config.smtp_url = Some(url)).await;
+    queue_mail(&app, "ada@example.com").await;
+    let forgot = json!({ "email": "ada@example.com" });
+    let response = app.json("POST", "/api/auth/forgot-password", &forgot, &[]).await;
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.body);
+    assert_eq!(
+        deliver_due(&app.state).await.unwrap(),
+        2,
+        "both tried, the server is down"
+    );
+
+    app.advance(Duration::minutes(31));
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 2);
+    let rows = app
+        .text(
+            "SELECT string_agg(kind || ' ' || status || ' ' || attempts || ' ' || coalesce(last_error, ''), E'\\n' ORDER BY id) AS t \
+             FROM mail_outbox",
+        )
+        .await;
+    let rows: Vec<&str> = rows.lines().collect();
+    assert!(rows[0].starts_with("confirm_address pending 2 "), "{rows:?}");
+    assert!(
+        rows[1].starts_with("password_reset failed 2 not sent: the link it carries expired"),
+        "the reset link lasts 30 minutes: {rows:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM mail_outbox WHERE text_body <> '' AND status = 'failed'")
+            .await,
+        0,
+        "its link is not kept"
+    );
+}
