@@ -22,7 +22,13 @@ const failure = (code, message) => Object.assign(new Error(message), { responseC
 
 const server = new SMTPServer({
   authOptional: true,
+  allowInsecureAuth: true,
   disabledCommands: ["STARTTLS"],
+  // Credentials are optional; given, only portal / secret are right (535 otherwise).
+  onAuth(auth, _session, callback) {
+    if (auth.username === "portal" && auth.password === "secret") return callback(null, { user: "portal" });
+    callback(failure(535, "Authentication credentials invalid"));
+  },
   logger: false,
   size: 1024 * 1024,
   onRcptTo(address, _session, callback) {

@@ -8,6 +8,11 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+/// 5xx answers about the portal's own SMTP account (authentication required, too weak, refused,
+/// needs encryption), not about the mail: a setting to fix, after which the mail still goes, so
+/// they count as temporary.
+const AUTH_REFUSED: [u16; 4] = [530, 534, 535, 538];
+
 /// How long connecting to the SMTP server may take (the outbox bounds the whole send).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -19,9 +24,10 @@ pub enum Transport {
 /// Why a mail was not sent: worth another try later, or never.
 #[derive(Debug, PartialEq)]
 pub enum SendError {
-    /// A 4xx answer, or no answer at all (refused, timed out, TLS failed).
+    /// A 4xx answer, a refusal of the portal's own SMTP credentials, or no answer at all
+    /// (refused, timed out, TLS failed).
     Temporary(String),
-    /// A 5xx answer, or a mail that cannot be built (a bad recipient).
+    /// Any other 5xx answer, or a mail that cannot be built (a bad recipient).
     Permanent(String),
 }
 
@@ -77,7 +83,8 @@ impl Transport {
             .map_err(|error| SendError::Permanent(format!("the mail cannot be built: {error}")))?;
         match self {
             Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|error| {
-                if error.is_permanent() {
+                let about_our_account = error.status().is_some_and(|code| AUTH_REFUSED.contains(&code.into()));
+                if error.is_permanent() && !about_our_account {
                     SendError::Permanent(error.to_string())
                 } else {
                     SendError::Temporary(error.to_string())

@@ -5,10 +5,12 @@
 use axum::http::StatusCode;
 use chrono::Duration;
 use ragsites_portal::mail::outbox::{MAX_ATTEMPTS, deliver_due};
+use ragsites_portal::server::db;
+use ragsites_portal::server::state::AppState;
 use serde_json::json;
 
 use crate::support::smtp::{SmtpSink, unreachable_url};
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, TestApp, database_url, leptos_options, test_config};
 
 /// Registers `email`, which queues the mail confirming it: one outbox row.
 async fn queue_mail(app: &TestApp, email: &str) {
@@ -165,4 +167,30 @@ async fn a_mail_whose_link_expired_before_it_could_be_sent_is_not_sent() {
         0,
         "its link is not kept"
     );
+}
+
+#[tokio::test]
+async fn refused_smtp_credentials_keep_the_mail_until_they_are_fixed() {
+    let sink = SmtpSink::start();
+    let wrong = sink.url().replace("smtp://", "smtp://portal:wrong@");
+    let app = TestApp::with_config(|config| config.smtp_url = Some(wrong)).await;
+    queue_mail(&app, "ada@example.com").await;
+    assert_eq!(deliver_due(&app.state).await.unwrap(), 1);
+    let row = outbox_row(&app).await;
+    assert_eq!(
+        (row["status"].as_str(), row["attempts"].as_i64()),
+        (Some("pending"), Some(1))
+    );
+    assert!(row["last_error"].as_str().unwrap().contains("535"), "{row}");
+    assert!(sink.received().is_empty());
+
+    // The operator fixes SMTP_URL; the restarted process sends what waited.
+    let mut config = test_config(database_url(&app.db_name));
+    config.smtp_url = Some(sink.url().replace("smtp://", "smtp://portal:secret@"));
+    config.fixed_clock = Some(app.now());
+    let pool = db::connect(&database_url(&app.db_name), 2).await.unwrap();
+    let fixed = TestApp::from_state(AppState::new(leptos_options(), pool, config), app.db_name.clone());
+    fixed.advance(Duration::minutes(1));
+    assert_eq!(deliver_due(&fixed.state).await.unwrap(), 1);
+    assert_eq!(sink.received_about("Confirm your RagSites Portal address").len(), 1);
 }
