@@ -23,10 +23,6 @@ use crate::server::state::AppState;
 /// Attempts before a temporary failure counts as permanent (about 2 hours of retries).
 pub const MAX_ATTEMPTS: i32 = 8;
 
-/// How long one mail may take to send (lettre's own timeout covers only the connection): the
-/// row stays locked, and a pooled connection taken, meanwhile.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// How often the worker looks for due mail.
 const POLL: Duration = Duration::from_secs(2);
 
@@ -138,9 +134,15 @@ async fn deliver_one(state: &AppState) -> Result<bool, AppError> {
                 Some(expired) if expired <= now => Err(SendError::Permanent(format!(
                     "not sent: the link it carries expired at {expired} before it could be"
                 ))),
-                _ => tokio::time::timeout(SEND_TIMEOUT, state.mailer.send(&state.config.mail_from, outgoing))
-                    .await
-                    .unwrap_or_else(|_| Err(SendError::Temporary(format!("no answer within {SEND_TIMEOUT:?}")))),
+                // lettre's own timeout covers only the connection (a server that connects and
+                // never answers waits forever); the row stays locked, and a pooled connection
+                // taken, meanwhile.
+                _ => {
+                    let bound = state.config.smtp_timeout;
+                    tokio::time::timeout(bound, state.mailer.send(&state.config.mail_from, outgoing))
+                        .await
+                        .unwrap_or_else(|_| Err(SendError::Temporary(format!("no answer within {bound:?}"))))
+                }
             };
             record(conn, &due, outcome, now).await?;
             Ok(true)

@@ -13,9 +13,6 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Execu
 /// they count as temporary.
 const AUTH_REFUSED: [u16; 4] = [530, 534, 535, 538];
 
-/// How long connecting to the SMTP server may take (the outbox bounds the whole send).
-const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
-
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(PathBuf),
@@ -50,11 +47,12 @@ pub fn is_smtp_url(url: &str) -> bool {
 }
 
 impl Transport {
-    /// The SMTP server of `smtp_url` (checked with `is_smtp_url`), or else `mail_dir`. Inside
-    /// the runtime: the SMTP connection pool starts a task.
-    pub fn new(smtp_url: Option<&str>, mail_dir: PathBuf) -> Self {
+    /// The SMTP server of `smtp_url` (checked with `is_smtp_url`), or else `mail_dir`; `timeout`
+    /// bounds connecting (the outbox bounds the whole send with it). Inside the runtime: the
+    /// SMTP connection pool starts a task.
+    pub fn new(smtp_url: Option<&str>, timeout: Duration, mail_dir: PathBuf) -> Self {
         match smtp_url.map(AsyncSmtpTransport::<Tokio1Executor>::from_url) {
-            Some(Ok(builder)) => Self::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()),
+            Some(Ok(builder)) => Self::Smtp(builder.timeout(Some(timeout)).build()),
             Some(Err(_)) => panic!("SMTP_URL was checked by the configuration"),
             None => Self::Files(mail_dir),
         }

@@ -74,6 +74,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// The SMTP server mail goes to; `None` writes each mail as a file into `mail_dir`.
     pub smtp_url: Option<String>,
+    /// How long sending one mail may take, connection included (`SMTP_TIMEOUT`).
+    pub smtp_timeout: StdDuration,
     pub mail_dir: PathBuf,
     /// The sender of every mail.
     pub mail_from: Mailbox,
@@ -106,6 +108,7 @@ impl fmt::Debug for Config {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| ".."))
+            .field("smtp_timeout", &self.smtp_timeout)
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
             .field("app_url", &self.app_url)
@@ -201,6 +204,10 @@ pub struct ConfigArgs {
     /// relay). Unset: every mail is written to target/mail/ as an .eml file and its link logged.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// How long sending one mail may take, connection included, 1 s to 1 h; past it the mail
+    /// is tried again later.
+    #[arg(long, env = "SMTP_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    pub smtp_timeout: StdDuration,
     /// The sender of the portal's mail, e.g. "RagSites Portal <portal@example.com>".
     #[arg(long, env = "MAIL_FROM", default_value = "RagSites Portal <portal@localhost>", value_parser = parse_mailbox)]
     pub mail_from: Mailbox,
@@ -296,6 +303,7 @@ impl Config {
             shutdown_grace: args.shutdown_grace,
             trusted_proxies: args.trusted_proxies,
             smtp_url,
+            smtp_timeout: args.smtp_timeout,
             mail_dir: state_dir.join("mail"),
             mail_from: args.mail_from,
             app_url: args

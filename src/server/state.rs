@@ -26,7 +26,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: DbPool, config: Config) -> Self {
-        let mailer = Transport::new(config.smtp_url.as_deref(), config.mail_dir.clone());
+        let mailer = Transport::new(config.smtp_url.as_deref(), config.smtp_timeout, config.mail_dir.clone());
         Self {
             clock: Clock::from_config(&config),
             mailer: Arc::new(mailer),

@@ -9,7 +9,8 @@ use ragsites_portal::server::db;
 use ragsites_portal::server::state::AppState;
 use serde_json::json;
 
-use crate::support::smtp::{SmtpSink, unreachable_url};
+use crate::support::calls::login;
+use crate::support::smtp::{SmtpSink, silent_server, unreachable_url};
 use crate::support::{PASSWORD, TestApp, database_url, leptos_options, test_config};
 
 /// Registers `email`, which queues the mail confirming it: one outbox row.
@@ -193,4 +194,27 @@ async fn refused_smtp_credentials_keep_the_mail_until_they_are_fixed() {
     fixed.advance(Duration::minutes(1));
     assert_eq!(deliver_due(&fixed.state).await.unwrap(), 1);
     assert_eq!(sink.received_about("Confirm your RagSites Portal address").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_smtp_server_that_never_answers_holds_nothing_up() {
+    let (_listener, url) = silent_server();
+    let app = TestApp::with_config(|config| {
+        config.smtp_url = Some(url);
+        config.smtp_timeout = std::time::Duration::from_secs(1);
+    })
+    .await;
+    queue_mail(&app, "ada@example.com").await;
+    let (handled, signed_in) = tokio::join!(deliver_due(&app.state), async {
+        // While the worker waits on the silent server, requests go on.
+        login(&app, "ada@example.com", PASSWORD).await
+    });
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    assert_eq!(handled.unwrap(), 1, "given up on for now");
+    let row = outbox_row(&app).await;
+    assert_eq!(
+        (row["status"].as_str(), row["attempts"].as_i64()),
+        (Some("pending"), Some(1))
+    );
+    assert_eq!(row["last_error"], "no answer within 1s");
 }

@@ -62,6 +62,7 @@ pub fn test_config(database_url: String) -> Config {
         shutdown_grace: std::time::Duration::from_secs(10),
         trusted_proxies: Vec::new(),
         smtp_url: None,
+        smtp_timeout: std::time::Duration::from_secs(30),
         mail_dir: std::env::temp_dir().join("ragsites-test-mail"),
         mail_from: "RagSites Portal <portal@test.example>"
             .parse()

@@ -118,3 +118,11 @@ pub fn unreachable_url() -> String {
     drop(listener);
     format!("smtp://127.0.0.1:{port}")
 }
+
+/// An SMTP server that takes connections and never says a word; the listener lives as long as
+/// the returned value.
+pub fn silent_server() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    (listener, format!("smtp://127.0.0.1:{port}"))
+}
