@@ -129,11 +129,16 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
                 give_plan(conn, user_id, DEMO_PLAN).await?;
             }
             let admin = insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", &admin_hash, Role::Admin).await?;
-            // The seeded addresses are ours: nothing to confirm by mail.
-            diesel::update(users::table.filter(users::id.eq_any(demo.into_iter().chain(admin))))
-                .set(users::email_verified_at.eq(state.clock.now()))
-                .execute(conn)
-                .await?;
+            // The seeded addresses are ours: nothing to confirm by mail (also for accounts seeded
+            // before confirmation existed).
+            diesel::update(
+                users::table
+                    .filter(users::email.eq_any([DEMO_EMAIL, ADMIN_EMAIL]))
+                    .filter(users::email_verified_at.is_null()),
+            )
+            .set(users::email_verified_at.eq(state.clock.now()))
+            .execute(conn)
+            .await?;
             Ok::<_, diesel::result::Error>((demo.is_some(), admin.map(|_| admin_password)))
         })
         .await?;

@@ -185,8 +185,20 @@ async fn seed_is_idempotent() {
     assert_eq!(app.count(&hours).await, 24);
     let outside = format!("SELECT count(*) AS n FROM events WHERE occurred_at < '{from}' OR occurred_at >= '{to}'");
     assert_eq!(app.count(&outside).await, 0, "none outside those hours");
+    let confirmed = "SELECT count(*) AS n FROM users WHERE email_verified_at IS NOT NULL";
+    assert_eq!(
+        app.count(confirmed).await,
+        2,
+        "the seeded addresses need no mailed link"
+    );
+    // As in a database seeded before addresses were confirmed:
+    diesel::sql_query("UPDATE users SET email_verified_at = NULL")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let again = seed::seed(&app.state, 1, 1.0).await.unwrap();
     assert!(!again.demo_created && again.admin_password.is_none());
+    assert_eq!(app.count(confirmed).await, 2, "confirmed by the next seed");
     assert_eq!(
         app.count("SELECT count(*) AS n FROM events").await,
         events,
