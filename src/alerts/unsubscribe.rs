@@ -6,19 +6,22 @@
 //! button that posts, since mail scanners follow links.
 
 use axum::extract::{Path, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
+use serde_json::json;
 use sha2::Sha256;
 use url::Url;
 use uuid::Uuid;
 
+use crate::audit::{Action, ClientInfo, Entry, log_activity};
+use crate::auth::guard::client_info;
 use crate::error::AppError;
 use crate::schema::user_preferences;
 use crate::server::config::Config;
@@ -111,13 +114,19 @@ async fn confirm_page(State(state): State<AppState>, Path(parts): Path<(String, 
     }
 }
 
-async fn unsubscribe(State(state): State<AppState>, Path(parts): Path<(String, String, String)>) -> Response {
-    let Ok((user_id, list)) = verify(&state.config, &parts) else {
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(address): Path<(String, String, String)>,
+    request: Parts,
+) -> Response {
+    let Ok((user_id, list)) = verify(&state.config, &address) else {
         return not_found();
     };
+    let client = client_info(&request);
     let turned_off = async {
         let mut conn = state.conn().await?;
-        switch_off(&mut conn, user_id, list, state.clock.now()).await
+        conn.transaction(async |conn| switch_off(conn, user_id, list, &client).await)
+            .await
     };
     match turned_off.await {
         Ok(()) => page(
@@ -133,13 +142,14 @@ async fn unsubscribe(State(state): State<AppState>, Path(parts): Path<(String, S
 }
 
 /// Turns the list's switch off (an account that never saved its preferences keeps the defaults
-/// for the rest). An account deleted meanwhile has nothing to turn off.
+/// for the rest) and logs it. An account deleted meanwhile has nothing to turn off.
 async fn switch_off(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     list: List,
-    now: DateTime<Utc>,
+    client: &ClientInfo,
 ) -> Result<(), AppError> {
+    let now = client.at;
     use crate::schema::users;
     let exists: i64 = users::table
         .filter(users::id.eq(user_id))
@@ -184,6 +194,8 @@ async fn switch_off(
                 .await?
         }
     };
+    let detail = json!({ "unsubscribed": list.as_str(), "by": "mail link" });
+    log_activity(conn, user_id, Entry::new(Action::PreferencesUpdate, detail), client).await?;
     Ok(())
 }
 

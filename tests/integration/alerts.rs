@@ -295,6 +295,15 @@ async fn one_click_unsubscribe_turns_alert_mail_off_and_a_get_or_a_forged_link_d
         StatusCode::OK,
         "again: still off, still fine"
     );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM activity_logs WHERE action = 'preferences.update' \
+             AND detail = '{\"unsubscribed\": \"alerts\", \"by\": \"mail link\"}'"
+        )
+        .await,
+        2,
+        "each one-click unsubscribe is in the account's activity log"
+    );
 }
 
 /// The POST a mail client sends (RFC 8058): no cookie, no token, from its own origin.
