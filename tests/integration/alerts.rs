@@ -11,6 +11,7 @@ use ragsites_portal::server::state::AppState;
 use ragsites_portal::ui::format::millis;
 use serde_json::{Value, json};
 
+use crate::support::calls::{bearer, put};
 use crate::support::services::{Client, client, event, post_events};
 use crate::support::smtp::{Received, SmtpSink};
 use crate::support::{TestApp, database_url, leptos_options, test_config};
@@ -25,30 +26,19 @@ async fn setup(sink: &SmtpSink) -> (TestApp, Client) {
     let app = TestApp::with_config(|config| config.smtp_url = Some(url)).await;
     let client = client(&app, EMAIL, SERVICE).await;
     set_preferences(&app, &client, json!({ "weekly_report": false })).await;
-    assert_eq!(deliver_due(&app.state).await.unwrap(), 1, "the address confirmation");
-    sink.clear();
+    sink.send_and_forget_confirmation(&app).await;
     (app, client)
 }
 
 async fn set_preferences(app: &TestApp, client: &Client, body: Value) {
-    let response = app
-        .json(
-            "PUT",
-            "/api/user/preferences",
-            &body,
-            &[("authorization", &format!("Bearer {}", client.token))],
-        )
-        .await;
+    let response = put(app, "/api/user/preferences", body, &client.token).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
 }
 
 async fn preferences(app: &TestApp, client: &Client) -> Value {
-    app.get_with(
-        "/api/user/preferences",
-        &[("authorization", &format!("Bearer {}", client.token))],
-    )
-    .await
-    .json()
+    app.get_with("/api/user/preferences", &[("authorization", &bearer(&client.token))])
+        .await
+        .json()
 }
 
 /// Sends `errors` failed and `successes` good events, `latency` ms each, two minutes ago.

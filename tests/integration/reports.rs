@@ -12,6 +12,7 @@ use ragsites_portal::server::db;
 use ragsites_portal::server::state::AppState;
 use serde_json::{Value, json};
 
+use crate::support::calls::{bearer, put};
 use crate::support::services::{Client, client, create_key, create_service, event, post_events, summary};
 use crate::support::smtp::SmtpSink;
 use crate::support::{TestApp, database_url, leptos_options, test_config};
@@ -26,17 +27,9 @@ async fn app_with(sink: &SmtpSink) -> TestApp {
 async fn client_in(app: &TestApp, sink: &SmtpSink, email: &str, tz: &str) -> Client {
     let client = client(app, email, "Support bot").await;
     let body = json!({ "timezone": tz, "email_notifications": false });
-    let response = app
-        .json(
-            "PUT",
-            "/api/user/preferences",
-            &body,
-            &[("authorization", &format!("Bearer {}", client.token))],
-        )
-        .await;
+    let response = put(app, "/api/user/preferences", body, &client.token).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    assert_eq!(deliver_due(&app.state).await.unwrap(), 1, "the address confirmation");
-    sink.clear();
+    sink.send_and_forget_confirmation(app).await;
     client
 }
 
@@ -155,10 +148,7 @@ async fn the_report_comes_from_monday_8_local_once_with_the_dashboards_figures()
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::OK);
     let preferences = app
-        .get_with(
-            "/api/user/preferences",
-            &[("authorization", &format!("Bearer {}", client.token))],
-        )
+        .get_with("/api/user/preferences", &[("authorization", &bearer(&client.token))])
         .await
         .json();
     assert_eq!(preferences["weekly_report"], false);

@@ -88,8 +88,17 @@ impl SmtpSink {
             .collect()
     }
 
-    /// Forgets every mail received so far (a registration's confirmation, in a test about
-    /// other mail).
+    /// Sends the one mail queued so far (a new client's address confirmation) and forgets it,
+    /// for a test about other mail.
+    pub async fn send_and_forget_confirmation(&self, app: &super::TestApp) {
+        let sent = ragsites_portal::mail::outbox::deliver_due(&app.state)
+            .await
+            .expect("mail delivered");
+        assert_eq!(sent, 1, "the address confirmation");
+        self.clear();
+    }
+
+    /// Forgets every mail received so far.
     pub fn clear(&self) {
         for entry in std::fs::read_dir(self.dir.path()).expect("the mail directory") {
             std::fs::remove_file(entry.expect("a mail").path()).expect("a mail removed");
