@@ -51,6 +51,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    conversations (service_id, conversation_id) {
+        service_id -> Uuid,
+        conversation_id -> Text,
+        started_at -> Timestamptz,
+        moved_from -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     email_verifications (id) {
         id -> Int8,
         user_id -> Uuid,
@@ -63,7 +72,29 @@ diesel::table! {
 }
 
 diesel::table! {
-    events (service_id, event_id) {
+    end_users_daily (service_id, bucket, end_user) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        end_user -> Text,
+        requests -> Int8,
+        errors -> Int8,
+        cost_micros -> Int8,
+    }
+}
+
+diesel::table! {
+    end_users_hourly (service_id, bucket, end_user) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        end_user -> Text,
+        requests -> Int8,
+        errors -> Int8,
+        cost_micros -> Int8,
+    }
+}
+
+diesel::table! {
+    events (service_id, event_id, occurred_at) {
         service_id -> Uuid,
         event_id -> Text,
         occurred_at -> Timestamptz,
@@ -76,6 +107,11 @@ diesel::table! {
         tokens_out -> Int4,
         cost_micros -> Int8,
         end_user -> Nullable<Text>,
+        conversation_id -> Nullable<Text>,
+        channel -> Nullable<Text>,
+        duration_ms -> Nullable<Int4>,
+        feedback -> Nullable<Int2>,
+        feedback_comment -> Nullable<Text>,
     }
 }
 
@@ -90,6 +126,12 @@ diesel::table! {
         tokens_out -> Int8,
         cost_micros -> Int8,
         latency_hist -> Array<Nullable<Int8>>,
+        conversations -> Int8,
+        turns -> Int8,
+        rated -> Int8,
+        positive -> Int8,
+        negative -> Int8,
+        duration_ms_sum -> Int8,
     }
 }
 
@@ -104,6 +146,12 @@ diesel::table! {
         tokens_out -> Int8,
         cost_micros -> Int8,
         latency_hist -> Array<Nullable<Int8>>,
+        conversations -> Int8,
+        turns -> Int8,
+        rated -> Int8,
+        positive -> Int8,
+        negative -> Int8,
+        duration_ms_sum -> Int8,
     }
 }
 
@@ -140,6 +188,12 @@ diesel::table! {
         tokens_out -> Int8,
         cost_micros -> Int8,
         latency_hist -> Array<Nullable<Int8>>,
+        conversations -> Int8,
+        turns -> Int8,
+        rated -> Int8,
+        positive -> Int8,
+        negative -> Int8,
+        duration_ms_sum -> Int8,
     }
 }
 
@@ -252,7 +306,10 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> services (service_id));
+diesel::joinable!(conversations -> services (service_id));
 diesel::joinable!(email_verifications -> users (user_id));
+diesel::joinable!(end_users_daily -> services (service_id));
+diesel::joinable!(end_users_hourly -> services (service_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(metrics -> services (service_id));
 diesel::joinable!(metrics_daily -> services (service_id));
@@ -271,7 +328,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     alerts,
     api_keys,
     auth_limits,
+    conversations,
     email_verifications,
+    end_users_daily,
+    end_users_hourly,
     events,
     mail_outbox,
     metrics,

@@ -1,19 +1,24 @@
 //! One committed batch: raw events, their minute (recent events only), hourly and daily
-//! rollups, and a notification, all or nothing.
+//! rollups, the conversations and end users they add, and a notification, all or nothing. The
+//! events table is partitioned by month: a month without its partition gets it here.
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Int4, Int8, Nullable, Text, Timestamptz};
+use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::{Array, Bool, Int2, Int4, Int8, Nullable, Text, Timestamptz};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::validate::ValidEvent;
+use super::validate::{Feedback, ValidEvent};
 use crate::analytics::histogram;
 use crate::changes::announce;
-use crate::schema::{events, metrics, metrics_by_error, metrics_by_model, metrics_daily, metrics_minute, services};
+use crate::schema::{
+    end_users_daily, end_users_hourly, metrics, metrics_by_error, metrics_by_model, metrics_daily, metrics_minute,
+    services,
+};
 
 define_sql_function!(fn hist_add(a: Array<Nullable<Int8>>, b: Array<Nullable<Int8>>) -> Array<Nullable<Int8>>);
 
@@ -26,6 +31,11 @@ struct Rollup {
     tokens_in: i64,
     tokens_out: i64,
     cost_micros: i64,
+    turns: i64,
+    rated: i64,
+    positive: i64,
+    negative: i64,
+    duration_ms_sum: i64,
 }
 
 impl Rollup {
@@ -37,7 +47,20 @@ impl Rollup {
         self.tokens_in += i64::from(event.tokens_in);
         self.tokens_out += i64::from(event.tokens_out);
         self.cost_micros += event.cost_micros;
+        self.turns += i64::from(event.conversation_id.is_some());
+        self.rated += i64::from(event.feedback.is_some());
+        self.positive += i64::from(event.feedback == Some(Feedback::Positive));
+        self.negative += i64::from(event.feedback == Some(Feedback::Negative));
+        self.duration_ms_sum += i64::from(event.duration_ms.unwrap_or(0));
     }
+}
+
+/// An end user's figures in one bucket.
+#[derive(Default)]
+struct EndUserRollup {
+    requests: i64,
+    errors: i64,
+    cost_micros: i64,
 }
 
 /// How long the minute rollups are kept: the alerts read the last 15 minutes, and events up to
@@ -75,6 +98,11 @@ macro_rules! upsert_rollups {
                     $table::tokens_out.eq(r.tokens_out),
                     $table::cost_micros.eq(r.cost_micros),
                     $table::latency_hist.eq(&r.histogram),
+                    $table::turns.eq(r.turns),
+                    $table::rated.eq(r.rated),
+                    $table::positive.eq(r.positive),
+                    $table::negative.eq(r.negative),
+                    $table::duration_ms_sum.eq(r.duration_ms_sum),
                 )
             })
             .collect();
@@ -90,6 +118,41 @@ macro_rules! upsert_rollups {
                 $table::tokens_out.eq($table::tokens_out + excluded($table::tokens_out)),
                 $table::cost_micros.eq($table::cost_micros + excluded($table::cost_micros)),
                 $table::latency_hist.eq(hist_add($table::latency_hist, excluded($table::latency_hist))),
+                $table::turns.eq($table::turns + excluded($table::turns)),
+                $table::rated.eq($table::rated + excluded($table::rated)),
+                $table::positive.eq($table::positive + excluded($table::positive)),
+                $table::negative.eq($table::negative + excluded($table::negative)),
+                $table::duration_ms_sum.eq($table::duration_ms_sum + excluded($table::duration_ms_sum)),
+            ))
+            .execute(&mut $conn)
+    }};
+}
+
+/// The statement adding a batch's end users (bucket, end user → figures) into
+/// `end_users_hourly` or `end_users_daily`.
+macro_rules! upsert_end_users {
+    ($conn:expr, $table:ident, $service_id:expr, $rollups:expr) => {{
+        let rows: Vec<_> = $rollups
+            .iter()
+            .map(|((bucket, end_user), r)| {
+                (
+                    $table::service_id.eq($service_id),
+                    $table::bucket.eq(*bucket),
+                    $table::end_user.eq(*end_user),
+                    $table::requests.eq(r.requests),
+                    $table::errors.eq(r.errors),
+                    $table::cost_micros.eq(r.cost_micros),
+                )
+            })
+            .collect();
+        diesel::insert_into($table::table)
+            .values(rows)
+            .on_conflict(($table::service_id, $table::bucket, $table::end_user))
+            .do_update()
+            .set((
+                $table::requests.eq($table::requests + excluded($table::requests)),
+                $table::errors.eq($table::errors + excluded($table::errors)),
+                $table::cost_micros.eq($table::cost_micros + excluded($table::cost_micros)),
             ))
             .execute(&mut $conn)
     }};
@@ -109,6 +172,23 @@ pub async fn store(
     if unique.is_empty() {
         return Ok(0);
     }
+    match store_unique(conn, service_id, &unique, now).await {
+        Err(error) if is_missing_partition(&error) => {
+            for event in &unique {
+                ensure_partition(conn, event.occurred_at).await?;
+            }
+            store_unique(conn, service_id, &unique, now).await
+        }
+        stored => stored,
+    }
+}
+
+async fn store_unique(
+    conn: &mut AsyncPgConnection,
+    service_id: Uuid,
+    unique: &[&ValidEvent],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     conn.transaction(async |conn| {
         let shared: &AsyncPgConnection = conn;
         // Instead of a foreign key checked per row: a deleted service is refused, and a service
@@ -118,9 +198,13 @@ pub async fn store(
             .select(services::id)
             .for_key_share()
             .get_result::<Uuid>(&mut &*shared);
-        let (_, inserted) = futures_util::try_join!(service_exists, insert_events(shared, service_id, &unique))?;
+        let (_, inserted) = futures_util::try_join!(service_exists, insert_events(shared, service_id, unique))?;
         let inserted: HashSet<String> = inserted.into_iter().map(|row| row.event_id).collect();
-        let new: Vec<&ValidEvent> = unique.into_iter().filter(|e| inserted.contains(&e.event_id)).collect();
+        let new: Vec<&ValidEvent> = unique
+            .iter()
+            .copied()
+            .filter(|e| inserted.contains(&e.event_id))
+            .collect();
         if new.is_empty() {
             return Ok(0);
         }
@@ -136,7 +220,12 @@ struct Inserted {
     event_id: String,
 }
 
-/// Inserts the events not stored before; returns the ids of those it inserted. One column per
+/// Inserts the events not stored before; returns the ids of those it inserted. An event is its
+/// service and id: the primary key (which must hold the partition key, the time) catches a resent
+/// event in its month, and the `NOT EXISTS` probe of every month's key the same id sent again with
+/// another time. Two batches racing to store one id with two different times could both
+/// succeed: nothing but a table-wide unique index, which partitions cannot have, would stop
+/// that. One column per
 /// array parameter: a batch is one small statement, planned once per connection, instead of
 /// thousands of parameters parsed and planned for every batch.
 async fn insert_events(
@@ -146,9 +235,11 @@ async fn insert_events(
 ) -> QueryResult<Vec<Inserted>> {
     diesel::sql_query(
         "INSERT INTO events (service_id, event_id, occurred_at, latency_ms, success, error_kind, model, \
-           tokens_in, tokens_out, cost_micros, end_user) \
-         SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::int4[], $5::bool[], $6::text[], \
-           $7::text[], $8::int4[], $9::int4[], $10::int8[], $11::text[]) \
+           tokens_in, tokens_out, cost_micros, end_user, conversation_id, channel, duration_ms, feedback) \
+         SELECT $1, b.* FROM unnest($2::text[], $3::timestamptz[], $4::int4[], $5::bool[], $6::text[], \
+           $7::text[], $8::int4[], $9::int4[], $10::int8[], $11::text[], $12::text[], $13::text[], \
+           $14::int4[], $15::int2[]) AS b (event_id) \
+         WHERE NOT EXISTS (SELECT FROM events e WHERE e.service_id = $1 AND e.event_id = b.event_id) \
          ON CONFLICT DO NOTHING RETURNING event_id",
     )
     .bind::<diesel::sql_types::Uuid, _>(service_id)
@@ -162,6 +253,10 @@ async fn insert_events(
     .bind::<Array<Int4>, _>(column(batch, |e| e.tokens_out as i32))
     .bind::<Array<Int8>, _>(column(batch, |e| e.cost_micros))
     .bind::<Array<Nullable<Text>>, _>(column(batch, |e| e.end_user.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(column(batch, |e| e.conversation_id.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(column(batch, |e| e.channel.as_deref()))
+    .bind::<Array<Nullable<Int4>>, _>(column(batch, |e| e.duration_ms.map(|d| d as i32)))
+    .bind::<Array<Nullable<Int2>>, _>(column(batch, |e| e.feedback.map(|f| f as i16)))
     .load(&mut conn)
     .await
 }
@@ -184,6 +279,10 @@ async fn fold_into_rollups(
     let mut days: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
     let mut models: BTreeMap<(DateTime<Utc>, &str), Rollup> = BTreeMap::new();
     let mut errors: BTreeMap<(DateTime<Utc>, &str), i64> = BTreeMap::new();
+    let mut users_hourly: BTreeMap<(DateTime<Utc>, &str), EndUserRollup> = BTreeMap::new();
+    let mut users_daily: BTreeMap<(DateTime<Utc>, &str), EndUserRollup> = BTreeMap::new();
+    // Each conversation's first event in the batch.
+    let mut conversations: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
     for event in new {
         let hour = hour_of(event.occurred_at);
         hours.entry(hour).or_default().add(event);
@@ -196,6 +295,18 @@ async fn fold_into_rollups(
         }
         if let Some(kind) = &event.error_kind {
             *errors.entry((hour, kind)).or_default() += 1;
+        }
+        if let Some(end_user) = &event.end_user {
+            for (bucket, rollups) in [(hour, &mut users_hourly), (day_of(event.occurred_at), &mut users_daily)] {
+                let r = rollups.entry((bucket, end_user)).or_default();
+                r.requests += 1;
+                r.errors += i64::from(!event.success);
+                r.cost_micros += event.cost_micros;
+            }
+        }
+        if let Some(conversation) = &event.conversation_id {
+            let first = conversations.entry(conversation).or_insert(event.occurred_at);
+            *first = (*first).min(event.occurred_at);
         }
     }
 
@@ -275,15 +386,77 @@ async fn fold_into_rollups(
             .execute(&mut &*shared)
             .await
     };
+    let by_end_user = async {
+        if users_hourly.is_empty() {
+            return Ok(0);
+        }
+        upsert_end_users!(&*shared, end_users_hourly, service_id, users_hourly).await?;
+        upsert_end_users!(&*shared, end_users_daily, service_id, users_daily).await
+    };
     futures_util::try_join!(
         hourly,
         daily,
         minutely,
         by_model,
         by_error,
+        by_end_user,
+        count_conversations(shared, service_id, &conversations),
         announce(shared, service_id)
     )?;
     Ok(())
+}
+
+/// Records the batch's conversations (id → its first event here) and counts each new one in the
+/// hour and day of its first event. A conversation already known whose start this batch moves
+/// earlier (an event that arrived late) moves its count: the figures count each conversation
+/// once, where it began. The row remembers the start it moved from (`xmax` tells an updated row
+/// from an inserted one), so the count moves from the start a concurrent batch committed, not
+/// from one this statement's snapshot saw. Sent after the hourly and daily upserts, so every
+/// bucket it adds to has its row.
+async fn count_conversations(
+    mut conn: &AsyncPgConnection,
+    service_id: Uuid,
+    conversations: &BTreeMap<&str, DateTime<Utc>>,
+) -> QueryResult<usize> {
+    if conversations.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "WITH upserted AS (INSERT INTO conversations AS c (service_id, conversation_id, started_at) \
+           SELECT $1, * FROM unnest($2::text[], $3::timestamptz[]) \
+           ON CONFLICT (service_id, conversation_id) DO UPDATE \
+           SET started_at = excluded.started_at, moved_from = c.started_at \
+           WHERE excluded.started_at < c.started_at \
+           RETURNING started_at, CASE WHEN xmax <> 0 THEN moved_from END AS moved_from), \
+         moves (at, n) AS (SELECT started_at, 1 FROM upserted \
+           UNION ALL SELECT moved_from, -1 FROM upserted WHERE moved_from IS NOT NULL), \
+         hourly AS (UPDATE metrics m SET conversations = m.conversations + d.n \
+           FROM (SELECT date_trunc('hour', at, 'UTC') AS bucket, sum(n) AS n FROM moves GROUP BY 1) d \
+           WHERE m.service_id = $1 AND m.bucket = d.bucket) \
+         UPDATE metrics_daily m SET conversations = m.conversations + d.n \
+         FROM (SELECT date_trunc('day', at, 'UTC') AS bucket, sum(n) AS n FROM moves GROUP BY 1) d \
+         WHERE m.service_id = $1 AND m.bucket = d.bucket",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(service_id)
+    .bind::<Array<Text>, _>(conversations.keys().copied().collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(conversations.values().copied().collect::<Vec<_>>())
+    .execute(&mut conn)
+    .await
+}
+
+/// Whether an insert failed for want of the month partition its event falls in.
+fn is_missing_partition(error: &Error) -> bool {
+    matches!(error, Error::DatabaseError(DatabaseErrorKind::CheckViolation | DatabaseErrorKind::Unknown, info)
+        if info.message().starts_with("no partition of relation"))
+}
+
+/// Makes the month partition of the events table that holds `at`, if it is missing.
+pub async fn ensure_partition(conn: &mut AsyncPgConnection, at: DateTime<Utc>) -> QueryResult<()> {
+    diesel::sql_query("SELECT ensure_events_partition($1)")
+        .bind::<Timestamptz, _>(at)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// The oldest time still kept at `now`: older events are refused at ingestion and dropped.
@@ -291,12 +464,26 @@ pub fn oldest_kept(now: DateTime<Utc>, retention_days: u32) -> DateTime<Utc> {
     now - TimeDelta::days(i64::from(retention_days))
 }
 
-/// Deletes the raw events older than the retention window at `now`; the rollups keep their
-/// figures. Returns how many went.
-pub async fn drop_expired(conn: &mut AsyncPgConnection, now: DateTime<Utc>, retention_days: u32) -> QueryResult<usize> {
-    diesel::delete(events::table.filter(events::occurred_at.lt(oldest_kept(now, retention_days))))
-        .execute(conn)
-        .await
+/// Drops the month partitions of raw events that lie wholly before the retention window at
+/// `now` (a month goes once its last day has passed out of the window); the rollups keep their
+/// figures. Returns how many partitions went.
+pub async fn drop_expired(conn: &mut AsyncPgConnection, now: DateTime<Utc>, retention_days: u32) -> QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct Dropped {
+        #[diesel(sql_type = Int4)]
+        dropped: i32,
+    }
+    let dropped: Dropped = diesel::sql_query("SELECT drop_events_partitions_before($1) AS dropped")
+        .bind::<Timestamptz, _>(oldest_kept(now, retention_days))
+        .get_result(conn)
+        .await?;
+    Ok(dropped.dropped)
+}
+
+/// Makes the partitions of this month and the next ahead of the events that will need them.
+pub async fn make_partitions_ahead(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> QueryResult<()> {
+    ensure_partition(conn, now).await?;
+    ensure_partition(conn, now + TimeDelta::days(32)).await
 }
 
 /// Deletes the minute rollups older than [`MINUTES_KEPT`] at `now`; returns how many went.

@@ -17,6 +17,30 @@ pub struct ValidEvent {
     pub tokens_out: u32,
     pub cost_micros: i64,
     pub end_user: Option<String>,
+    pub conversation_id: Option<String>,
+    pub channel: Option<String>,
+    pub duration_ms: Option<u32>,
+    pub feedback: Option<Feedback>,
+}
+
+/// An end user's rating of an answer: thumbs down, neutral, thumbs up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback {
+    Negative = -1,
+    Neutral = 0,
+    Positive = 1,
+}
+
+impl Feedback {
+    /// `-1`, `0` or `1`, with a message naming `field` otherwise.
+    pub fn from_number(value: i64, field: &str) -> Result<Self, String> {
+        match value {
+            -1 => Ok(Self::Negative),
+            0 => Ok(Self::Neutral),
+            1 => Ok(Self::Positive),
+            _ => Err(format!("{field} must be -1, 0 or 1")),
+        }
+    }
 }
 
 /// A request body as sent: `{"events": [...]}`.
@@ -49,6 +73,10 @@ struct RawEvent<'a> {
     tokens_out: Option<u32>,
     cost_usd: Option<f64>,
     end_user: Option<String>,
+    conversation_id: Option<String>,
+    channel: Option<String>,
+    duration_ms: Option<u32>,
+    feedback: Option<i64>,
 }
 
 #[derive(Deserialize, PartialEq)]
@@ -122,6 +150,10 @@ fn checked(value: &Value, now: DateTime<Utc>, oldest: DateTime<Utc>) -> Result<V
         tokens_out: whole(raw.tokens_out, "tokens_out", MAX_TOKENS)?.unwrap_or(0),
         cost_micros,
         end_user: text(raw.end_user, "end_user", 128)?,
+        conversation_id: text(raw.conversation_id, "conversation_id", 128)?,
+        channel: text(raw.channel, "channel", 32)?,
+        duration_ms: whole(raw.duration_ms, "duration_ms", MAX_LATENCY_MS)?,
+        feedback: raw.feedback.map(|n| Feedback::from_number(n, "feedback")).transpose()?,
     })
 }
 
@@ -218,6 +250,46 @@ mod tests {
             json!("u".repeat(129)),
             "end_user must be a string of 1 to 128 characters",
         );
+        bad(
+            "conversation_id",
+            json!("c".repeat(129)),
+            "conversation_id must be a string of 1 to 128 characters",
+        );
+        bad(
+            "channel",
+            json!("w".repeat(33)),
+            "channel must be a string of 1 to 32 characters",
+        );
+        bad("channel", json!(""), "channel must be");
+        bad("duration_ms", json!(-5), "expected u32");
+        bad(
+            "duration_ms",
+            json!(3_600_001),
+            "duration_ms must be a whole number from 0 to 3600000",
+        );
+        bad("feedback", json!(2), "feedback must be -1, 0 or 1");
+        bad("feedback", json!(0.5), "expected i64");
+        bad("feedback", json!("1"), "expected i64");
+
+        let mut ai = good.clone();
+        for (field, value) in [
+            ("conversation_id", json!("conv-1")),
+            ("channel", json!("whatsapp")),
+            ("duration_ms", json!(95_000)),
+            ("feedback", json!(-1)),
+        ] {
+            ai[field] = value;
+        }
+        let ai = check(ai).unwrap();
+        assert_eq!(
+            (
+                ai.conversation_id.as_deref(),
+                ai.channel.as_deref(),
+                ai.duration_ms,
+                ai.feedback
+            ),
+            (Some("conv-1"), Some("whatsapp"), Some(95_000), Some(Feedback::Negative))
+        );
 
         for edge in [now() + Duration::minutes(5), now() - Duration::days(90)] {
             let mut e = good.clone();
@@ -268,7 +340,7 @@ mod fuzz {
             .to_utc()
     }
 
-    const FIELDS: [&str; 10] = [
+    const FIELDS: [&str; 14] = [
         "id",
         "timestamp",
         "latency_ms",
@@ -279,6 +351,10 @@ mod fuzz {
         "tokens_out",
         "cost_usd",
         "end_user",
+        "conversation_id",
+        "channel",
+        "duration_ms",
+        "feedback",
     ];
 
     /// Any JSON value, numbers of every kind and strings that are sometimes almost right.
@@ -323,6 +399,8 @@ mod fuzz {
                 prop_assert!(e.tokens_in <= MAX_TOKENS && e.tokens_out <= MAX_TOKENS);
                 prop_assert!((0..=10_000_000_000).contains(&e.cost_micros));
                 prop_assert_eq!(e.success, e.error_kind.is_none());
+                prop_assert!(e.channel.is_none_or(|c| (1..=32).contains(&c.chars().count())));
+                prop_assert!(e.duration_ms.is_none_or(|d| d <= MAX_LATENCY_MS));
             }
             Err(message) => {
                 prop_assert!(!message.is_empty() && !message.contains('\n'), "{:?}", message);

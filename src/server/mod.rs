@@ -191,22 +191,26 @@ pub async fn serve_on(
     }
 }
 
-/// Every hour, drops raw events older than the retention window (the rollups stay).
+/// Every hour (and at start): makes the raw events' partitions of this month and the next, and
+/// drops the months past the retention window (the rollups stay).
 fn spawn_retention(state: AppState) {
+    use crate::ingest::backend::{drop_expired, make_partitions_ahead};
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
             let dropped = async {
                 let mut conn = state.conn().await.map_err(|e| e.to_string())?;
-                crate::ingest::backend::drop_expired(&mut conn, state.clock.now(), state.config.event_retention_days)
+                let now = state.clock.now();
+                make_partitions_ahead(&mut conn, now).await.map_err(|e| e.to_string())?;
+                drop_expired(&mut conn, now, state.config.event_retention_days)
                     .await
                     .map_err(|e| e.to_string())
             };
             match dropped.await {
                 Ok(0) => {}
-                Ok(dropped) => tracing::info!(dropped, "raw events past the retention window dropped"),
-                Err(error) => tracing::warn!(%error, "retention: could not drop old raw events"),
+                Ok(months) => tracing::info!(months, "raw events past the retention window dropped"),
+                Err(error) => tracing::warn!(%error, "retention: could not make or drop event partitions"),
             }
         }
     });

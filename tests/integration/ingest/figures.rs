@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
@@ -308,51 +308,201 @@ async fn days_are_local_days_across_a_daylight_saving_change() {
     );
 }
 
-/// The hourly retention job: raw events older than the window go, the rollups stay, and so do
-/// the figures of the old hours.
+/// The hourly retention job: a month of raw events goes whole once it lies wholly before the
+/// window; a month partly inside stays, the rollups stay, and so do the figures of the old hours.
+/// An event resent after its month went is refused as too old, never stored again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retention_drops_old_raw_events_and_keeps_their_figures() {
+async fn retention_drops_whole_months_and_keeps_their_figures() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
     let days = app.state.config.event_retention_days;
     let start = app.now();
-    // A day on (the session lasts longer), "expired" is a minute past the window and "kept" a
-    // minute inside it.
-    let later = Duration::days(1);
-    let edge = start + later - Duration::days(i64::from(days));
+    let oldest = start - Duration::days(i64::from(days));
+    let month_after = |at: DateTime<Utc>| {
+        let first = Utc.with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0).unwrap();
+        (first + Duration::days(32)).with_day(1).unwrap()
+    };
+    // "old" in the oldest month still kept, "kept" in the next month, "recent" now.
+    let old_at = oldest + Duration::hours(1);
+    let next_month = month_after(old_at);
+    let kept_at = next_month + Duration::days(3);
     let sent = json!([
-        event("expired", edge - Duration::minutes(1), 100, true),
-        event("kept", edge + Duration::minutes(1), 300, false),
+        event("old", old_at, 100, true),
+        event("kept", kept_at, 300, false),
         event("recent", start - Duration::hours(1), 50, true),
     ]);
     assert_eq!(post_events(&app, &c.key, &sent).await.json()["accepted"], 3);
-    let hour = edge.duration_trunc(Duration::hours(1)).unwrap();
+    let hour = old_at.duration_trunc(Duration::hours(1)).unwrap();
     let old_hour = format!(
         "range=custom&from={}&to={}",
         hour.format("%Y-%m-%dT%H:%M:%SZ"),
         (hour + Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ")
     );
     let before = summary(&app, &c.token, &old_hour).await.json();
-    assert_eq!(before["total_requests"], 2, "{before}");
-    assert_eq!(before["errors"], 1);
+    assert_eq!(before["total_requests"], 1, "{before}");
 
-    app.advance(later);
-    let mut conn = app.state.pool.get().await.unwrap();
-    let dropped = ragsites_portal::ingest::backend::drop_expired(&mut conn, app.now(), days)
-        .await
-        .unwrap();
-    drop(conn);
-    assert_eq!(dropped, 1);
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM events WHERE event_id IN ('kept', 'recent')")
-            .await,
-        2
-    );
+    let drop_expired = async || {
+        let mut conn = app.state.pool.get().await.unwrap();
+        ragsites_portal::ingest::backend::drop_expired(&mut conn, app.now(), days)
+            .await
+            .unwrap()
+    };
+    assert_eq!(drop_expired().await, 0, "no month lies wholly before the window yet");
+    // The window's start passes the end of the old month, not the end of the next.
+    app.advance(next_month - oldest + Duration::hours(1));
+    assert_eq!(drop_expired().await, 1);
+    assert_eq!(drop_expired().await, 0, "once");
+    let ids = "SELECT count(*) AS n FROM events WHERE event_id IN ('kept', 'recent')";
+    assert_eq!(app.count(ids).await, 2);
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
     for rollup in ["metrics", "metrics_daily"] {
         let requests = format!("SELECT sum(requests)::int8 AS n FROM {rollup}");
         assert_eq!(app.count(&requests).await, 3, "{rollup} keeps every event");
     }
-    let after = summary(&app, &c.token, &old_hour).await.json();
+    // The session has expired by now.
+    let token = crate::support::calls::login_token(&app, "a@example.com", crate::support::PASSWORD).await;
+    let after = summary(&app, &token, &old_hour).await.json();
     assert_eq!(after, before, "the old hour's figures are unchanged");
+
+    let resent = post_events(&app, &c.key, &sent).await.json();
+    assert_eq!(
+        (resent["accepted"].as_i64(), resent["duplicates"].as_i64()),
+        (Some(0), Some(2)),
+        "{resent}"
+    );
+    let refused = resent["rejected"].to_string();
+    assert!(refused.contains("older than the retention window"), "{resent}");
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+}
+
+/// Idempotency across month partitions: a batch spanning two months sent again counts nothing,
+/// and an id sent again with a time in another month is still the same event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resent_event_counts_once_across_months() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = app.now();
+    let first_of_month = Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0).unwrap();
+    let batch = json!([
+        event("before-midnight", first_of_month - Duration::seconds(1), 100, true),
+        event("after-midnight", first_of_month, 100, true),
+    ]);
+    let first = post_events(&app, &c.key, &batch).await.json();
+    assert_eq!(first["accepted"], 2, "{first}");
+    let partitions = "SELECT count(DISTINCT tableoid) AS n FROM events";
+    assert_eq!(app.count(partitions).await, 2, "one event in each month's partition");
+    let again = post_events(&app, &c.key, &batch).await.json();
+    assert_eq!(
+        (again["accepted"].as_i64(), again["duplicates"].as_i64()),
+        (Some(0), Some(2)),
+        "{again}"
+    );
+    let moved = json!([event("before-midnight", first_of_month + Duration::hours(2), 100, true)]);
+    let moved = post_events(&app, &c.key, &moved).await.json();
+    assert_eq!(
+        (moved["accepted"].as_i64(), moved["duplicates"].as_i64()),
+        (Some(0), Some(1)),
+        "{moved}"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+    let requests = "SELECT sum(requests)::int8 AS n FROM metrics";
+    assert_eq!(app.count(requests).await, 2, "the rollups count each event once");
+}
+
+/// The AI fields over random batches, late events and resends included: each conversation is
+/// counted once, in the hour and day of its earliest event; turns, ratings and call time add up;
+/// the end users of every hour and day, with their figures, equal the raw events'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_end_users_and_feedback_equal_the_raw_events() {
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let now = app.now();
+    for seed in 0..5u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let batch: Vec<Value> = (0..rng.random_range(1..250))
+            .map(|_| {
+                let id = format!("id-{}", rng.random_range(0..500));
+                // Conversations over several hours, their events arriving in any order.
+                let at = now - Duration::minutes(rng.random_range(0..(60 * 50)));
+                let mut e = event(&id, at, rng.random_range(0..5000), rng.random_bool(0.9));
+                if rng.random_bool(0.7) {
+                    e["conversation_id"] = json!(format!("conv-{}", rng.random_range(0..60)));
+                }
+                if rng.random_bool(0.8) {
+                    e["end_user"] = json!(format!("user-{}", rng.random_range(0..30)));
+                }
+                e["feedback"] = json!([Some(-1), Some(0), Some(1), None][rng.random_range(0..4)]);
+                e["duration_ms"] = json!([Some(rng.random_range(0..600_000)), None][rng.random_range(0..2)]);
+                e["cost_usd"] = json!(rng.random_range(0..10_000) as f64 / 1_000_000.0);
+                e
+            })
+            .collect();
+        assert_eq!(
+            post_events(&app, &c.key, &json!(batch)).await.status,
+            StatusCode::ACCEPTED
+        );
+    }
+    let hourly = app
+        .count(
+            "WITH starts AS ( \
+               SELECT service_id, bucket, count(*) AS n FROM ( \
+                 SELECT service_id, date_trunc('hour', min(occurred_at), 'UTC') AS bucket \
+                 FROM events WHERE conversation_id IS NOT NULL GROUP BY service_id, conversation_id \
+               ) firsts GROUP BY 1, 2 \
+             ), raw AS ( \
+               SELECT service_id, date_trunc('hour', occurred_at, 'UTC') AS bucket, \
+                      count(conversation_id) AS turns, count(feedback) AS rated, \
+                      count(*) FILTER (WHERE feedback = 1) AS positive, \
+                      count(*) FILTER (WHERE feedback = -1) AS negative, \
+                      coalesce(sum(duration_ms), 0) AS duration \
+               FROM events GROUP BY 1, 2 \
+             ) \
+             SELECT count(*) AS n FROM raw FULL JOIN metrics m USING (service_id, bucket) \
+             WHERE raw.turns IS DISTINCT FROM m.turns OR raw.rated IS DISTINCT FROM m.rated \
+                OR raw.positive IS DISTINCT FROM m.positive OR raw.negative IS DISTINCT FROM m.negative \
+                OR raw.duration IS DISTINCT FROM m.duration_ms_sum \
+                OR coalesce((SELECT n FROM starts s WHERE s.service_id = m.service_id AND s.bucket = m.bucket), 0) \
+                   IS DISTINCT FROM m.conversations",
+        )
+        .await;
+    assert_eq!(
+        hourly, 0,
+        "every hour's conversations, turns, ratings and call time equal the raw events'"
+    );
+    assert!(app.count("SELECT sum(conversations)::int8 AS n FROM metrics").await > 0);
+    assert_eq!(
+        app.count("SELECT sum(conversations)::int8 AS n FROM metrics").await,
+        app.count("SELECT count(DISTINCT conversation_id) AS n FROM events")
+            .await,
+        "each conversation counted once"
+    );
+    let daily = app
+        .count(
+            "SELECT count(*) AS n FROM ( \
+               SELECT service_id, date_trunc('day', bucket, 'UTC') AS bucket, sum(conversations) AS c, \
+                      sum(turns) AS t, sum(rated) AS r, sum(positive) AS p, sum(negative) AS ng, \
+                      sum(duration_ms_sum) AS d \
+               FROM metrics GROUP BY 1, 2 \
+             ) h FULL JOIN metrics_daily m USING (service_id, bucket) \
+             WHERE h.c IS DISTINCT FROM m.conversations OR h.t IS DISTINCT FROM m.turns \
+                OR h.r IS DISTINCT FROM m.rated OR h.p IS DISTINCT FROM m.positive \
+                OR h.ng IS DISTINCT FROM m.negative OR h.d IS DISTINCT FROM m.duration_ms_sum",
+        )
+        .await;
+    assert_eq!(daily, 0, "and every day's equal its hours'");
+    for (table, unit) in [("end_users_hourly", "hour"), ("end_users_daily", "day")] {
+        let mismatches = app
+            .count(&format!(
+                "SELECT count(*) AS n FROM ( \
+                   SELECT service_id, date_trunc('{unit}', occurred_at, 'UTC') AS bucket, end_user, \
+                          count(*) AS requests, count(*) FILTER (WHERE NOT success) AS errors, \
+                          sum(cost_micros) AS cost \
+                   FROM events WHERE end_user IS NOT NULL GROUP BY 1, 2, 3 \
+                 ) raw FULL JOIN {table} u USING (service_id, bucket, end_user) \
+                 WHERE raw.requests IS DISTINCT FROM u.requests OR raw.errors IS DISTINCT FROM u.errors \
+                    OR raw.cost IS DISTINCT FROM u.cost_micros"
+            ))
+            .await;
+        assert_eq!(mismatches, 0, "{table} equals the raw events' end users");
+    }
 }
