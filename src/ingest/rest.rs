@@ -1,4 +1,5 @@
-//! `POST /api/v1/events`: a batch of events from a service, with the service's key.
+//! `POST /api/v1/events`: a batch of events from a service, with the service's key;
+//! `POST /api/v1/feedback`: an end user's rating of one of them, with the same key.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -8,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{backend, validate};
+use super::{backend, feedback, validate};
 use crate::auth::guard::client_info;
 use crate::auth::token::bearer;
 use crate::error::AppError;
@@ -22,7 +23,9 @@ pub const MAX_EVENTS: usize = 1_000;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub fn routes() -> Routes {
-    Routes::new().route(Method::POST, "/api/v1/events", ingest)
+    Routes::new()
+        .route(Method::POST, "/api/v1/events", ingest)
+        .route(Method::POST, "/api/v1/feedback", rate)
 }
 
 #[derive(Serialize)]
@@ -43,29 +46,7 @@ async fn ingest(
     parts: Parts,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
-    let address = client_info(&parts).ip.unwrap_or_default();
-    // An address guessing keys is refused before the database is asked.
-    if let Err(retry_after) = state.ingest_throttle.check_address(&address, state.clock.now()) {
-        return Err(AppError::RateLimited { retry_after });
-    }
-    let (key, service_id, status) = service_of(&state, &parts.headers).await.inspect_err(|error| {
-        if *error == AppError::InvalidApiKey {
-            state.ingest_throttle.key_refused(&address, state.clock.now());
-        }
-    })?;
-    // Keyed by the key's public prefix (`rsk_xxxxxxxx`), never by its secret.
-    if let Err(retry_after) = state
-        .ingest_throttle
-        .take(key.get(..12).unwrap_or(key), state.clock.now())
-    {
-        return Err(AppError::RateLimited { retry_after });
-    }
-    if status != ServiceStatus::Active {
-        return Err(AppError::Conflict(format!(
-            "This service is {}: its events are refused.",
-            status.as_str()
-        )));
-    }
+    let service_id = authorize(&state, &parts).await?;
     state.ingest_throttle.quotas.check(&state, service_id).await?;
     let events = validate::batch(&body).map_err(AppError::BadRequest)?;
     if events.len() > MAX_EVENTS {
@@ -98,6 +79,45 @@ async fn ingest(
             rejected,
         }),
     ))
+}
+
+/// Records a rating; answers it as stored. A rating is no new event: the plan's quota does not
+/// apply.
+async fn rate(State(state): State<AppState>, parts: Parts, body: Bytes) -> Result<Json<feedback::Rating>, AppError> {
+    let service_id = authorize(&state, &parts).await?;
+    let rating = feedback::rating(&body)?;
+    feedback::record(&mut *state.conn().await?, service_id, &rating).await?;
+    state.changes.committed(service_id);
+    Ok(Json(rating))
+}
+
+/// The service a request's key belongs to, once the key, its rate and the service's status
+/// allow the request.
+async fn authorize(state: &AppState, parts: &Parts) -> Result<Uuid, AppError> {
+    let address = client_info(parts).ip.unwrap_or_default();
+    // An address guessing keys is refused before the database is asked.
+    if let Err(retry_after) = state.ingest_throttle.check_address(&address, state.clock.now()) {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    let (key, service_id, status) = service_of(state, &parts.headers).await.inspect_err(|error| {
+        if *error == AppError::InvalidApiKey {
+            state.ingest_throttle.key_refused(&address, state.clock.now());
+        }
+    })?;
+    // Keyed by the key's public prefix (`rsk_xxxxxxxx`), never by its secret.
+    if let Err(retry_after) = state
+        .ingest_throttle
+        .take(key.get(..12).unwrap_or(key), state.clock.now())
+    {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    if status != ServiceStatus::Active {
+        return Err(AppError::Conflict(format!(
+            "This service is {}: its events are refused.",
+            status.as_str()
+        )));
+    }
+    Ok(service_id)
 }
 
 /// The request's key, its service and the service's status. An archived service's keys are

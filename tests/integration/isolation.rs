@@ -206,6 +206,13 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             Open("a service's key is its only credential and names the one service it writes to (ingest::keys)"),
         ),
         (
+            "POST",
+            "/api/v1/feedback",
+            Open(
+                "the service's key names the one service whose events it rates; another's event is 404 (ingest::feedback)",
+            ),
+        ),
+        (
             "GET",
             "/api/v1/services",
             Own(

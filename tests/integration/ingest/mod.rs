@@ -2,6 +2,7 @@
 
 mod dashboard;
 mod export;
+mod feedback;
 mod figures;
 mod keys;
 mod limits;

@@ -64,6 +64,17 @@ pub async fn post_events(app: &TestApp, key: &str, events: &Value) -> TestRespon
     app.send(request).await
 }
 
+/// Rates an event with `key`, as a client's service does for its end user.
+pub async fn post_feedback(app: &TestApp, key: &str, rating: &Value) -> TestResponse {
+    let request = axum::http::Request::post("/api/v1/feedback")
+        .header("host", "portal.test")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(rating.to_string()))
+        .unwrap();
+    app.send(request).await
+}
+
 /// One event at `at`: a success, or an error of kind `timeout`.
 pub fn event(id: &str, at: DateTime<Utc>, latency: u32, ok: bool) -> Value {
     let mut e = json!({ "id": id, "timestamp": at.to_rfc3339(), "latency_ms": latency,
