@@ -30,8 +30,11 @@ PGPASSWORD=$(cat target/bench-pg.password) psql -qAt -h 127.0.0.1 -U postgres \
   -c "UPDATE users SET plan_id = NULL WHERE email = 'demo@ragsites.com'" >/dev/null
 
 cat >target/bench-ingest.lua <<'LUA'
--- Each request: BATCH fresh events (ids never repeat), timestamps now, varied latencies.
+-- Each request: BATCH fresh events (ids never repeat), timestamps now, varied latencies. Every
+-- other event carries the AI fields: a conversation of 4 turns, an end user of 10,000, a
+-- channel, a call length, and a rating on one in three of those.
 local batch = tonumber(os.getenv("BATCH"))
+local channels = { "web", "whatsapp", "phone", "slack" }
 local counter = 0
 -- Every wrk thread gets its own id (set in setup), so event ids never collide between threads.
 local threads = 0
@@ -47,10 +50,16 @@ request = function()
   local parts = {}
   for i = 1, batch do
     local ok = math.random() > 0.03
+    local ai = ""
+    if i % 2 == 0 then
+      ai = string.format(',"conversation_id":"%s-%d-c%d","end_user":"user-%d","channel":"%s","duration_ms":%d%s',
+        thread_id, counter, math.floor(i / 8), math.random(1, 10000), channels[math.random(1, 4)], math.random(2000, 60000),
+        math.random() < 0.33 and string.format(',"feedback":%d', math.random(-1, 1)) or "")
+    end
     parts[i] = string.format(
-      '{"id":"%s-%d-%d","timestamp":"%s","latency_ms":%d,"status":"%s"%s,"model":"model-%d","tokens_in":%d,"tokens_out":%d,"cost_usd":0.0004}',
+      '{"id":"%s-%d-%d","timestamp":"%s","latency_ms":%d,"status":"%s"%s,"model":"model-%d","tokens_in":%d,"tokens_out":%d,"cost_usd":0.0004%s}',
       thread_id, counter, i, now, math.floor(50 + math.random() ^ 3 * 4000), ok and "success" or "error",
-      ok and "" or ',"error_kind":"timeout"', math.random(1, 3), math.random(100, 2000), math.random(20, 400))
+      ok and "" or ',"error_kind":"timeout"', math.random(1, 3), math.random(100, 2000), math.random(20, 400), ai)
   end
   return wrk.format(nil, nil, nil, '{"events":[' .. table.concat(parts, ",") .. ']}')
 end
