@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration, DurationRound, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
@@ -306,107 +306,6 @@ async fn days_are_local_days_across_a_daylight_saving_change() {
         bad.json()["error"]["fields"]["tz"],
         "Unknown time zone \"Mars/Olympus\"."
     );
-}
-
-/// The hourly retention job: a month of raw events goes whole once it lies wholly before the
-/// window; a month partly inside stays, the rollups stay, and so do the figures of the old hours.
-/// An event resent after its month went is refused as too old, never stored again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retention_drops_whole_months_and_keeps_their_figures() {
-    let app = TestApp::new().await;
-    let c = client(&app, "a@example.com", "Bot").await;
-    let days = app.state.config.event_retention_days;
-    let start = app.now();
-    let oldest = start - Duration::days(i64::from(days));
-    let month_after = |at: DateTime<Utc>| {
-        let first = Utc.with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0).unwrap();
-        (first + Duration::days(32)).with_day(1).unwrap()
-    };
-    // "old" in the oldest month still kept, "kept" in the next month, "recent" now.
-    let old_at = oldest + Duration::hours(1);
-    let next_month = month_after(old_at);
-    let kept_at = next_month + Duration::days(3);
-    let sent = json!([
-        event("old", old_at, 100, true),
-        event("kept", kept_at, 300, false),
-        event("recent", start - Duration::hours(1), 50, true),
-    ]);
-    assert_eq!(post_events(&app, &c.key, &sent).await.json()["accepted"], 3);
-    let hour = old_at.duration_trunc(Duration::hours(1)).unwrap();
-    let old_hour = format!(
-        "range=custom&from={}&to={}",
-        hour.format("%Y-%m-%dT%H:%M:%SZ"),
-        (hour + Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ")
-    );
-    let before = summary(&app, &c.token, &old_hour).await.json();
-    assert_eq!(before["total_requests"], 1, "{before}");
-
-    let drop_expired = async || {
-        let mut conn = app.state.pool.get().await.unwrap();
-        ragsites_portal::ingest::backend::drop_expired(&mut conn, app.now(), days)
-            .await
-            .unwrap()
-    };
-    assert_eq!(drop_expired().await, 0, "no month lies wholly before the window yet");
-    // The window's start passes the end of the old month, not the end of the next.
-    app.advance(next_month - oldest + Duration::hours(1));
-    assert_eq!(drop_expired().await, 1);
-    assert_eq!(drop_expired().await, 0, "once");
-    let ids = "SELECT count(*) AS n FROM events WHERE event_id IN ('kept', 'recent')";
-    assert_eq!(app.count(ids).await, 2);
-    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
-    for rollup in ["metrics", "metrics_daily"] {
-        let requests = format!("SELECT sum(requests)::int8 AS n FROM {rollup}");
-        assert_eq!(app.count(&requests).await, 3, "{rollup} keeps every event");
-    }
-    // The session has expired by now.
-    let token = crate::support::calls::login_token(&app, "a@example.com", crate::support::PASSWORD).await;
-    let after = summary(&app, &token, &old_hour).await.json();
-    assert_eq!(after, before, "the old hour's figures are unchanged");
-
-    let resent = post_events(&app, &c.key, &sent).await.json();
-    assert_eq!(
-        (resent["accepted"].as_i64(), resent["duplicates"].as_i64()),
-        (Some(0), Some(2)),
-        "{resent}"
-    );
-    let refused = resent["rejected"].to_string();
-    assert!(refused.contains("older than the retention window"), "{resent}");
-    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
-}
-
-/// Idempotency across month partitions: a batch spanning two months sent again counts nothing,
-/// and an id sent again with a time in another month is still the same event.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resent_event_counts_once_across_months() {
-    let app = TestApp::new().await;
-    let c = client(&app, "a@example.com", "Bot").await;
-    let now = app.now();
-    let first_of_month = Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0).unwrap();
-    let batch = json!([
-        event("before-midnight", first_of_month - Duration::seconds(1), 100, true),
-        event("after-midnight", first_of_month, 100, true),
-    ]);
-    let first = post_events(&app, &c.key, &batch).await.json();
-    assert_eq!(first["accepted"], 2, "{first}");
-    let partitions = "SELECT count(DISTINCT tableoid) AS n FROM events";
-    assert_eq!(app.count(partitions).await, 2, "one event in each month's partition");
-    let again = post_events(&app, &c.key, &batch).await.json();
-    assert_eq!(
-        (again["accepted"].as_i64(), again["duplicates"].as_i64()),
-        (Some(0), Some(2)),
-        "{again}"
-    );
-    let moved = json!([event("before-midnight", first_of_month + Duration::hours(2), 100, true)]);
-    let moved = post_events(&app, &c.key, &moved).await.json();
-    assert_eq!(
-        (moved["accepted"].as_i64(), moved["duplicates"].as_i64()),
-        (Some(0), Some(1)),
-        "{moved}"
-    );
-    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
-    let requests = "SELECT sum(requests)::int8 AS n FROM metrics";
-    assert_eq!(app.count(requests).await, 2, "the rollups count each event once");
 }
 
 /// The AI fields over random batches, late events and resends included: each conversation is

@@ -7,3 +7,4 @@ mod figures;
 mod keys;
 mod limits;
 mod live;
+mod partitions;
