@@ -288,6 +288,7 @@ mod server {
         pub message: String,
         /// What is wrong with each named field (only when particular fields are wrong).
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
         pub fields: Option<super::FieldErrors>,
     }
 

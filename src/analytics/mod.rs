@@ -208,7 +208,8 @@ impl Bucket {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Point {
     pub at: DateTime<Utc>,
-    /// `at` on the clock of the series' time zone, for labels.
+    /// `at` on the clock of the series' time zone, for labels (no offset: `2026-11-16T11:00:00`).
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub local: NaiveDateTime,
     pub requests: i64,
     pub errors: i64,

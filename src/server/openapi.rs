@@ -61,7 +61,8 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::alerts::unsubscribe::unsubscribe,
     ),
     components(
-        schemas(ErrorBody, ErrorDetail, Event),
+        // What the query parameters refer to (parameters do not collect their schemas).
+        schemas(ErrorBody, ErrorDetail, Event, crate::analytics::Range, crate::analytics::Moment),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, NotJson, Invalid, RateLimited, Unavailable)
     ),
     modifiers(&Security),

@@ -9,6 +9,7 @@ mod headers;
 mod ingest;
 mod isolation;
 mod mail;
+mod openapi;
 mod operations;
 mod reports;
 mod settings;
