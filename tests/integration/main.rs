@@ -4,6 +4,7 @@
 
 mod alerts;
 mod auth;
+mod compat;
 mod foundation;
 mod headers;
 mod ingest;
