@@ -5,9 +5,9 @@ use axum::http::StatusCode;
 use chrono::{FixedOffset, NaiveDate, TimeDelta};
 use serde_json::{Value, json};
 
-use crate::openapi::Document;
 use crate::support::TestApp;
 use crate::support::calls::{bearer, put};
+use crate::support::openapi::Document;
 use crate::support::services::{client, create_key, create_service, event, post_events};
 
 /// The JSON of a GET answered 200 and as the document says.
