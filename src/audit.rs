@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Everything the audit trail records. Stored by its name (`auth.sign_in`, …), which is also
 /// its JSON form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Action {
     #[serde(rename = "auth.register")]
     Register,

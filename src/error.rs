@@ -159,13 +159,14 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::UNAVAILABLE_RETRY_AFTER;
+pub use server::{ErrorBody, ErrorDetail, UNAVAILABLE_RETRY_AFTER};
 
 #[cfg(feature = "ssr")]
 mod server {
     use axum::http::{HeaderValue, StatusCode, header};
     use axum::response::{IntoResponse, Response};
     use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    use serde::Serialize;
 
     use super::AppError;
 
@@ -270,15 +271,46 @@ mod server {
         }
     }
 
+    /// The body of every error answer of the JSON API (the OpenAPI document's `ErrorBody`).
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct ErrorBody {
+        pub error: ErrorDetail,
+    }
+
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct ErrorDetail {
+        /// Stable and machine-readable: `bad_request`, `unauthorized`, `invalid_credentials`,
+        /// `invalid_api_key`, `forbidden`, `not_found`, `conflict`, `payload_too_large`,
+        /// `unsupported_media_type`, `validation_failed`, `rate_limited`, `quota_exceeded`,
+        /// `too_many_streams`, `unavailable`, `internal`.
+        pub code: String,
+        /// A sentence for people.
+        pub message: String,
+        /// What is wrong with each named field (only when particular fields are wrong).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
+        pub fields: Option<super::FieldErrors>,
+    }
+
+    impl From<&AppError> for ErrorBody {
+        fn from(error: &AppError) -> Self {
+            let fields = match error {
+                AppError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
+                _ => None,
+            };
+            Self {
+                error: ErrorDetail {
+                    code: error.code().to_owned(),
+                    message: error.to_string(),
+                    fields,
+                },
+            }
+        }
+    }
+
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
-            if let Self::Validation { fields, .. } = &self
-                && !fields.is_empty()
-            {
-                error["fields"] = serde_json::json!(fields);
-            }
-            let mut response = (self.status(), axum::Json(serde_json::json!({ "error": error }))).into_response();
+            let mut response = (self.status(), axum::Json(ErrorBody::from(&self))).into_response();
             if let Some(retry_after) = self.retry_after() {
                 response
                     .headers_mut()

@@ -100,6 +100,16 @@ fn verify(config: &Config, (list, user, token): &(String, String, String)) -> Re
     Ok((user_id, list))
 }
 
+/// A page with an "Unsubscribe" button posting to the same address; changes nothing (mail
+/// scanners follow links).
+#[utoipa::path(get, path = "/unsubscribe/{list}/{user}/{token}", tag = "mail",
+    params(("list" = String, Path, description = "`alerts` or `weekly-report`"),
+        ("user" = Uuid, Path, description = "The account"),
+        ("token" = String, Path, description = "The HMAC the mail carries")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 404, description = "An address that is not genuine (a page)", content_type = "text/html", body = String),
+    ))]
 async fn confirm_page(State(state): State<AppState>, Path(parts): Path<(String, String, String)>) -> Response {
     match verify(&state.config, &parts) {
         Ok((_, list)) => page(
@@ -114,6 +124,15 @@ async fn confirm_page(State(state): State<AppState>, Path(parts): Path<(String, 
     }
 }
 
+/// One-click unsubscribe (RFC 8058): turns that list's switch off (again is fine).
+#[utoipa::path(post, path = "/unsubscribe/{list}/{user}/{token}", tag = "mail",
+    params(("list" = String, Path, description = "`alerts` or `weekly-report`"),
+        ("user" = Uuid, Path, description = "The account"),
+        ("token" = String, Path, description = "The HMAC the mail carries")),
+    responses(
+        (status = 200, description = "Unsubscribed (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "An address that is not genuine (a page)", content_type = "text/html", body = String),
+    ))]
 async fn unsubscribe(
     State(state): State<AppState>,
     Path(address): Path<(String, String, String)>,

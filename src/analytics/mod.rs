@@ -7,6 +7,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod breakdown;
 #[cfg(feature = "ssr")]
+pub mod compat;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod histogram;
@@ -32,6 +34,7 @@ use crate::services::{ServiceKind, ServiceStatus};
 
 /// What to compute: the query string of the dashboard and of `/api/v1/analytics/*`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AnalyticsQuery {
     #[serde(default)]
     pub range: Range,
@@ -51,6 +54,7 @@ pub struct AnalyticsQuery {
 /// The period a view covers: a preset ending with the current hour, or `custom` with `from`
 /// and `to`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Range {
     #[serde(rename = "24h")]
     Last24Hours,
@@ -137,6 +141,7 @@ impl Range {
 /// An end of a custom range: an instant (RFC 3339), or a calendar day (`2026-11-01`) in the
 /// query's time zone, as the dashboard's date pickers send it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Moment {
     Day(NaiveDate),
@@ -154,6 +159,7 @@ impl std::fmt::Display for Moment {
 
 /// The figures of one period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Figures {
     pub total_requests: i64,
     pub errors: i64,
@@ -170,6 +176,7 @@ pub struct Figures {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Summary {
     #[serde(flatten)]
     pub current: Figures,
@@ -180,6 +187,7 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Bucket {
     Hour,
@@ -197,9 +205,11 @@ impl Bucket {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Point {
     pub at: DateTime<Utc>,
-    /// `at` on the clock of the series' time zone, for labels.
+    /// `at` on the clock of the series' time zone, for labels (no offset: `2026-11-16T11:00:00`).
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub local: NaiveDateTime,
     pub requests: i64,
     pub errors: i64,
@@ -208,6 +218,7 @@ pub struct Point {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Series {
     pub bucket: Bucket,
     pub tz: String,
@@ -215,6 +226,7 @@ pub struct Series {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceUsage {
     pub service_id: Uuid,
     pub name: String,
@@ -229,6 +241,7 @@ pub struct ServiceUsage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ModelUsage {
     pub model: String,
     pub requests: i64,
@@ -238,12 +251,14 @@ pub struct ModelUsage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorCount {
     pub error_kind: String,
     pub errors: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub at: DateTime<Utc>,
     pub action: Action,
@@ -252,6 +267,7 @@ pub struct Activity {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Breakdown {
     pub services: Vec<ServiceUsage>,
     pub models: Vec<ModelUsage>,

@@ -6,9 +6,12 @@ use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 
 use super::params::Params;
-use super::{Activity, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window};
+use super::{
+    Activity, AnalyticsQuery, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window,
+};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
+use crate::server::openapi::{BadRequest, Invalid, NotFound, Unauthorized, Unavailable};
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
@@ -19,8 +22,21 @@ pub fn routes() -> Routes {
         .route(Method::GET, "/api/v1/analytics/breakdown", get_breakdown)
         .route(Method::GET, "/api/v1/analytics/activity", get_activity)
         .route(Method::GET, "/api/v1/analytics/export.csv", get_export)
+        .merge(super::compat::routes())
 }
 
+/// The window's figures, and the same for the period of equal length just before.
+#[utoipa::path(get, path = "/api/v1/analytics/summary", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "The figures", body = Summary),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_summary(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -31,6 +47,18 @@ async fn get_summary(
     Ok(Json(summary::summary(&mut conn, &window).await?))
 }
 
+/// Requests, errors and latency per hour (windows up to 48 hours) or per day in `tz`.
+#[utoipa::path(get, path = "/api/v1/analytics/timeseries", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "Every bucket of the window, zeros included", body = Series),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_series(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -41,6 +69,18 @@ async fn get_series(
     Ok(Json(series::series(&mut conn, &window).await?))
 }
 
+/// Usage per service (every one in scope), per model and errors by kind (the top 50 of each).
+#[utoipa::path(get, path = "/api/v1/analytics/breakdown", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "The breakdown, each by volume", body = Breakdown),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_breakdown(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -51,6 +91,14 @@ async fn get_breakdown(
     Ok(Json(breakdown::breakdown(&mut conn, &window).await?))
 }
 
+/// The caller's own 20 latest audit entries.
+#[utoipa::path(get, path = "/api/v1/analytics/activity", tag = "analytics",
+    responses(
+        (status = 200, description = "Newest first", body = Vec<Activity>),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_activity(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -61,6 +109,18 @@ async fn get_activity(
 }
 
 /// The view as a CSV download (at most a few thousand rows: hours of 366 days are read as days).
+#[utoipa::path(get, path = "/api/v1/analytics/export.csv", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "An attachment `ragsites-<range>-<YYYYMMDD>.csv`: a total row, one row per bucket, \
+            one per service", content_type = "text/csv", body = String),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_export(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

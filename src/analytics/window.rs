@@ -114,7 +114,8 @@ async fn instant(conn: &mut AsyncPgConnection, moment: Moment, tz: &str, end: bo
     }
 }
 
-async fn user_timezone(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<String> {
+/// The user's time zone preference (`UTC` until set).
+pub async fn user_timezone(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<String> {
     Ok(user_preferences::table
         .find(user_id)
         .select(user_preferences::timezone)

@@ -35,6 +35,7 @@ pub const RESET_SENT: &str =
     "If an account uses that address, we have sent it a link to choose a new password. The link works for 30 minutes.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Client,
@@ -60,6 +61,7 @@ impl Role {
 
 /// A signed-in user as the pages and the API see them (never the password hash).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -71,6 +73,7 @@ pub struct User {
 
 /// The address a mailed confirmation link is for, and whether using it changes the account's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PendingAddress {
     pub email: String,
     pub change: bool,

@@ -11,12 +11,16 @@ use axum::http::{HeaderMap, Method, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::backend::{self, SignedIn};
 use super::guard::{CurrentUser, client_info};
 use super::{PendingAddress, RegisterForm, User, reset, token, verify};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::server::headers::NO_STORE;
+use crate::server::openapi::{
+    BadRequest, Conflict, Forbidden, Invalid, NotJson, RateLimited, TooLarge, Unauthorized, Unavailable,
+};
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
@@ -46,8 +50,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Ada Lovelace", "email": "ada@example.com", "password": "Str0ng!pass"}))]
 struct RegisterBody {
     name: String,
     email: String,
@@ -56,18 +61,52 @@ struct RegisterBody {
     confirm_password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "demo@ragsites.com", "password": "Demo@123456"}))]
 struct LoginBody {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+/// A new session: its token (also set as the session cookie) and its user.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"user": {"id": "3f0c2b9e-5d4a-4c1b-9a7e-0e6d2f8b1c55", "email": "ada@example.com", "name": "Ada Lovelace",
+    "role": "client", "email_verified": false}, "token": "eyJ0eXAiOiJzZXNzaW9uK2p3dCIsImFsZyI6IkhTMjU2In0.e30.c2ln", "expires_at": "2026-11-23T10:30:00Z"}))]
 struct SessionAnswer {
     user: User,
     token: String,
     expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SignedOut {
+    /// Always `true`: the session is revoked and the cookie cleared.
+    signed_out: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Valid {
+    /// Always `true` (a dead session answers 401).
+    valid: bool,
+    user: User,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Message {
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ResetDone {
+    reset: bool,
+    /// Every session of the account ended.
+    sessions_ended: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Queued {
+    queued: bool,
 }
 
 fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -> Response {
@@ -81,6 +120,22 @@ fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -
     (status, [(SET_COOKIE, cookie), (CACHE_CONTROL, NO_STORE)], Json(body)).into_response()
 }
 
+/// Creates an account and signs it in (a confirmation link is mailed to the address).
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Registered and signed in; the session cookie is set", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 409, description = "The email is registered already", body = ErrorBody,
+            example = json!({"error": {"code": "conflict", "message": "An account with this email already exists."}})),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
+        (status = 422, description = "Invalid name, email or password: `fields` names each", body = ErrorBody,
+            example = json!({"error": {"code": "validation_failed", "message": "Please correct the highlighted fields.",
+                "fields": {"email": "Enter a valid email address.", "password": "Password needs a digit."}}})),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
 async fn register(
     State(state): State<AppState>,
     parts: Parts,
@@ -96,6 +151,19 @@ async fn register(
     Ok(session_response(&state, StatusCode::CREATED, signed_in))
 }
 
+/// Signs in with an email and a password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 401, description = "Wrong email or password (never says which)", body = ErrorBody,
+            example = json!({"error": {"code": "invalid_credentials", "message": "Invalid email or password."}})),
+        (status = 415, response = NotJson),
+        (status = 422, response = Invalid),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
 async fn login(
     State(state): State<AppState>,
     parts: Parts,
@@ -105,6 +173,15 @@ async fn login(
     Ok(session_response(&state, StatusCode::OK, signed_in))
 }
 
+/// Ends the caller's session (every copy of its token stops working) and clears the cookie.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses(
+        (status = 200, description = "Signed out", body = SignedOut, example = json!({"signed_out": true})),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn logout(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -113,20 +190,44 @@ async fn logout(
     backend::sign_out(&state, &auth, &client_info(&parts)).await?;
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, token::clear_cookie(&state.config));
-    Ok((headers, Json(serde_json::json!({ "signed_out": true }))).into_response())
+    Ok((headers, Json(SignedOut { signed_out: true })).into_response())
 }
 
-async fn verify(CurrentUser(auth): CurrentUser) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "valid": true, "user": auth.user }))
+/// Whether the caller's token is live, and whose it is.
+#[utoipa::path(get, path = "/api/auth/verify", tag = "auth",
+    responses(
+        (status = 200, description = "The session is live", body = Valid),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
+async fn verify(CurrentUser(auth): CurrentUser) -> Json<Valid> {
+    Json(Valid {
+        valid: true,
+        user: auth.user,
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com"}))]
 struct ForgotBody {
     email: String,
 }
 
-/// 202 with the same message whether or not the address has an account.
+/// Mails a password reset link (30 minutes, once) to the address if it has an account: 202
+/// with the same message whether or not it has one.
+#[utoipa::path(post, path = "/api/auth/forgot-password", tag = "auth",
+    request_body = ForgotBody,
+    responses(
+        (status = 202, description = "Queued if the address has an account", body = Message,
+            example = json!({"message": super::RESET_SENT})),
+        (status = 400, response = BadRequest),
+        (status = 415, response = NotJson),
+        (status = 422, response = Invalid),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
 async fn forgot_password(
     State(state): State<AppState>,
     parts: Parts,
@@ -135,13 +236,16 @@ async fn forgot_password(
     reset::request(&state, &body.email, &client_info(&parts)).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "message": super::RESET_SENT })),
+        Json(Message {
+            message: super::RESET_SENT.to_owned(),
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "q9V2mX0b7kR1sT4uW6yZ8aC3dE5fG7hJ9kL1mN3pQ5r", "password": "N3w!password"}))]
 struct ResetBody {
     token: String,
     password: String,
@@ -149,23 +253,49 @@ struct ResetBody {
     confirm_password: Option<String>,
 }
 
+/// Sets a new password with a mailed reset token; every session of the account ends.
+#[utoipa::path(post, path = "/api/auth/reset-password", tag = "auth",
+    request_body = ResetBody,
+    responses(
+        (status = 200, description = "The password is set", body = ResetDone, example = json!({"reset": true, "sessions_ended": true})),
+        (status = 400, description = "The token is invalid, used or expired (or the body cannot be read)", body = ErrorBody,
+            example = json!({"error": {"code": "bad_request", "message": "This reset link is invalid, used or expired: ask for a new one."}})),
+        (status = 415, response = NotJson),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ))]
 async fn reset_password(
     State(state): State<AppState>,
     parts: Parts,
     ApiJson(body): ApiJson<ResetBody>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<ResetDone>, AppError> {
     let confirm = body.confirm_password.as_deref().unwrap_or(&body.password);
     reset::reset(&state, &body.token, &body.password, confirm, &client_info(&parts)).await?;
-    Ok(Json(serde_json::json!({ "reset": true, "sessions_ended": true })))
+    Ok(Json(ResetDone {
+        reset: true,
+        sessions_ended: true,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "b4Xk9Qw2Ls7Np1Rt5Vy8Zc3Df6Gh0Jm4Kn7Pq2Sv5Wx"}))]
 struct ConfirmBody {
     token: String,
 }
 
 /// Uses a mailed confirmation link: `{ "email", "change" }` of the address now confirmed.
+#[utoipa::path(post, path = "/api/auth/confirm-email", tag = "auth",
+    request_body = ConfirmBody,
+    responses(
+        (status = 200, description = "The address is confirmed (`change`: it replaced the account's)", body = PendingAddress,
+            example = json!({"email": "ada@example.com", "change": false})),
+        (status = 400, description = "The token is invalid, used or expired (or the body cannot be read)", body = ErrorBody),
+        (status = 409, response = Conflict),
+        (status = 415, response = NotJson),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ))]
 async fn confirm_email(
     State(state): State<AppState>,
     parts: Parts,
@@ -175,10 +305,20 @@ async fn confirm_email(
 }
 
 /// 202: a new link is queued for the signed-in user's unconfirmed address.
+#[utoipa::path(post, path = "/api/auth/resend-confirmation", tag = "auth",
+    responses(
+        (status = 202, description = "A new link is queued; older ones end", body = Queued, example = json!({"queued": true})),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, description = "The address is confirmed already", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn resend_confirmation(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
 ) -> Result<Response, AppError> {
     verify::resend(&state, &auth).await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": true }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(Queued { queued: true })).into_response())
 }

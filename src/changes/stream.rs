@@ -32,6 +32,22 @@ const EXPIRY_CHECK: Duration = Duration::from_millis(500);
 /// What a refused stream is told to wait (the browser's island retries on its own anyway).
 const FULL_RETRY_AFTER: u64 = 30;
 
+/// A server-sent event stream of the view: a `summary` event (the JSON of
+/// `/api/v1/analytics/summary`) at once and after every change in the view.
+#[utoipa::path(get, path = "/api/v1/live", tag = "analytics",
+    params(crate::analytics::AnalyticsQuery),
+    responses(
+        (status = 200, description = "`event: summary` with a `Summary` as data; `event: error` with a message",
+            content_type = "text/event-stream", body = String),
+        (status = 400, response = crate::server::openapi::BadRequest),
+        (status = 401, response = crate::server::openapi::Unauthorized),
+        (status = 404, response = crate::server::openapi::NotFound),
+        (status = 422, response = crate::server::openapi::Invalid),
+        (status = 429, description = "Too many live streams open (the user's or the server's cap)",
+            body = crate::error::ErrorBody),
+        (status = 503, response = crate::server::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 pub async fn stream(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

@@ -28,19 +28,42 @@ pub fn routes() -> Routes {
         .route(Method::POST, "/api/v1/feedback", rate)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Rejected {
     index: usize,
     error: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Receipt {
     accepted: usize,
     duplicates: usize,
     rejected: Vec<Rejected>,
 }
 
+/// Stores a batch of events (at most 1,000 and 1 MiB) after checking each alone; the answer
+/// comes after the commit. A resent batch never counts an event twice.
+#[utoipa::path(post, path = "/api/v1/events", tag = "ingestion",
+    request_body(content = inline(crate::server::openapi::EventBatch), example = json!({"events": [
+        {"id": "chat-7f3a-1", "timestamp": "2026-11-16T10:29:12Z", "latency_ms": 420, "status": "success", "model": "gpt-4o-mini",
+         "tokens_in": 800, "tokens_out": 120, "cost_usd": 0.0004, "end_user": "user-42"},
+        {"id": "chat-7f3a-2", "timestamp": "2026-11-16T10:29:40Z", "latency_ms": 9000, "status": "error", "error_kind": "timeout"}]})),
+    responses(
+        (status = 202, description = "Stored: `accepted` new events, `duplicates` already stored, `rejected` each invalid \
+            event's index and reason", body = Receipt,
+            example = json!({"accepted": 2, "duplicates": 1, "rejected": [{"index": 3, "error": "status must be \"success\" or \"error\""}]})),
+        (status = 400, description = "Not a `{\"events\": [...]}` object", body = crate::error::ErrorBody),
+        (status = 401, description = "No live key of the service (missing, malformed, unknown or revoked: never says which)",
+            body = crate::error::ErrorBody,
+            example = json!({"error": {"code": "invalid_api_key", "message": "Send a live service API key: Authorization: Bearer rsk_…."}})),
+        (status = 409, description = "The service is paused", body = crate::error::ErrorBody),
+        (status = 413, description = "Over 1 MiB or 1,000 events", body = crate::error::ErrorBody),
+        (status = 415, response = crate::server::openapi::NotJson),
+        (status = 429, description = "The key's rate, the client address's refused keys, or the plan's monthly quota \
+            (`quota_exceeded`)", body = crate::error::ErrorBody, headers(("Retry-After" = u64))),
+        (status = 503, response = crate::server::openapi::Unavailable),
+    ),
+    security(("ingestion_key" = [])))]
 async fn ingest(
     State(state): State<AppState>,
     parts: Parts,

@@ -111,6 +111,7 @@ fn site_api() -> Routes {
     Routes::new()
         .route(Method::GET, "/healthz", alive)
         .route(Method::GET, "/readyz", ready)
+        .route(Method::GET, "/api/openapi.json", super::openapi::serve)
         .merge(crate::auth::rest::routes())
         .merge(crate::services::rest::routes())
         .merge(crate::analytics::rest::routes())
@@ -207,13 +208,21 @@ async fn json_body_limit_errors(request: Request, next: Next) -> Response {
 }
 
 /// The process is up and serving: 200 without asking the database (a liveness probe).
-async fn alive() -> &'static str {
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
+pub(super) async fn alive() -> &'static str {
     "ok"
 }
 
 /// Ready for traffic: the pool can run a query and every migration of this build is applied.
 /// Otherwise 503 with the reason.
-async fn ready(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses(
+        (status = 200, description = "`ready`", content_type = "text/plain", body = String),
+        (status = 503, description = "The reason (`database unavailable`, `migrations not applied: …`)",
+            content_type = "text/plain", body = String),
+    ))]
+pub(super) async fn ready(State(state): State<AppState>) -> Response {
     const UNREADY: StatusCode = StatusCode::SERVICE_UNAVAILABLE;
     let check = async {
         let mut conn = state.conn().await.map_err(|_| "database unavailable".to_owned())?;

@@ -11,6 +11,7 @@ pub mod embedded_pg;
 pub mod headers;
 pub mod http;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod seed;
 pub mod state;

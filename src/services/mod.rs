@@ -18,6 +18,7 @@ use crate::error::{AppError, FieldErrors};
 pub const DESCRIPTION_MAX: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
     Chatbot,
@@ -62,6 +63,7 @@ impl ServiceKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceStatus {
     Active,
@@ -87,6 +89,7 @@ impl ServiceStatus {
 
 /// The validated shape of `services.config`: unknown keys are refused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +139,7 @@ impl ServiceConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Service {
     pub id: Uuid,
     pub name: String,
@@ -148,6 +152,7 @@ pub struct Service {
 
 /// A new service, from the form or `POST /api/v1/services`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewService {
     pub name: String,
@@ -158,6 +163,7 @@ pub struct NewService {
 
 /// A change to a service (`PATCH /api/v1/services/{id}`): only the fields present change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ServiceChange {
     #[serde(default)]
@@ -194,6 +200,7 @@ impl ServiceChange {
 
 /// An ingestion key as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKeyInfo {
     pub id: Uuid,
     pub name: String,
@@ -206,6 +213,7 @@ pub struct ApiKeyInfo {
 
 /// A key just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub info: ApiKeyInfo,

@@ -27,6 +27,7 @@ pub const ACTIVITY_PAGE_SIZE: i64 = 20;
 
 /// What a user says about themselves. Empty optional fields are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Profile {
     pub name: String,
     pub email: String,
@@ -95,6 +96,7 @@ fn validate_avatar_url(url: Option<&str>) -> Result<(), String> {
 
 /// Notifications, alert thresholds and the time zone every date is shown in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Preferences {
     pub email_notifications: bool,
     pub weekly_report: bool,

@@ -7,11 +7,15 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::http::request::Parts;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{Preferences, Profile, backend};
 use crate::auth::guard::{CurrentUser, client_info};
 use crate::auth::rest::ApiJson;
 use crate::error::AppError;
+use crate::server::openapi::{
+    BadRequest, Forbidden, Invalid, NotJson, RateLimited, TooLarge, Unauthorized, Unavailable,
+};
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
@@ -23,8 +27,10 @@ pub fn routes() -> Routes {
         .route(Method::PUT, "/api/user/preferences", put_preferences)
 }
 
-#[derive(Deserialize)]
+/// The fields to change; an empty text clears `company`, `bio` or `avatar_url`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Ada Lovelace", "company": "Analytical Engines Ltd", "bio": ""}))]
 struct ProfileBody {
     name: Option<String>,
     email: Option<String>,
@@ -35,22 +41,51 @@ struct ProfileBody {
     current_password: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The preferences to change.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"timezone": "Europe/Paris", "alert_p95_latency_ms": 1500}))]
 struct PreferencesBody {
     email_notifications: Option<bool>,
     weekly_report: Option<bool>,
+    /// 0.1 to 100.
     alert_error_rate_pct: Option<f64>,
+    /// 1 to 600,000.
     alert_p95_latency_ms: Option<i32>,
+    /// A time zone PostgreSQL knows (`Europe/Paris`).
     timezone: Option<String>,
 }
 
+/// The signed-in user's profile.
+#[utoipa::path(get, path = "/api/user/profile", tag = "user",
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_profile(State(state): State<AppState>, CurrentUser(auth): CurrentUser) -> Result<Json<Profile>, AppError> {
     Ok(Json(
         backend::profile(&mut *state.conn().await?, auth.user.id, state.clock.now()).await?,
     ))
 }
 
+/// Changes the fields sent, nothing when one is refused. A new email needs `current_password`
+/// and is used only once its mailed link confirms it (`pending_email` meanwhile).
+#[utoipa::path(put, path = "/api/user/profile", tag = "user",
+    request_body = ProfileBody,
+    responses(
+        (status = 200, description = "The saved profile", body = Profile),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
+        (status = 422, response = Invalid),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn put_profile(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -77,6 +112,14 @@ async fn put_profile(
     Ok(Json(saved))
 }
 
+/// The signed-in user's notifications, alert thresholds and time zone.
+#[utoipa::path(get, path = "/api/user/preferences", tag = "user",
+    responses(
+        (status = 200, description = "The preferences", body = Preferences),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn get_preferences(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -86,6 +129,20 @@ async fn get_preferences(
     ))
 }
 
+/// Changes the preferences sent, nothing when one is refused.
+#[utoipa::path(put, path = "/api/user/preferences", tag = "user",
+    request_body = PreferencesBody,
+    responses(
+        (status = 200, description = "The saved preferences", body = Preferences),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
 async fn put_preferences(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

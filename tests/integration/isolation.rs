@@ -370,6 +370,63 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "GET",
+            "/api/openapi.json",
+            Open("the same public description of the API for everyone"),
+        ),
+        (
+            "GET",
+            "/api/analytics/metrics",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!("/api/analytics/metrics?range=24h&service={}", a.service))]
+            }),
+        ),
+        (
+            "GET",
+            "/api/analytics/metrics",
+            Own(
+                || get("/api/analytics/metrics?range=24h".into()),
+                |_, r| assert_eq!(r.json()["totalRequests"], B_REQUESTS),
+            ),
+        ),
+        (
+            "GET",
+            "/api/analytics/activity",
+            Own(
+                || get("/api/analytics/activity?days=2".into()),
+                |_, r| {
+                    let days = r.json().as_array().expect("days").clone();
+                    let total: i64 = days.iter().map(|d| d["requests"].as_i64().expect("requests")).sum();
+                    assert_eq!(total, B_REQUESTS);
+                },
+            ),
+        ),
+        (
+            "GET",
+            "/api/analytics/service-usage",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!(
+                    "/api/analytics/service-usage?range=24h&service={}",
+                    a.service
+                ))]
+            }),
+        ),
+        (
+            "GET",
+            "/api/analytics/service-usage",
+            Own(
+                || get("/api/analytics/service-usage?range=24h".into()),
+                |_, r| assert_eq!(field_of(&r.json(), "name"), [B_SERVICE]),
+            ),
+        ),
+        (
+            "GET",
+            "/api/services/{id}/metrics",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!("/api/services/{}/metrics", a.service))]
+            }),
+        ),
+        (
+            "GET",
             "/api/v1/live",
             Foreign(NOT_FOUND, |a, _| {
                 vec![get(format!("/api/v1/live?range=24h&service={}", a.service))]

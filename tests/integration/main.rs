@@ -4,11 +4,13 @@
 
 mod alerts;
 mod auth;
+mod compat;
 mod foundation;
 mod headers;
 mod ingest;
 mod isolation;
 mod mail;
+mod openapi;
 mod operations;
 mod reports;
 mod settings;

@@ -3,6 +3,7 @@
 
 mod bench;
 pub mod calls;
+pub mod openapi;
 pub mod services;
 pub mod smtp;
 
