@@ -25,11 +25,17 @@ struct RawRating {
 }
 
 /// A rating that passed every check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rating {
+    /// The `id` the event was sent with.
+    #[schema(min_length = 1, max_length = 128)]
     pub event_id: String,
+    /// -1, 0 or 1: thumbs down, neutral, thumbs up.
     #[serde(serialize_with = "as_number")]
+    #[schema(value_type = i8, minimum = -1, maximum = 1)]
     pub feedback: Feedback,
+    /// Up to 1,000 characters; line breaks allowed.
+    #[schema(max_length = 1000)]
     pub comment: Option<String>,
 }
 

@@ -46,7 +46,8 @@ struct Receipt {
 #[utoipa::path(post, path = "/api/v1/events", tag = "ingestion",
     request_body(content = inline(crate::server::openapi::EventBatch), example = json!({"events": [
         {"id": "chat-7f3a-1", "timestamp": "2026-11-16T10:29:12Z", "latency_ms": 420, "status": "success", "model": "gpt-4o-mini",
-         "tokens_in": 800, "tokens_out": 120, "cost_usd": 0.0004, "end_user": "user-42"},
+         "tokens_in": 800, "tokens_out": 120, "cost_usd": 0.0004, "end_user": "user-42", "conversation_id": "chat-7f3a",
+         "channel": "whatsapp", "duration_ms": 14000, "feedback": 1},
         {"id": "chat-7f3a-2", "timestamp": "2026-11-16T10:29:40Z", "latency_ms": 9000, "status": "error", "error_kind": "timeout"}]})),
     responses(
         (status = 202, description = "Stored: `accepted` new events, `duplicates` already stored, `rejected` each invalid \
@@ -104,8 +105,26 @@ async fn ingest(
     ))
 }
 
-/// Records a rating; answers it as stored. A rating is no new event: the plan's quota does not
-/// apply.
+/// Records an end user's rating of an event already stored; answers it as stored. The last rating
+/// wins; the figures count each rated event once. A rating is no new event: the plan's quota does
+/// not apply.
+#[utoipa::path(post, path = "/api/v1/feedback", tag = "ingestion",
+    request_body(content = inline(feedback::Rating),
+        example = json!({"event_id": "chat-7f3a-1", "feedback": -1, "comment": "Gave last year's prices"})),
+    responses(
+        (status = 200, description = "The rating as stored", body = feedback::Rating,
+            example = json!({"event_id": "chat-7f3a-1", "feedback": -1, "comment": "Gave last year's prices"})),
+        (status = 400, description = "Not a `{event_id, feedback, comment?}` object", body = crate::error::ErrorBody),
+        (status = 401, description = "No live key of the service", body = crate::error::ErrorBody),
+        (status = 404, response = crate::server::openapi::NotFound),
+        (status = 409, description = "The service is paused", body = crate::error::ErrorBody),
+        (status = 415, response = crate::server::openapi::NotJson),
+        (status = 422, response = crate::server::openapi::Invalid),
+        (status = 429, description = "The key's rate or the client address's refused keys", body = crate::error::ErrorBody,
+            headers(("Retry-After" = u64))),
+        (status = 503, response = crate::server::openapi::Unavailable),
+    ),
+    security(("ingestion_key" = [])))]
 async fn rate(State(state): State<AppState>, parts: Parts, body: Bytes) -> Result<Json<feedback::Rating>, AppError> {
     let service_id = authorize(&state, &parts).await?;
     let rating = feedback::rating(&body)?;

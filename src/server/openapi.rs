@@ -47,6 +47,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::services::rest::create_key,
         crate::services::rest::revoke_key,
         crate::ingest::rest::ingest,
+        crate::ingest::rest::rate,
         crate::analytics::rest::get_summary,
         crate::analytics::rest::get_series,
         crate::analytics::rest::get_breakdown,
@@ -119,7 +120,8 @@ impl Modify for Security {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"id": "chat-7f3a-1", "timestamp": "2026-11-16T10:29:12Z", "latency_ms": 420,
-    "status": "success", "model": "gpt-4o-mini", "tokens_in": 800, "tokens_out": 120, "cost_usd": 0.0004, "end_user": "user-42"}))]
+    "status": "success", "model": "gpt-4o-mini", "tokens_in": 800, "tokens_out": 120, "cost_usd": 0.0004, "end_user": "user-42",
+    "conversation_id": "chat-7f3a", "channel": "whatsapp", "duration_ms": 14000, "feedback": 1}))]
 pub struct Event {
     /// The idempotency key: an id already stored for the service is a duplicate.
     #[schema(min_length = 1, max_length = 128)]
@@ -141,8 +143,21 @@ pub struct Event {
     /// US dollars (stored in micro-dollars).
     #[schema(minimum = 0, maximum = 10_000)]
     pub cost_usd: Option<f64>,
+    /// Who asked: the client's own id for the person (counted as unique end users).
     #[schema(min_length = 1, max_length = 128)]
     pub end_user: Option<String>,
+    /// Groups the events of one conversation, call or session.
+    #[schema(min_length = 1, max_length = 128)]
+    pub conversation_id: Option<String>,
+    /// Where the conversation happens, e.g. `web`, `whatsapp`, `phone`.
+    #[schema(min_length = 1, max_length = 32)]
+    pub channel: Option<String>,
+    /// For a voice agent: the length of the call this turn covers.
+    #[schema(minimum = 0, maximum = 3_600_000)]
+    pub duration_ms: Option<u32>,
+    /// The end user's rating of this answer: -1, 0 or 1 (may also come later: `POST /api/v1/feedback`).
+    #[schema(minimum = -1, maximum = 1)]
+    pub feedback: Option<i8>,
 }
 
 /// The body of `POST /api/v1/events`.

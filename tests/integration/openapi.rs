@@ -256,6 +256,12 @@ async fn documented_request_examples_are_accepted_and_answered_as_documented() {
         json!({ "accepted": sent, "duplicates": 0, "rejected": [] })
     );
     document.assert_answer("POST", "/api/v1/events", &stored);
+    // The documented rating names the documented batch's first event.
+    let rating = document.request_example("POST", "/api/v1/feedback");
+    let rated = crate::support::services::post_feedback(&app, &secret, &rating).await;
+    assert_eq!(rated.status, StatusCode::OK, "{}", rated.body);
+    assert_eq!(rated.json(), rating, "answered as stored");
+    document.assert_answer("POST", "/api/v1/feedback", &rated);
 
     let change = document.request_example("PATCH", "/api/v1/services/{id}");
     let changed = app
