@@ -6,7 +6,10 @@ use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 
 use super::params::Params;
-use super::{Activity, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window};
+use super::{
+    Activity, Breakdown, ConversationSummary, EndUserSummary, Series, Summary, activity, breakdown, end_users, export,
+    series, summary, window,
+};
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
 use crate::server::routes::Routes;
@@ -15,6 +18,8 @@ use crate::server::state::AppState;
 pub fn routes() -> Routes {
     Routes::new()
         .route(Method::GET, "/api/v1/analytics/summary", get_summary)
+        .route(Method::GET, "/api/v1/analytics/conversations", get_conversations)
+        .route(Method::GET, "/api/v1/analytics/users", get_users)
         .route(Method::GET, "/api/v1/analytics/timeseries", get_series)
         .route(Method::GET, "/api/v1/analytics/breakdown", get_breakdown)
         .route(Method::GET, "/api/v1/analytics/activity", get_activity)
@@ -29,6 +34,26 @@ async fn get_summary(
     let mut conn = state.conn().await?;
     let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     Ok(Json(summary::summary(&mut conn, &window).await?))
+}
+
+async fn get_conversations(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    Params(query): Params,
+) -> Result<Json<ConversationSummary>, AppError> {
+    let mut conn = state.conn().await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
+    Ok(Json(summary::conversations(&mut conn, &window).await?))
+}
+
+async fn get_users(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    Params(query): Params,
+) -> Result<Json<EndUserSummary>, AppError> {
+    let mut conn = state.conn().await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
+    Ok(Json(end_users::users(&mut conn, &window).await?))
 }
 
 async fn get_series(
