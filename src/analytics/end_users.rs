@@ -95,7 +95,8 @@ pub async fn top_end_users(conn: &mut AsyncPgConnection, window: &Window) -> Que
     }
     // A UNION keeps no order of its own: each list is put back in its order here.
     let tie = |a: &EndUserUsage, b: &EndUserUsage| (&a.end_user, a.service_id).cmp(&(&b.end_user, b.service_id));
-    top.by_requests.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| tie(a, b)));
+    top.by_requests
+        .sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| tie(a, b)));
     costs.sort_by(|(a_cost, a), (b_cost, b)| b_cost.cmp(a_cost).then_with(|| tie(a, b)));
     top.by_cost = costs.into_iter().map(|(_, usage)| usage).collect();
     Ok(top)
