@@ -65,10 +65,10 @@ pub async fn top_end_users(conn: &mut AsyncPgConnection, window: &Window) -> Que
                     sum(cost_micros)::int8 AS cost_micros \
              FROM {END_USERS} GROUP BY 1, 2 \
          ) \
-         (SELECT 'requests' AS ranked_by, * FROM t ORDER BY requests DESC, end_user, service_id LIMIT $6) \
+         (SELECT 'requests' AS ranked_by, * FROM t ORDER BY requests DESC, end_user COLLATE \"C\", service_id LIMIT $6) \
          UNION ALL \
          (SELECT 'cost' AS ranked_by, * FROM t WHERE cost_micros > 0 \
-          ORDER BY cost_micros DESC, end_user, service_id LIMIT $6)"
+          ORDER BY cost_micros DESC, end_user COLLATE \"C\", service_id LIMIT $6)"
     ))
     .bind::<Array<SqlUuid>, _>(&window.service_ids)
     .bind::<Timestamptz, _>(window.from)
@@ -93,7 +93,8 @@ pub async fn top_end_users(conn: &mut AsyncPgConnection, window: &Window) -> Que
             _ => costs.push((row.cost_micros, usage)),
         }
     }
-    // A UNION keeps no order of its own: each list is put back in its order here.
+    // A UNION keeps no order of its own: each list is put back in its order here (the
+    // names by bytes, as the "C" collation above).
     let tie = |a: &EndUserUsage, b: &EndUserUsage| (&a.end_user, a.service_id).cmp(&(&b.end_user, b.service_id));
     top.by_requests
         .sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| tie(a, b)));
