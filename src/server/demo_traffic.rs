@@ -269,3 +269,76 @@ fn pick(rng: &mut StdRng, choices: &[(&'static str, f64)]) -> &'static str {
     }
     choices.last().map_or("web", |&(choice, _)| choice)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn an_hour_of_demo_traffic_is_the_same_every_time_and_talks_like_its_kind() {
+        let hour = Utc.with_ymd_and_hms(2026, 11, 10, 14, 0, 0).unwrap();
+        let now = hour + Duration::days(1);
+        for (service, profile) in PROFILES.iter().enumerate() {
+            let events = hour_of_traffic(service, profile, 4.0, hour, 20, now);
+            assert_eq!(
+                events,
+                hour_of_traffic(service, profile, 4.0, hour, 20, now),
+                "deterministic"
+            );
+            let mut conversations: HashMap<&str, Vec<&serde_json::Value>> = HashMap::new();
+            for e in &events {
+                conversations
+                    .entry(e["conversation_id"].as_str().unwrap())
+                    .or_default()
+                    .push(e);
+            }
+            let ids: HashSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+            assert_eq!(ids.len(), events.len(), "event ids are unique");
+            for conversation in conversations.values() {
+                let user = &conversation[0]["end_user"];
+                assert!(
+                    conversation.iter().all(|e| &e["end_user"] == user),
+                    "one end user a conversation"
+                );
+                let number: u32 = user.as_str().unwrap()["user-".len()..].parse().unwrap();
+                assert!(number < end_user_pool(4.0), "{user} is in the pool");
+            }
+            let rated = events.iter().filter(|e| e.get("feedback").is_some()).count() as f64;
+            let share = rated / events.len() as f64;
+            assert!((0.1..0.45).contains(&share), "{share} of answers rated");
+            let turns: Vec<usize> = conversations.values().map(Vec::len).collect();
+            let single = turns.iter().filter(|&&n| n == 1).count() as f64 / turns.len() as f64;
+            match profile.talk {
+                Talk::Chat => assert!(turns.iter().all(|&n| (1..=7).contains(&n)) && single < 0.3),
+                Talk::Questions => assert!(single > 0.6, "mostly single questions: {single}"),
+                Talk::Call => {
+                    for call in conversations.values() {
+                        assert!(call.len() <= 8);
+                        let length: u64 = call.iter().map(|e| e["duration_ms"].as_u64().unwrap()).sum();
+                        assert!((30_000..=600_000).contains(&length), "a call of {length} ms");
+                        assert!(call.iter().all(|e| e["channel"] == "phone"));
+                    }
+                }
+            }
+        }
+        assert_eq!(end_user_pool(1.0), 400);
+        assert_eq!(end_user_pool(100.0), 4_000);
+    }
+
+    #[test]
+    fn turns_later_than_now_wait_for_the_next_seed_with_their_ids() {
+        let hour = Utc.with_ymd_and_hms(2026, 11, 10, 14, 0, 0).unwrap();
+        let profile = &PROFILES[0];
+        let early = hour_of_traffic(0, profile, 2.0, hour, 1, hour + Duration::minutes(50));
+        let later = hour_of_traffic(0, profile, 2.0, hour, 1, hour + Duration::hours(3));
+        assert!(early.len() < later.len());
+        assert!(
+            early.iter().all(|e| later.contains(e)),
+            "the same events, with the same ids"
+        );
+    }
+}
