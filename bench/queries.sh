@@ -51,6 +51,12 @@ events() {
     sed -E 's/^\{"total_requests":([0-9]+).*/\1/'
 }
 echo "== $(events 90d) events stored for the demo user, $(events 30d) in the last 30 days"
+figure() {
+  curl -sf "http://$LEPTOS_SITE_ADDR/api/v1/analytics/$1?range=30d" -H "Authorization: Bearer $token" |
+    grep -Eo "\"$2\":[0-9]+" | head -1 | cut -d: -f2
+}
+echo "== in the last 30 days: $(figure conversations conversations) conversations," \
+  "$(figure users unique_end_users) unique end users"
 # The dashboard keeps a view's figures until new events arrive: repeated views are cache hits.
 # A first view is measured with a different 30-day window (an hour earlier) on every request.
 cat >target/bench-first-views.lua <<'LUA'
@@ -70,12 +76,13 @@ bench() {
   wrk -t1 -c"$connections" -d"$DURATION" -s "$script" -H "Cookie: ragsites_session=$token" "$url" | tail -1
 }
 # wrk counts only 4xx/5xx as errors: a signed-out page (a redirect) must be caught here.
-for path in dashboard api/v1/analytics/summary; do
+for path in dashboard api/v1/analytics/summary api/v1/analytics/conversations api/v1/analytics/users; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: ragsites_session=$token" "http://$LEPTOS_SITE_ADDR/$path")
   [[ $status == 200 ]] || { echo "GET /$path answered $status, not 200: no figures" >&2; exit 1; }
 done
 echo "== 30-day views, $DURATION each, on 1 connection (time per request) and more"
-for path in api/v1/analytics/summary api/v1/analytics/timeseries api/v1/analytics/breakdown; do
+for path in api/v1/analytics/summary api/v1/analytics/timeseries api/v1/analytics/breakdown \
+  api/v1/analytics/conversations api/v1/analytics/users; do
   echo "GET /$path?range=30d"
   for connections in 1 4; do
     bench "$connections" target/bench-percentiles.lua "http://$LEPTOS_SITE_ADDR/$path?range=30d"

@@ -9,6 +9,8 @@ pub mod breakdown;
 #[cfg(feature = "ssr")]
 pub mod compat;
 #[cfg(feature = "ssr")]
+pub mod end_users;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod histogram;
@@ -173,6 +175,82 @@ pub struct Figures {
     pub tokens_in: i64,
     pub tokens_out: i64,
     pub cost_usd: f64,
+    #[serde(flatten)]
+    pub conversations: ConversationFigures,
+    /// Distinct end users in the period, exact; an end user id belongs to its service (the
+    /// same id in two services counts twice).
+    pub unique_end_users: i64,
+}
+
+/// What the conversations of a period add up to (in the summary, and on their own in
+/// `/api/v1/analytics/conversations`). Ratios are `None` without what they divide by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConversationFigures {
+    /// Conversations that started in the period (each counted once, where it started).
+    pub conversations: i64,
+    /// Events that belong to a conversation.
+    pub turns: i64,
+    pub avg_turns: Option<f64>,
+    /// All the period's cost over its conversations.
+    pub cost_per_conversation_usd: Option<f64>,
+    /// Answers with feedback, and of them rated positive / negative.
+    pub rated: i64,
+    pub positive: i64,
+    pub negative: i64,
+    /// Positive over rated, 0 to 1.
+    pub satisfaction: Option<f64>,
+    /// The sum of the events' call lengths (`duration_ms`), in minutes.
+    pub call_minutes: f64,
+    pub cost_per_minute_usd: Option<f64>,
+}
+
+/// `GET /api/v1/analytics/conversations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConversationSummary {
+    #[serde(flatten)]
+    pub current: ConversationFigures,
+    /// The period of equal length just before.
+    pub previous: ConversationFigures,
+    /// The relative change of the count against the previous period (0.25 = 25 % more);
+    /// `None` when the previous period had none.
+    pub change: Option<f64>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// One end user of a service with their traffic in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EndUserUsage {
+    pub service_id: Uuid,
+    pub end_user: String,
+    pub requests: i64,
+    pub errors: i64,
+    pub cost_usd: f64,
+}
+
+/// The busiest and the costliest end users of a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TopEndUsers {
+    pub by_requests: Vec<EndUserUsage>,
+    pub by_cost: Vec<EndUserUsage>,
+}
+
+/// `GET /api/v1/analytics/users`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EndUserSummary {
+    pub unique_end_users: i64,
+    pub previous: i64,
+    /// The relative change against the previous period; `None` when it had none.
+    pub change: Option<f64>,
+    #[serde(flatten)]
+    pub top: TopEndUsers,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,4 +360,9 @@ pub fn usd(micros: i64) -> f64 {
 /// Ratio `part / whole` or `None` when `whole` is zero.
 pub fn ratio(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// The relative change from `previous` to `current`, or `None` when `previous` is zero.
+pub fn relative_change(current: i64, previous: i64) -> Option<f64> {
+    ratio(current - previous, previous)
 }

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::params::Params;
 use super::{
-    Activity, AnalyticsQuery, Breakdown, Series, Summary, activity, breakdown, export, series, summary, window,
+    Activity, AnalyticsQuery, Breakdown, ConversationSummary, EndUserSummary, Series, Summary, activity, breakdown,
+    end_users, export, series, summary, window,
 };
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
@@ -18,6 +19,8 @@ use crate::server::state::AppState;
 pub fn routes() -> Routes {
     Routes::new()
         .route(Method::GET, "/api/v1/analytics/summary", get_summary)
+        .route(Method::GET, "/api/v1/analytics/conversations", get_conversations)
+        .route(Method::GET, "/api/v1/analytics/users", get_users)
         .route(Method::GET, "/api/v1/analytics/timeseries", get_series)
         .route(Method::GET, "/api/v1/analytics/breakdown", get_breakdown)
         .route(Method::GET, "/api/v1/analytics/activity", get_activity)
@@ -45,6 +48,52 @@ async fn get_summary(
     let mut conn = state.conn().await?;
     let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     Ok(Json(summary::summary(&mut conn, &window).await?))
+}
+
+/// Conversations (counted where they start), turns, satisfaction, cost per conversation and call
+/// minutes of the window, with the previous period's.
+#[utoipa::path(get, path = "/api/v1/analytics/conversations", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "The window's conversation figures and the previous period's", body = ConversationSummary),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
+async fn get_conversations(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    Params(query): Params,
+) -> Result<Json<ConversationSummary>, AppError> {
+    let mut conn = state.conn().await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
+    Ok(Json(summary::conversations(&mut conn, &window).await?))
+}
+
+/// The exact number of unique end users of the window and the previous period, and the top end
+/// users by requests and by cost.
+#[utoipa::path(get, path = "/api/v1/analytics/users", tag = "analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "Unique end users and the top ones", body = EndUserSummary),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 422, response = Invalid),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
+async fn get_users(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    Params(query): Params,
+) -> Result<Json<EndUserSummary>, AppError> {
+    let mut conn = state.conn().await?;
+    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
+    Ok(Json(end_users::users(&mut conn, &window).await?))
 }
 
 /// Requests, errors and latency per hour (windows up to 48 hours) or per day in `tz`.

@@ -22,11 +22,18 @@ struct HistogramRow {
 /// after them from `metrics` (a 30-day window reads about 30 rows a service instead of 720).
 /// Binds $1 the service ids, $2 and $3 the window, $4 and $5 the whole days (see [`whole_days`]).
 pub(super) const ROLLUPS: &str = "(SELECT service_id, bucket, requests, errors, latency_ms_sum, tokens_in, tokens_out, \
-        cost_micros, latency_hist FROM metrics \
+        cost_micros, latency_hist, conversations, turns, rated, positive, negative, duration_ms_sum FROM metrics \
         WHERE service_id = ANY($1) AND ((bucket >= $2 AND bucket < $4) OR (bucket >= $5 AND bucket < $3)) \
     UNION ALL SELECT service_id, bucket, requests, errors, latency_ms_sum, tokens_in, tokens_out, \
-        cost_micros, latency_hist FROM metrics_daily \
+        cost_micros, latency_hist, conversations, turns, rated, positive, negative, duration_ms_sum FROM metrics_daily \
         WHERE service_id = ANY($1) AND bucket >= $4 AND bucket < $5) AS m";
+
+/// The end users of a window, as [`ROLLUPS`] splits it: `end_users_daily` for its whole UTC
+/// days, `end_users_hourly` for the hours at its edges. The same binds.
+pub(super) const END_USERS: &str = "(SELECT service_id, end_user, requests, errors, cost_micros FROM end_users_hourly \
+        WHERE service_id = ANY($1) AND ((bucket >= $2 AND bucket < $4) OR (bucket >= $5 AND bucket < $3)) \
+    UNION ALL SELECT service_id, end_user, requests, errors, cost_micros FROM end_users_daily \
+        WHERE service_id = ANY($1) AND bucket >= $4 AND bucket < $5) AS u";
 
 /// The whole UTC days inside `[from, to)` as `[first, end)`, or `(to, to)` (none: every row
 /// hourly) when there is none or when rows are grouped by something a UTC day may straddle

@@ -11,13 +11,13 @@ use std::sync::Mutex;
 use uuid::Uuid;
 
 use crate::analytics::window::Window;
-use crate::analytics::{Breakdown, Series, Summary};
+use crate::analytics::{Breakdown, Series, Summary, TopEndUsers};
 
 const MAX_AGE: TimeDelta = TimeDelta::seconds(60);
 /// Entries beyond this are dropped oldest first.
 const CAPACITY: usize = 2_000;
 
-pub type FiguresCache = WindowCache<(Summary, Series, Breakdown)>;
+pub type FiguresCache = WindowCache<(Summary, Series, Breakdown, Option<TopEndUsers>)>;
 
 /// Values computed for a window (generic only so the tests can store numbers).
 pub struct WindowCache<V> {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 /// touches them.
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
 pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<DashboardData, AppError> {
-    use crate::analytics::{activity, breakdown, summary, window};
+    use crate::analytics::{activity, breakdown, end_users, summary, window};
     let caller = crate::auth::guard::require_user().await?;
     let (auth, state) = (&caller.auth, &caller.state);
     let mut conn = state.conn().await?;
@@ -19,11 +19,17 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
     let window = window::resolve(&mut conn, auth, &query, now).await?;
     let alerts = crate::alerts::backend::list(&mut conn, auth.user.id, query.service, &window.tz).await?;
     let figures = state.changes.figures();
-    let (summary, series, breakdown) = match figures.get(&window, now) {
+    let (summary, series, breakdown, end_users) = match figures.get(&window, now) {
         Ok(cached) => cached,
         Err(ticket) => {
             let (summary, series) = summary::overview(&mut conn, &window).await?;
-            let computed = (summary, series, breakdown::breakdown(&mut conn, &window).await?);
+            let breakdown = breakdown::breakdown(&mut conn, &window).await?;
+            // Decided by the window (the cache's key) alone: a view of one service.
+            let end_users = match window.service_ids.len() {
+                1 => Some(end_users::top_end_users(&mut conn, &window).await?),
+                _ => None,
+            };
+            let computed = (summary, series, breakdown, end_users);
             figures.put(ticket, window, computed.clone(), now);
             computed
         }
@@ -32,6 +38,7 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
         summary,
         series,
         breakdown,
+        end_users,
         activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
         alerts,
         services: crate::services::backend::list(&mut conn, auth)

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::DashboardData;
 use super::cards::MetricCards;
 use super::charts::{Chart, Series as ChartSeries, Shape};
-use super::panels::{ActivityFeed, ErrorTable, ModelTable, ServiceUsageTable};
+use super::panels::{ActivityFeed, EndUsersTable, ErrorTable, ModelTable, ServiceUsageTable};
 use crate::alerts::pages::AlertsPanel;
 use crate::analytics::{Bucket, Range, Series};
 use crate::ui::format::{compact, count, millis};
@@ -31,10 +31,15 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         summary,
         series,
         breakdown,
+        end_users,
         activity,
         alerts,
         ..
     } = data;
+    // A service's page: its kind chooses the cards, and its tables link to its events.
+    let service = single
+        .then(|| breakdown.services.first().map(|s| (s.service_id, s.kind)))
+        .flatten();
     let labels = labels(&series);
     let (requests, latency) = charts(&series);
     let total = summary.current.total_requests;
@@ -53,7 +58,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
     );
     view! {
         <section class="metrics" aria-label="Key figures">
-            <MetricCards summary period=previous />
+            <MetricCards summary period=previous kind=service.map(|(_, kind)| kind) />
         </section>
         <AlertsPanel alerts />
         <div class="grid grid--2">
@@ -75,8 +80,22 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
             />
         </div>
         {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
+        {end_users
+            .filter(|_| single)
+            .map(|top| {
+                view! {
+                    <div class="grid grid--2">
+                        <EndUsersTable
+                            id="top-users-by-requests"
+                            title="Top end users by requests"
+                            users=top.by_requests
+                        />
+                        <EndUsersTable id="top-users-by-cost" title="Top end users by cost" users=top.by_cost />
+                    </div>
+                }
+            })}
         <div class="grid grid--2">
-            <ErrorTable errors=breakdown.errors />
+            <ErrorTable errors=breakdown.errors service=service.map(|(id, _)| id) />
             <ModelTable models=breakdown.models />
         </div>
         <ActivityFeed activity />

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::alerts::Alert;
-use crate::analytics::{Activity, Breakdown, Series, Summary};
+use crate::analytics::{Activity, Breakdown, Series, Summary, TopEndUsers};
 
 /// Everything the dashboard (or a service page) draws for one query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +23,8 @@ pub struct DashboardData {
     pub summary: Summary,
     pub series: Series,
     pub breakdown: Breakdown,
+    /// The top end users, for a view of one service.
+    pub end_users: Option<TopEndUsers>,
     pub activity: Vec<Activity>,
     /// The alerts of the services in view: open ones first.
     pub alerts: Vec<Alert>,

@@ -3,8 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::analytics::{Activity, ErrorCount, ModelUsage, ServiceUsage};
-use crate::ui::format::{compact, count, millis, percent, usd};
+use uuid::Uuid;
+
+use crate::analytics::{Activity, EndUserUsage, ErrorCount, ModelUsage, ServiceUsage};
+use crate::ui::format::{compact, count, millis, percent, url_component, usd};
 use crate::ui::panel::Panel;
 use crate::ui::table::{Column, DataTable};
 
@@ -56,17 +58,36 @@ pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
     }
 }
 
+/// The event explorer of `service`, filtered on one value of `filter`.
+fn explorer(service: Uuid, filter: &str, value: &str) -> String {
+    format!("/services/{service}/events?{filter}={}", url_component(value))
+}
+
 #[component]
-pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
+pub fn ErrorTable(
+    errors: Vec<ErrorCount>,
+    /// On a service's page: each kind links to its events.
+    service: Option<Uuid>,
+) -> impl IntoView {
     let max = errors.iter().map(|e| e.errors).max().unwrap_or(0);
     let empty = errors.is_empty().then_some("No errors in this period.");
     let rows = errors
         .into_iter()
         .map(|e| {
+            let href = service.map(|service| explorer(service, "error_kind", &e.error_kind));
+            let kind = match href {
+                Some(href) => view! {
+                    <a href=href>
+                        <code>{e.error_kind}</code>
+                    </a>
+                }
+                .into_any(),
+                None => view! { <code>{e.error_kind}</code> }.into_any(),
+            };
             view! {
                 <tr>
                     <th scope="row">
-                        <code>{e.error_kind}</code>
+                        {kind}
                         <span class="bar bar--danger" aria-hidden="true">
                             <span style=share(e.errors, max)></span>
                         </span>
@@ -81,6 +102,47 @@ pub fn ErrorTable(errors: Vec<ErrorCount>) -> impl IntoView {
             {or_empty(
                 empty,
                 view! { <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>{rows}</DataTable> },
+            )}
+        </Panel>
+    }
+}
+
+/// End users with their traffic, each a link to their events.
+#[component]
+pub fn EndUsersTable(id: &'static str, title: &'static str, users: Vec<EndUserUsage>) -> impl IntoView {
+    let empty = users
+        .is_empty()
+        .then_some("No end users named in this period (events carry them in end_user).");
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let href = explorer(u.service_id, "end_user", &u.end_user);
+            view! {
+                <tr>
+                    <th scope="row">
+                        <a href=href>
+                            <code>{u.end_user}</code>
+                        </a>
+                    </th>
+                    <td class="num">{count(u.requests)}</td>
+                    <td class="num">{count(u.errors)}</td>
+                    <td class="num">{usd(u.cost_usd)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <Panel id title>
+            {or_empty(
+                empty,
+                view! {
+                    <DataTable columns=&[
+                        Column::Text("End user"),
+                        Column::Number("Requests"),
+                        Column::Number("Errors"),
+                        Column::Number("Cost"),
+                    ]>{rows}</DataTable>
+                },
             )}
         </Panel>
     }

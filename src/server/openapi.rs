@@ -49,6 +49,8 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::ingest::rest::ingest,
         crate::ingest::rest::rate,
         crate::analytics::rest::get_summary,
+        crate::analytics::rest::get_conversations,
+        crate::analytics::rest::get_users,
         crate::analytics::rest::get_series,
         crate::analytics::rest::get_breakdown,
         crate::analytics::rest::get_activity,

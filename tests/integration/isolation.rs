@@ -138,6 +138,8 @@ const B_REQUESTS: i64 = 2;
 const A_EMAIL: &str = "alpha@example.com";
 const A_SERVICE: &str = "Alpha secret bot";
 const A_MODEL: &str = "alpha-only-model";
+const A_END_USER: &str = "alpha-end-user";
+const B_END_USER: &str = "bravo-end-user";
 const A_PEER: &str = "198.51.100.7";
 const B_EMAIL: &str = "bravo@example.com";
 const B_SERVICE: &str = "Bravo bot";
@@ -286,6 +288,49 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             Own(
                 || get("/api/v1/analytics/summary?range=24h".into()),
                 |_, r| assert_eq!(r.json()["total_requests"], B_REQUESTS),
+            ),
+        ),
+        (
+            "GET",
+            "/api/v1/analytics/conversations",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!(
+                    "/api/v1/analytics/conversations?range=24h&service={}",
+                    a.service
+                ))]
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/analytics/conversations",
+            Own(
+                || get("/api/v1/analytics/conversations?range=24h".into()),
+                |_, r| {
+                    assert_eq!(
+                        (r.json()["conversations"].as_i64(), r.json()["turns"].as_i64()),
+                        (Some(1), Some(1))
+                    )
+                },
+            ),
+        ),
+        (
+            "GET",
+            "/api/v1/analytics/users",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!("/api/v1/analytics/users?range=24h&service={}", a.service))]
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/analytics/users",
+            Own(
+                || get("/api/v1/analytics/users?range=24h".into()),
+                |_, r| {
+                    let users = r.json();
+                    assert_eq!(users["unique_end_users"], 1);
+                    assert_eq!(field_of(&users["by_requests"], "end_user"), [B_END_USER]);
+                    assert_eq!(field_of(&users["by_cost"], "end_user"), [B_END_USER]);
+                },
             ),
         ),
         (
@@ -909,6 +954,8 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         .map(|i| {
             let mut e = event(&format!("a{i}"), app.now(), 100, true);
             e["model"] = json!(A_MODEL);
+            e["end_user"] = json!(A_END_USER);
+            e["conversation_id"] = json!(format!("alpha-{i}"));
             e
         })
         .collect();
@@ -929,7 +976,9 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
 
     app.set_peer(B_PEER);
     let bravo = client(&app, B_EMAIL, B_SERVICE).await;
-    let batch = json!([event("b1", app.now(), 100, true), event("b2", app.now(), 300, false)]);
+    let mut batch = json!([event("b1", app.now(), 100, true), event("b2", app.now(), 300, false)]);
+    batch[0]["end_user"] = json!(B_END_USER);
+    batch[0]["conversation_id"] = json!("bravo-conversation");
     assert_eq!(post_events(&app, &bravo.key, &batch).await.status, StatusCode::ACCEPTED);
 
     let a = ids_of(&app, A_EMAIL).await;
@@ -948,6 +997,7 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         A_EMAIL,
         A_SERVICE,
         A_MODEL,
+        A_END_USER,
         A_PEER,
     ];
     let no_trace_of_a = |what: &str, body: &str| {

@@ -1,5 +1,6 @@
 //! Services, keys, ingestion, rollups and the analytics built on them.
 
+mod conversations;
 mod dashboard;
 mod export;
 mod feedback;
