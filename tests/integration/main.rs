@@ -4,6 +4,7 @@
 
 mod alerts;
 mod auth;
+mod events;
 mod foundation;
 mod headers;
 mod ingest;
