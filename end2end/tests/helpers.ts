@@ -103,6 +103,11 @@ export type Event = {
   tokens_in?: number;
   tokens_out?: number;
   cost_usd?: number;
+  end_user?: string;
+  conversation_id?: string;
+  channel?: string;
+  duration_ms?: number;
+  feedback?: -1 | 0 | 1;
 };
 
 /** Sends a batch with a service key; every event must be accepted. */

@@ -5,6 +5,9 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod detail;
+#[cfg(feature = "ssr")]
+pub mod filter;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod rest;

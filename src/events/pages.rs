@@ -1,53 +1,50 @@
-//! `/services/:id/events` (the explorer: filters, a page of events, older and newest),
-//! `/services/:id/events/:event_id` (one event whole) and
-//! `/services/:id/conversations/:conversation_id` (one conversation in order). Server HTML
-//! only: the filters are a plain GET form and paging is links, so all of it works without
-//! JavaScript.
+//! `/services/:id/events`, the explorer: filters, a page of events, older and newest; and what
+//! its pages share (`detail` holds one event's and one conversation's). Server HTML only: the
+//! filters are a plain GET form and paging is links, so all of it works without JavaScript.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
-use super::api::{load_conversation, load_event, load_events};
-use super::{Conversation, EventDetail, EventFilters, EventList, EventRow, Explored, feedback_label};
+use super::api::load_events;
+use super::{EventFilters, EventList, EventRow, Explored, feedback_label};
 use crate::analytics::Range;
 use crate::auth::pages::RequireUser;
 use crate::error::AppError;
-use crate::ui::format::{count, millis, timestamp, url_component};
-use crate::ui::panel::Panel;
+use crate::ui::format::{count, millis, url_component};
 use crate::ui::states::{Loading, NotFound, loaded};
 use crate::ui::table::{Column, DataTable};
 
 /// The `:id` of the page's path, if it is a service id at all.
-fn service_param() -> Option<Uuid> {
+pub(super) fn service_param() -> Option<Uuid> {
     use_params_map().with_untracked(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()))
 }
 
-fn event_href(service_id: Uuid, event_id: &str) -> String {
+pub(super) fn event_href(service_id: Uuid, event_id: &str) -> String {
     format!("/services/{service_id}/events/{}", url_component(event_id))
 }
 
-fn conversation_href(service_id: Uuid, conversation_id: &str) -> String {
+pub(super) fn conversation_href(service_id: Uuid, conversation_id: &str) -> String {
     format!(
         "/services/{service_id}/conversations/{}",
         url_component(conversation_id)
     )
 }
 
-fn local(row: &EventRow) -> String {
+pub(super) fn local(row: &EventRow) -> String {
     row.local_time.format("%b %-d, %Y %H:%M:%S").to_string()
 }
 
-fn cost(usd: f64) -> String {
+pub(super) fn cost(usd: f64) -> String {
     format!("${usd:.4}")
 }
 
-fn or_dash(text: Option<String>) -> String {
+pub(super) fn or_dash(text: Option<String>) -> String {
     text.unwrap_or_else(|| "–".into())
 }
 
-fn status_badge(row: &EventRow) -> impl IntoView + use<> {
+pub(super) fn status_badge(row: &EventRow) -> impl IntoView + use<> {
     if row.success {
         view! { <span class="badge badge--active">"success"</span> }.into_any()
     } else {
@@ -63,7 +60,7 @@ fn status_badge(row: &EventRow) -> impl IntoView + use<> {
 
 /// The header every explorer page shares: the way back to the service, and the title.
 #[component]
-fn Header(service_id: Uuid, service_name: Option<String>, title: String) -> impl IntoView {
+pub(super) fn Header(service_id: Uuid, service_name: Option<String>, title: String) -> impl IntoView {
     let service = service_name.unwrap_or_else(|| "Service".into());
     view! {
         <Title text=title.clone() />
@@ -82,7 +79,7 @@ fn Header(service_id: Uuid, service_name: Option<String>, title: String) -> impl
 
 /// A page's data, the 404 page for a service or event that is not the user's (or does not
 /// exist), or what went wrong.
-fn answer<T, V: IntoView + 'static>(result: Result<T, AppError>, view: impl FnOnce(T) -> V) -> AnyView {
+pub(super) fn answer<T, V: IntoView + 'static>(result: Result<T, AppError>, view: impl FnOnce(T) -> V) -> AnyView {
     match result {
         Ok(data) => view(data).into_any(),
         Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
@@ -323,162 +320,5 @@ fn EventLine(service_id: Uuid, row: EventRow) -> impl IntoView {
             <td class="hide-narrow">{or_dash(row.channel)}</td>
             <td>{feedback_label(row.feedback)}</td>
         </tr>
-    }
-}
-
-/// A page for one thing of a service, by the `:param` of its path.
-fn by_param<T, F, Fut>(param: &'static str, load: F) -> (Option<Uuid>, Resource<Result<Explored<T>, AppError>>)
-where
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    F: Fn(Uuid, String) -> Fut + Send + Sync + Copy + 'static,
-    Fut: std::future::Future<Output = Result<Explored<T>, AppError>> + Send + 'static,
-{
-    let id = service_param();
-    let key = use_params_map().with_untracked(|p| p.get(param)).unwrap_or_default();
-    let resource = Resource::new(
-        || (),
-        move |_| {
-            let key = key.clone();
-            async move {
-                match id {
-                    Some(id) => load(id, key).await,
-                    None => Err(AppError::NotFound),
-                }
-            }
-        },
-    );
-    (id, resource)
-}
-
-#[component]
-pub fn EventPage() -> impl IntoView {
-    let (id, data) = by_param("event_id", load_event);
-    let service_id = id.unwrap_or_default();
-    view! {
-        <RequireUser>
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    answer(data.await, |Explored { service_name, data }| view! { <EventWhole service_id service_name event=data /> })
-                })}
-            </Transition>
-        </RequireUser>
-    }
-}
-
-#[component]
-fn EventWhole(service_id: Uuid, service_name: String, event: EventDetail) -> impl IntoView {
-    let row = event.event;
-    let conversation = row.conversation_id.clone().map(|c| {
-        let href = conversation_href(service_id, &c);
-        view! { <a href=href>{c}</a> }
-    });
-    let fact = |name: &'static str, value: String| view! { <dt>{name}</dt> <dd>{value}</dd> };
-    view! {
-        <Header service_id service_name=Some(service_name) title=format!("Event {}", row.event_id) />
-        <Panel id="event" title="Event">
-            <dl class="facts">
-                {fact("Event id", row.event_id.clone())}
-                {fact("Time", format!("{} ({})", local(&row), event.tz))}
-                {fact("Time (UTC)", row.occurred_at.to_rfc3339())}
-                {fact("Received", timestamp(event.received_at))}
-                <dt>"Status"</dt>
-                <dd>{status_badge(&row)}</dd>
-                {fact("Model", or_dash(row.model.clone()))}
-                {fact("Latency", millis(Some(f64::from(row.latency_ms))))}
-                {fact("Tokens in", count(i64::from(row.tokens_in)))}
-                {fact("Tokens out", count(i64::from(row.tokens_out)))}
-                {fact("Cost", cost(row.cost_usd))}
-                {fact("End user", or_dash(row.end_user.clone()))}
-                <dt>"Conversation"</dt>
-                <dd>{conversation.map_or_else(|| "–".into_any(), IntoAny::into_any)}</dd>
-                {fact("Channel", or_dash(row.channel.clone()))}
-                {fact("Call length", row.duration_ms.map_or_else(|| "–".into(), |ms| millis(Some(f64::from(ms)))))}
-                {fact("Feedback", feedback_label(row.feedback).to_owned())}
-                {fact("Feedback comment", or_dash(event.feedback_comment))}
-            </dl>
-        </Panel>
-    }
-}
-
-#[component]
-pub fn ConversationPage() -> impl IntoView {
-    let (id, data) = by_param("conversation_id", load_conversation);
-    let service_id = id.unwrap_or_default();
-    view! {
-        <RequireUser>
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    answer(
-                        data.await,
-                        |Explored { service_name, data }| view! { <ConversationWhole service_id service_name conversation=data /> },
-                    )
-                })}
-            </Transition>
-        </RequireUser>
-    }
-}
-
-#[component]
-fn ConversationWhole(service_id: Uuid, service_name: String, conversation: Conversation) -> impl IntoView {
-    let c = conversation;
-    let joined = |items: Vec<String>| {
-        if items.is_empty() {
-            "–".to_owned()
-        } else {
-            items.join(", ")
-        }
-    };
-    let shown = c.events.len() as i64;
-    let more = (c.turns > shown).then(|| format!("The first {shown} of {} events are listed.", c.turns));
-    let fact = |name: &'static str, value: String| view! { <dt>{name}</dt> <dd>{value}</dd> };
-    view! {
-        <Header service_id service_name=Some(service_name) title=format!("Conversation {}", c.conversation_id) />
-        <Panel id="conversation-totals" title="Totals">
-            <dl class="facts">
-                {fact("Turns", count(c.turns))}
-                {fact("Errors", count(c.errors))}
-                {fact("Started", timestamp(c.started_at))}
-                {fact("Duration", millis(Some(c.span_ms as f64)))}
-                {fact("Call length", c.duration_ms.map_or_else(|| "–".into(), |ms| millis(Some(ms as f64))))}
-                {fact("Cost", cost(c.cost_usd))}
-                {fact("Tokens", format!("{} in · {} out", count(c.tokens_in), count(c.tokens_out)))}
-                {fact("End user", joined(c.end_users))}
-                {fact("Channel", joined(c.channels))}
-            </dl>
-        </Panel>
-        <Panel id="conversation-events" title="Events, oldest first">
-            <p class="panel__lead">{format!("Times in {}", c.tz)} {more.map(|m| format!(" · {m}"))}</p>
-            <DataTable
-                label="Conversation events"
-                columns=&[
-                    Column::Text("Time"),
-                    Column::Text("Status"),
-                    Column::Number("Latency"),
-                    Column::Number("Tokens"),
-                    Column::Number("Cost"),
-                    Column::Text("Feedback"),
-                ]
-            >
-                {c
-                    .events
-                    .into_iter()
-                    .map(|row| {
-                        let status = status_badge(&row);
-                        view! {
-                            <tr>
-                                <th scope="row">
-                                    <a href=event_href(service_id, &row.event_id) title=row.event_id.clone()>{local(&row)}</a>
-                                </th>
-                                <td>{status}</td>
-                                <td class="num">{millis(Some(f64::from(row.latency_ms)))}</td>
-                                <td class="num">{count(i64::from(row.tokens_in) + i64::from(row.tokens_out))}</td>
-                                <td class="num">{cost(row.cost_usd)}</td>
-                                <td>{feedback_label(row.feedback)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </DataTable>
-        </Panel>
     }
 }
