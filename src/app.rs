@@ -8,6 +8,8 @@ use leptos_router::{SsrMode, StaticSegment, path};
 use crate::admin::pages::AdminPage;
 use crate::auth::pages::{ConfirmEmailPage, ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage};
 use crate::dashboard::pages::DashboardPage;
+use crate::events::detail::{ConversationPage, EventPage};
+use crate::events::pages::EventsPage;
 use crate::landing::LandingPage;
 use crate::services::pages::{ServicePage, ServicesPage};
 use crate::settings::pages::billing::BillingSettingsPage;
@@ -61,6 +63,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SSR />
                     <Route path=path!("/services") view=ServicesPage ssr=SSR />
                     <Route path=path!("/services/:id") view=ServicePage ssr=SSR />
+                    <Route path=path!("/services/:id/events") view=EventsPage ssr=SSR />
+                    <Route path=path!("/services/:id/events/:event_id") view=EventPage ssr=SSR />
+                    <Route path=path!("/services/:id/conversations/:conversation_id") view=ConversationPage ssr=SSR />
                     <Route path=path!("/settings") view=|| view! { <Redirect path="/settings/profile" /> } ssr=SSR />
                     <Route path=path!("/settings/profile") view=ProfileSettingsPage ssr=SSR />
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SSR />

@@ -11,6 +11,7 @@ pub mod billing;
 pub mod changes;
 pub mod dashboard;
 pub mod error;
+pub mod events;
 pub mod ingest;
 pub mod landing;
 #[cfg(feature = "ssr")]

@@ -94,7 +94,7 @@ pub async fn resolve(
 }
 
 /// The instant a moment names: a day starts (or, as the end of a range, ends) at midnight in `tz`.
-async fn instant(conn: &mut AsyncPgConnection, moment: Moment, tz: &str, end: bool) -> QueryResult<DateTime<Utc>> {
+pub async fn instant(conn: &mut AsyncPgConnection, moment: Moment, tz: &str, end: bool) -> QueryResult<DateTime<Utc>> {
     #[derive(QueryableByName)]
     struct At {
         #[diesel(sql_type = Timestamptz)]

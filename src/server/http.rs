@@ -114,6 +114,7 @@ fn site_api() -> Routes {
         .route(Method::GET, "/api/openapi.json", super::openapi::serve)
         .merge(crate::auth::rest::routes())
         .merge(crate::services::rest::routes())
+        .merge(crate::events::rest::routes())
         .merge(crate::analytics::rest::routes())
         .route(Method::GET, "/api/v1/live", crate::changes::stream::stream)
         .merge(crate::settings::rest::routes())

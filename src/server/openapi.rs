@@ -48,6 +48,9 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::services::rest::revoke_key,
         crate::ingest::rest::ingest,
         crate::ingest::rest::rate,
+        crate::events::rest::list,
+        crate::events::rest::show,
+        crate::events::rest::conversation,
         crate::analytics::rest::get_summary,
         crate::analytics::rest::get_conversations,
         crate::analytics::rest::get_users,
@@ -75,6 +78,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         (name = "user", description = "The signed-in user's profile and preferences: `/api/user/*`"),
         (name = "services", description = "Services and their ingestion keys: `/api/v1/services`"),
         (name = "ingestion", description = "Events from a service, with its ingestion key"),
+        (name = "events", description = "A service's raw events: the explorer's list, one event, one conversation"),
         (name = "analytics", description = "Figures from the hourly and daily rollups: `/api/v1/analytics/*`, `/api/v1/live`"),
         (name = "compatibility", description = "The original portal's analytics API, following its contract (camelCase \
             names, success rates in percent, latencies in ms) so that a front end written for it works unchanged. \

@@ -188,6 +188,11 @@ fn ServiceDetail(service: Service) -> impl IntoView {
                     {service.kind.label()} " · " {status_badge(service.status)}
                 </p>
             </div>
+            <nav class="page-header__links" aria-label="Service">
+                <a class="button" href=format!("/services/{}/events", service.id)>
+                    "Events"
+                </a>
+            </nav>
             <form method="post" action=SetServiceStatus::url() class="form form--actions">
                 <input type="hidden" name="id" value=service.id.to_string() />
                 <input type="hidden" name="status" value=next_status.as_str() />

@@ -27,6 +27,9 @@ struct Ids {
     key: String,
     session: String,
     plan: String,
+    /// The first event of the service's and its conversation.
+    event: String,
+    conversation: String,
 }
 
 impl Ids {
@@ -38,6 +41,8 @@ impl Ids {
             key: id(),
             session: id(),
             plan: id(),
+            event: id(),
+            conversation: id(),
         }
     }
 
@@ -56,6 +61,8 @@ impl Ids {
             (&self.key, "{key}"),
             (&self.session, "{session}"),
             (&self.plan, "{plan}"),
+            (&self.event, "{event}"),
+            (&self.conversation, "{conversation}"),
         ]
         .into_iter()
         .fold(text, |text, (id, name)| text.replace(id.as_str(), name))
@@ -140,6 +147,8 @@ const A_SERVICE: &str = "Alpha secret bot";
 const A_MODEL: &str = "alpha-only-model";
 const A_END_USER: &str = "alpha-end-user";
 const B_END_USER: &str = "bravo-end-user";
+/// The conversation of A's events (B's are of none).
+const A_CONVERSATION: &str = "alpha-conversation";
 const A_PEER: &str = "198.51.100.7";
 const B_EMAIL: &str = "bravo@example.com";
 const B_SERVICE: &str = "Bravo bot";
@@ -269,6 +278,34 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
                         uri: format!("/api/v1/services/{service}/keys/{}", a.key),
                         body: Payload::None,
                     })
+                    .into()
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/services/{id}/events",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![
+                    get(format!("/api/v1/services/{}/events", a.service)),
+                    get(format!("/api/v1/services/{}/events?status=error&end_user=x", a.service)),
+                ]
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/services/{id}/events/{event_id}",
+            Foreign(NOT_FOUND, |a, b| {
+                [&a.service, &b.service]
+                    .map(|service| get(format!("/api/v1/services/{service}/events/{}", a.event)))
+                    .into()
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/services/{id}/conversations/{conversation_id}",
+            Foreign(NOT_FOUND, |a, b| {
+                [&a.service, &b.service]
+                    .map(|service| get(format!("/api/v1/services/{service}/conversations/{}", a.conversation)))
                     .into()
             }),
         ),
@@ -626,6 +663,39 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/load_events",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "load_events",
+                    &[("service_id", &a.service), ("filters[status]", "success")],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/load_event",
+            Foreign(NOT_FOUND, |a, b| {
+                [&a.service, &b.service]
+                    .map(|service| server_fn("load_event", &[("service_id", service), ("event_id", &a.event)]))
+                    .into()
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/load_conversation",
+            Foreign(NOT_FOUND, |a, b| {
+                [&a.service, &b.service]
+                    .map(|service| {
+                        server_fn(
+                            "load_conversation",
+                            &[("service_id", service), ("conversation_id", &a.conversation)],
+                        )
+                    })
+                    .into()
+            }),
+        ),
+        (
+            "POST",
             "/api/fn/load_dashboard",
             Foreign(NOT_FOUND, |a, _| {
                 vec![server_fn(
@@ -866,6 +936,34 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             "/services/{id}",
             Foreign(NOT_FOUND, |a, _| vec![get(format!("/services/{}", a.service))]),
         ),
+        (
+            "GET",
+            "/services/{id}/events",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![
+                    get(format!("/services/{}/events", a.service)),
+                    get(format!("/services/{}/events?feedback=1&channel=web", a.service)),
+                ]
+            }),
+        ),
+        (
+            "GET",
+            "/services/{id}/events/{event_id}",
+            Foreign(NOT_FOUND, |a, b| {
+                [&a.service, &b.service]
+                    .map(|service| get(format!("/services/{service}/events/{}", a.event)))
+                    .into()
+            }),
+        ),
+        (
+            "GET",
+            "/services/{id}/conversations/{conversation_id}",
+            Foreign(NOT_FOUND, |a, b| {
+                [&a.service, &b.service]
+                    .map(|service| get(format!("/services/{service}/conversations/{}", a.conversation)))
+                    .into()
+            }),
+        ),
         ("GET", "/settings", Open("redirects to /settings/profile")),
         (
             "GET",
@@ -952,10 +1050,10 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
     let alpha = client(&app, A_EMAIL, A_SERVICE).await;
     let events: Vec<Value> = (0..A_REQUESTS)
         .map(|i| {
-            let mut e = event(&format!("a{i}"), app.now(), 100, true);
+            let mut e = event(&format!("alpha-event-{i}"), app.now(), 100, true);
             e["model"] = json!(A_MODEL);
             e["end_user"] = json!(A_END_USER);
-            e["conversation_id"] = json!(format!("alpha-{i}"));
+            e["conversation_id"] = json!(A_CONVERSATION);
             e
         })
         .collect();
@@ -999,6 +1097,8 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         A_MODEL,
         A_END_USER,
         A_PEER,
+        &a.event,
+        A_CONVERSATION,
     ];
     let no_trace_of_a = |what: &str, body: &str| {
         for marker in markers {
@@ -1158,6 +1258,15 @@ async fn ids_of(app: &TestApp, email: &str) -> Ids {
         .await,
         session: one(format!("SELECT id::text AS t FROM sessions WHERE user_id = '{user}'")).await,
         plan: one("SELECT id::text AS t FROM plans ORDER BY name LIMIT 1".into()).await,
+        event: one(format!(
+            "SELECT min(e.event_id) AS t FROM events e JOIN services s ON s.id = e.service_id WHERE s.user_id = '{user}'"
+        ))
+        .await,
+        conversation: one(format!(
+            "SELECT coalesce(min(e.conversation_id), 'no conversation') AS t FROM events e \
+             JOIN services s ON s.id = e.service_id WHERE s.user_id = '{user}'"
+        ))
+        .await,
         user,
     }
 }

@@ -5,6 +5,7 @@
 mod alerts;
 mod auth;
 mod compat;
+mod events;
 mod foundation;
 mod headers;
 mod ingest;
