@@ -19,12 +19,13 @@ export COOKIE_SECURE=false
 export LEPTOS_SITE_ADDR=127.0.0.1:3100
 export RUST_LOG=warn
 
+# BUILD=0 measures the binary already built.
 if [[ $PROFILE == release ]]; then
-  cargo leptos build --release --precompress
+  [[ ${BUILD:-1} == 0 ]] || cargo leptos build --release --precompress
   export LEPTOS_HASH_FILES=true
 else
   # The server only: the pages are measured as HTML, without their script and style.
-  cargo build --features ssr
+  [[ ${BUILD:-1} == 0 ]] || cargo build --features ssr
 fi
 portal=target/$PROFILE/ragsites-portal
 if [[ "${SEED:-1}" == 1 ]]; then
