@@ -2,8 +2,10 @@
 # Benchmark: the event explorer's first page for each single filter over a large data set. The
 # data set is bench/queries.sh's (`seed --scale`, in target/bench-queries-pg: SCALE 65 is about
 # 10 million events; SEED=0 reuses it as it is). Drives the server with wrk over loopback, one
-# connection, and prints p50/p95/p99 per filter, for the JSON API and for the page.
+# connection, and prints p50/p95/p99 per filter, for the JSON API and for the page (a run whose
+# requests fail or time out, wrk's 2 s, says FAILED and the script goes on).
 # PROFILE=debug measures a debug build (minutes to build instead of the release build's ~8).
+# bench/explorer-synthetic.sql adds 10 M events with every field the explorer filters by.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,12 +20,13 @@ export COOKIE_SECURE=false
 export LEPTOS_SITE_ADDR=127.0.0.1:3100
 export RUST_LOG=warn
 
+# BUILD=0 measures the binary already built.
 if [[ $PROFILE == release ]]; then
-  cargo leptos build --release --precompress
+  [[ ${BUILD:-1} == 0 ]] || cargo leptos build --release --precompress
   export LEPTOS_HASH_FILES=true
 else
   # The server only: the pages are measured as HTML, without their script and style.
-  cargo build --features ssr
+  [[ ${BUILD:-1} == 0 ]] || cargo build --features ssr
 fi
 portal=target/$PROFILE/ragsites-portal
 if [[ "${SEED:-1}" == 1 ]]; then
@@ -73,6 +76,9 @@ value() {
   printf '%s' "$v" | jq -sRr @uri
 }
 error_kind=$(api "/api/v1/services/$service/events?status=error" | jq -r '.events[0].error_kind // "none-such"')
+# The service's least used model over 90 days (the rollups know them all): the longest search a
+# model filter can make while finding anything.
+rare_model=$(api "/api/v1/analytics/breakdown?range=90d&service=$service" | jq -r '.models | min_by(.requests) | .model')
 day=$(date -u -d '20 days ago' +%F)
 filters=(
   ""
@@ -83,6 +89,7 @@ filters=(
   "status=error"
   "error_kind=$(printf '%s' "$error_kind" | jq -sRr @uri)"
   "model=$(value model)"
+  "model=$(printf '%s' "$rare_model" | jq -sRr @uri)"
   "end_user=$(value end_user)"
   "conversation=$(value conversation_id)"
   "channel=$(value channel)"
@@ -91,11 +98,14 @@ filters=(
   "feedback=-1"
   "feedback=none"
 )
+# More filters to time, separated by spaces (EXTRA_FILTERS="model=gpt-4o channel=fax").
+read -r -a extra <<<"${EXTRA_FILTERS:-}"
+filters+=("${extra[@]}")
 
 bench() {
   local url=$1
   wrk -t1 -c1 -d"$DURATION" -s target/bench-explorer.lua -H "Authorization: Bearer $token" \
-    -H "Cookie: ragsites_session=$token" "$url" | tail -1
+    -H "Cookie: ragsites_session=$token" "$url" | tail -1 || true
 }
 echo "== the first page (50 events, newest first) for each single filter, $DURATION each on 1 connection"
 printf '%-44s %8s   %s\n' "filter" "events" "API · page"

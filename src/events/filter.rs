@@ -160,3 +160,30 @@ impl Filter {
         AppError::from_fields(errors).map_or(Ok(filter), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_it_was_written_and_nothing_else_is_one() {
+        let cursor = Cursor {
+            occurred_at: DateTime::parse_from_rfc3339("2026-11-16T10:30:00.123456Z")
+                .unwrap()
+                .to_utc(),
+            event_id: "call:1/ü".to_owned(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        for bad in [
+            "",
+            "!!",
+            "bm90LWEtY3Vyc29y",
+            &URL_SAFE_NO_PAD.encode("12:"),
+            &URL_SAFE_NO_PAD.encode("x:e1"),
+        ] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+        let long = URL_SAFE_NO_PAD.encode(format!("1:{}", "e".repeat(129)));
+        assert_eq!(Cursor::decode(&long), None, "an event id is at most 128 characters");
+    }
+}
