@@ -115,7 +115,7 @@ pub async fn fill(
         // Whole hours only: seeding again within the hour adds nothing.
         for hours_ago in (1..=days * 24).rev() {
             let hour = this_hour - Duration::hours(hours_ago);
-            for event in hour_of_traffic(index, profile, scale, hour, hours_ago, now) {
+            for event in hour_of_traffic(index, profile, scale, hour, hours_ago, this_hour) {
                 if let Ok(valid) = validate::event(&event, now, oldest) {
                     batch.push(valid);
                 }
@@ -131,14 +131,15 @@ pub async fn fill(
 }
 
 /// The events of the conversations that start in `hour`. A conversation's turns may run into
-/// the next hour; those later than `now` are left for the next seed.
+/// the next hours; those from `until` on (the current hour: whole hours only) are left for a
+/// later seed.
 fn hour_of_traffic(
     service: usize,
     profile: &Profile,
     scale: f64,
     hour: DateTime<Utc>,
     hours_ago: i64,
-    now: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Vec<serde_json::Value> {
     let mut rng = StdRng::seed_from_u64((hour.timestamp() as u64) ^ ((service as u64) << 48));
     let weekend = matches!(hour.weekday(), Weekday::Sat | Weekday::Sun);
@@ -206,7 +207,7 @@ fn hour_of_traffic(
                     "rate_limited"
                 });
             }
-            if at <= now {
+            if at < until {
                 events.push(event);
             } else {
                 // Its number is kept: the event comes with the same id once its time has come.
@@ -330,10 +331,10 @@ mod tests {
     }
 
     #[test]
-    fn turns_later_than_now_wait_for_the_next_seed_with_their_ids() {
+    fn turns_of_the_current_hour_wait_for_a_later_seed_with_their_ids() {
         let hour = Utc.with_ymd_and_hms(2026, 11, 10, 14, 0, 0).unwrap();
         let profile = &PROFILES[0];
-        let early = hour_of_traffic(0, profile, 2.0, hour, 1, hour + Duration::minutes(50));
+        let early = hour_of_traffic(0, profile, 2.0, hour, 1, hour + Duration::hours(1));
         let later = hour_of_traffic(0, profile, 2.0, hour, 1, hour + Duration::hours(3));
         assert!(early.len() < later.len());
         assert!(
