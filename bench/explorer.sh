@@ -5,7 +5,6 @@
 # connection, and prints p50/p95/p99 per filter, for the JSON API and for the page (a run whose
 # requests fail or time out, wrk's 2 s, says FAILED and the script goes on).
 # PROFILE=debug measures a debug build (minutes to build instead of the release build's ~8).
-# bench/explorer-synthetic.sql adds 10 M events with every field the explorer filters by.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
