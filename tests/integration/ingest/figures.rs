@@ -16,16 +16,18 @@ async fn rollups_equal_the_raw_events_over_random_batches() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
     let now = app.now();
-    // What must be stored: the first time each id was sent (later sends are duplicates).
+    // What must be stored: each id once, at the time it is always sent with.
     let mut stored: HashMap<String, DateTime<Utc>> = HashMap::new();
     for seed in 0..4u64 {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let batch: Vec<Value> = (0..rng.random_range(1..300))
             .map(|_| {
-                // Ids repeat across batches on purpose: resends must not count twice.
+                // Ids repeat across batches on purpose: resends (the same event, the same id at
+                // the same time) must not count twice.
                 let id = format!("id-{}", rng.random_range(0..600));
-                let at = now - Duration::minutes(rng.random_range(0..(60 * 72)));
-                stored.entry(id.clone()).or_insert(at);
+                let at = *stored
+                    .entry(id.clone())
+                    .or_insert(now - Duration::minutes(rng.random_range(0..(60 * 72))));
                 let mut e = event(&id, at, rng.random_range(0..5000), rng.random_bool(0.9));
                 // Some events name no model; failed ones have one of two kinds, or none.
                 e["model"] = json!([Some("a"), Some("b"), Some("c"), None][rng.random_range(0..4)]);
