@@ -2,7 +2,7 @@
 # Release builds take wasm-opt from there (see scripts/setup.sh).
 export PATH := $(CURDIR)/target/wasm-opt/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup setup-test dev fmt lint schema bench-auth bench-ingest bench-queries bench-stress
+.PHONY: run test setup setup-test dev fmt lint schema bench-auth bench-ingest bench-queries bench-explorer bench-stress
 
 run: setup
 	./scripts/run.sh
@@ -41,6 +41,9 @@ bench-ingest: setup
 
 bench-queries: setup
 	./bench/queries.sh
+
+bench-explorer: setup
+	./bench/explorer.sh
 
 bench-stress: setup-test
 	./bench/stress.sh
