@@ -384,11 +384,18 @@ async fn fold_into_rollups(
             .execute(&mut &*shared)
             .await
     };
-    let by_end_user = async {
+    // Two statements sent together, not one after the other's answer: the batch holds its
+    // rollup locks for one round trip.
+    let hourly_end_users = async {
         if users_hourly.is_empty() {
             return Ok(0);
         }
-        upsert_end_users!(&*shared, end_users_hourly, service_id, users_hourly).await?;
+        upsert_end_users!(&*shared, end_users_hourly, service_id, users_hourly).await
+    };
+    let daily_end_users = async {
+        if users_daily.is_empty() {
+            return Ok(0);
+        }
         upsert_end_users!(&*shared, end_users_daily, service_id, users_daily).await
     };
     futures_util::try_join!(
@@ -397,7 +404,8 @@ async fn fold_into_rollups(
         minutely,
         by_model,
         by_error,
-        by_end_user,
+        hourly_end_users,
+        daily_end_users,
         count_conversations(shared, service_id, &conversations),
         announce(shared, service_id)
     )?;
