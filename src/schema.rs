@@ -72,6 +72,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    end_user_ids (id) {
+        id -> Int4,
+        service_id -> Uuid,
+        end_user -> Text,
+    }
+}
+
+diesel::table! {
+    end_user_sets_daily (service_id, bucket) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        end_users -> Array<Nullable<Int4>>,
+    }
+}
+
+diesel::table! {
+    end_user_sets_hourly (service_id, bucket) {
+        service_id -> Uuid,
+        bucket -> Timestamptz,
+        end_users -> Array<Nullable<Int4>>,
+    }
+}
+
+diesel::table! {
     end_users_daily (service_id, bucket, end_user) {
         service_id -> Uuid,
         bucket -> Timestamptz,
@@ -306,10 +330,10 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> services (service_id));
-diesel::joinable!(conversations -> services (service_id));
 diesel::joinable!(email_verifications -> users (user_id));
-diesel::joinable!(end_users_daily -> services (service_id));
-diesel::joinable!(end_users_hourly -> services (service_id));
+diesel::joinable!(end_user_ids -> services (service_id));
+diesel::joinable!(end_user_sets_daily -> services (service_id));
+diesel::joinable!(end_user_sets_hourly -> services (service_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(metrics -> services (service_id));
 diesel::joinable!(metrics_daily -> services (service_id));
@@ -330,6 +354,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_limits,
     conversations,
     email_verifications,
+    end_user_ids,
+    end_user_sets_daily,
+    end_user_sets_hourly,
     end_users_daily,
     end_users_hourly,
     events,

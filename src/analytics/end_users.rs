@@ -6,7 +6,7 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::rollups::{END_USERS, whole_days};
+use super::rollups::{END_USER_SETS, END_USERS, whole_days};
 use super::window::Window;
 use super::{EndUserSummary, EndUserUsage, TopEndUsers, relative_change, usd};
 
@@ -35,8 +35,9 @@ struct UsageRow {
     cost_micros: i64,
 }
 
-/// The distinct end users of `ids` in `[from, to)`: the day sets of its whole UTC days and the
-/// hour sets of its edges, counted distinct (a user active on several days counts once).
+/// The distinct end users of `ids` in `[from, to)`: the size of the union of the sets of its
+/// whole UTC days and of the hours at its edges, per service (a user active on several days
+/// counts once; one name in two services is two end users, so the services' counts add up).
 pub async fn unique_end_users(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
@@ -44,7 +45,9 @@ pub async fn unique_end_users(
 ) -> QueryResult<i64> {
     let (first_day, end_of_days) = whole_days((from, to), None);
     let count: Count = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM (SELECT DISTINCT service_id, end_user FROM {END_USERS}) AS d"
+        "SELECT coalesce(sum(n), 0)::int8 AS n FROM ( \
+           SELECT icount(end_users_union(end_users)) AS n FROM {END_USER_SETS} GROUP BY service_id \
+         ) AS per_service"
     ))
     .bind::<Array<SqlUuid>, _>(ids)
     .bind::<Timestamptz, _>(from)

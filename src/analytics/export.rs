@@ -1,11 +1,12 @@
 //! The dashboard's current view as one CSV file. Rows of three sections share one header: the
-//! period's `total`, its time series, and per service.
+//! period's `total`, its time series, and per service. The conversation and end-user figures
+//! are the period's (the total row's).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{Breakdown, Series, Summary, ratio};
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 17] = [
     "section",
     "start",
     "end",
@@ -18,6 +19,11 @@ const HEADER: [&str; 12] = [
     "p95_latency_ms",
     "tokens",
     "cost_usd",
+    "conversations",
+    "unique_end_users",
+    "rated",
+    "satisfaction",
+    "call_minutes",
 ];
 
 /// The file's bytes. `scope` names the services the figures are of.
@@ -38,6 +44,11 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
         optional(now.p95_latency_ms),
         (now.tokens_in + now.tokens_out).to_string(),
         format!("{:.6}", now.cost_usd),
+        now.conversations.conversations.to_string(),
+        now.unique_end_users.to_string(),
+        now.conversations.rated.to_string(),
+        optional(now.conversations.satisfaction),
+        format!("{:.2}", now.conversations.call_minutes),
     ])?;
     let ends = series.points.iter().skip(1).map(|p| p.at).chain([summary.to]);
     for (point, end) in series.points.iter().zip(ends) {
@@ -52,6 +63,11 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             String::new(),
             optional(point.p50_latency_ms),
             optional(point.p95_latency_ms),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
             String::new(),
             String::new(),
         ])?;
@@ -70,6 +86,11 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             String::new(),
             service.tokens.to_string(),
             format!("{:.6}", service.cost_usd),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
         ])?;
     }
     out.0.into_inner().map_err(|e| e.into_error().into())

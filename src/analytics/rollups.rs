@@ -35,6 +35,13 @@ pub(super) const END_USERS: &str = "(SELECT service_id, end_user, requests, erro
     UNION ALL SELECT service_id, end_user, requests, errors, cost_micros FROM end_users_daily \
         WHERE service_id = ANY($1) AND bucket >= $4 AND bucket < $5) AS u";
 
+/// The sets of end users of a window, split as [`ROLLUPS`]: a service and an array of numbers a
+/// row. The same binds.
+pub(super) const END_USER_SETS: &str = "(SELECT service_id, end_users FROM end_user_sets_hourly \
+        WHERE service_id = ANY($1) AND ((bucket >= $2 AND bucket < $4) OR (bucket >= $5 AND bucket < $3)) \
+    UNION ALL SELECT service_id, end_users FROM end_user_sets_daily \
+        WHERE service_id = ANY($1) AND bucket >= $4 AND bucket < $5) AS s";
+
 /// The whole UTC days inside `[from, to)` as `[first, end)`, or `(to, to)` (none: every row
 /// hourly) when there is none or when rows are grouped by something a UTC day may straddle
 /// (hours, or days in another time zone).

@@ -2,7 +2,7 @@
 //! rollups, the conversations and end users they add, and a notification, all or nothing. The
 //! events table is partitioned by month: a month without its partition gets it here.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use diesel::prelude::*;
@@ -12,19 +12,19 @@ use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::numbers::EndUserNumbers;
 use super::validate::{Feedback, ValidEvent};
 use crate::analytics::histogram;
 use crate::changes::announce;
-use crate::schema::{
-    end_users_daily, end_users_hourly, metrics, metrics_by_error, metrics_by_model, metrics_daily, metrics_minute,
-    services,
-};
+use crate::schema::{metrics, metrics_by_error, metrics_by_model, metrics_daily, metrics_minute, services};
 
 define_sql_function!(fn hist_add(a: Array<Nullable<Int8>>, b: Array<Nullable<Int8>>) -> Array<Nullable<Int8>>);
 
 #[derive(Default)]
 struct Rollup {
     requests: i64,
+    /// Conversations that began here (less those that turned out to begin earlier).
+    conversations: i64,
     errors: i64,
     latency_ms_sum: i64,
     histogram: Vec<i64>,
@@ -92,6 +92,7 @@ macro_rules! upsert_rollups {
                     $table::service_id.eq($service_id),
                     $table::bucket.eq(*bucket),
                     $table::requests.eq(r.requests),
+                    $table::conversations.eq(r.conversations),
                     $table::errors.eq(r.errors),
                     $table::latency_ms_sum.eq(r.latency_ms_sum),
                     $table::tokens_in.eq(r.tokens_in),
@@ -112,6 +113,7 @@ macro_rules! upsert_rollups {
             .do_update()
             .set((
                 $table::requests.eq($table::requests + excluded($table::requests)),
+                $table::conversations.eq($table::conversations + excluded($table::conversations)),
                 $table::errors.eq($table::errors + excluded($table::errors)),
                 $table::latency_ms_sum.eq($table::latency_ms_sum + excluded($table::latency_ms_sum)),
                 $table::tokens_in.eq($table::tokens_in + excluded($table::tokens_in)),
@@ -129,33 +131,62 @@ macro_rules! upsert_rollups {
 }
 
 /// The statement adding a batch's end users (bucket, end user → figures) into
-/// `end_users_hourly` or `end_users_daily`.
-macro_rules! upsert_end_users {
-    ($conn:expr, $table:ident, $service_id:expr, $rollups:expr) => {{
-        let rows: Vec<_> = $rollups
-            .iter()
-            .map(|((bucket, end_user), r)| {
-                (
-                    $table::service_id.eq($service_id),
-                    $table::bucket.eq(*bucket),
-                    $table::end_user.eq(*end_user),
-                    $table::requests.eq(r.requests),
-                    $table::errors.eq(r.errors),
-                    $table::cost_micros.eq(r.cost_micros),
-                )
-            })
-            .collect();
-        diesel::insert_into($table::table)
-            .values(rows)
-            .on_conflict(($table::service_id, $table::bucket, $table::end_user))
-            .do_update()
-            .set((
-                $table::requests.eq($table::requests + excluded($table::requests)),
-                $table::errors.eq($table::errors + excluded($table::errors)),
-                $table::cost_micros.eq($table::cost_micros + excluded($table::cost_micros)),
-            ))
-            .execute(&mut $conn)
-    }};
+/// `end_users_hourly` or `end_users_daily`. A batch has hundreds of them: one column per array
+/// parameter, so the statement is planned once per connection, like the events' insert.
+async fn upsert_end_users(
+    mut conn: &AsyncPgConnection,
+    table: &str,
+    service_id: Uuid,
+    rollups: &BTreeMap<(DateTime<Utc>, &str), EndUserRollup>,
+) -> QueryResult<usize> {
+    if rollups.is_empty() {
+        return Ok(0);
+    }
+    let column = |value: fn(&EndUserRollup) -> i64| rollups.values().map(value).collect::<Vec<_>>();
+    diesel::sql_query(format!(
+        "INSERT INTO {table} AS u (service_id, bucket, end_user, requests, errors, cost_micros) \
+         SELECT $1, * FROM unnest($2::timestamptz[], $3::text[], $4::int8[], $5::int8[], $6::int8[]) \
+         ON CONFLICT (service_id, bucket, end_user) DO UPDATE SET requests = u.requests + excluded.requests, \
+           errors = u.errors + excluded.errors, cost_micros = u.cost_micros + excluded.cost_micros"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(service_id)
+    .bind::<Array<Timestamptz>, _>(rollups.keys().map(|(bucket, _)| *bucket).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rollups.keys().map(|(_, end_user)| *end_user).collect::<Vec<_>>())
+    .bind::<Array<Int8>, _>(column(|r| r.requests))
+    .bind::<Array<Int8>, _>(column(|r| r.errors))
+    .bind::<Array<Int8>, _>(column(|r| r.cost_micros))
+    .execute(&mut conn)
+    .await
+}
+
+/// The statement adding a batch's end users (bucket → their numbers, sorted, no repeats) to the
+/// sets of `end_user_sets_hourly` or `end_user_sets_daily`. Most batches bring end users the
+/// hour or day has already seen: the row is then left as it is, no new version of its array.
+async fn upsert_end_user_sets(
+    mut conn: &AsyncPgConnection,
+    table: &str,
+    service_id: Uuid,
+    sets: &BTreeMap<DateTime<Utc>, Vec<i32>>,
+) -> QueryResult<usize> {
+    if sets.is_empty() {
+        return Ok(0);
+    }
+    let pairs = sets
+        .iter()
+        .flat_map(|(bucket, numbers)| numbers.iter().map(move |n| (*bucket, *n)));
+    let (buckets, numbers): (Vec<DateTime<Utc>>, Vec<i32>) = pairs.unzip();
+    diesel::sql_query(format!(
+        "INSERT INTO {table} AS s (service_id, bucket, end_users) \
+         SELECT $1, bucket, array_agg(n ORDER BY n) FROM unnest($2::timestamptz[], $3::int4[]) AS t (bucket, n) \
+         GROUP BY bucket ORDER BY bucket \
+         ON CONFLICT (service_id, bucket) DO UPDATE SET end_users = s.end_users | excluded.end_users \
+         WHERE NOT s.end_users @> excluded.end_users"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(service_id)
+    .bind::<Array<Timestamptz>, _>(buckets)
+    .bind::<Array<Int4>, _>(numbers)
+    .execute(&mut conn)
+    .await
 }
 
 /// Stores the events not seen before and folds exactly those into the rollups; returns how
@@ -163,6 +194,7 @@ macro_rules! upsert_end_users {
 /// [`MINUTES_KEPT`] of `now` go into the minute rollups.
 pub async fn store(
     conn: &mut AsyncPgConnection,
+    known: &EndUserNumbers,
     service_id: Uuid,
     batch: &[ValidEvent],
     now: DateTime<Utc>,
@@ -172,21 +204,78 @@ pub async fn store(
     if unique.is_empty() {
         return Ok(0);
     }
-    match store_unique(conn, service_id, &unique, now).await {
+    let numbers = number_end_users(conn, known, service_id, &unique).await?;
+    match store_unique(conn, service_id, &unique, &numbers, now).await {
         Err(error) if is_missing_partition(&error) => {
             for event in &unique {
                 ensure_partition(conn, event.occurred_at).await?;
             }
-            store_unique(conn, service_id, &unique, now).await
+            store_unique(conn, service_id, &unique, &numbers, now).await
         }
         stored => stored,
     }
+}
+
+#[derive(QueryableByName)]
+struct Numbered {
+    #[diesel(sql_type = Text)]
+    end_user: String,
+    #[diesel(sql_type = Int4)]
+    id: i32,
+}
+
+/// The numbers of a batch's end users in the sets: remembered, or read, or given to those the
+/// service reports for the first time. Given on their own before the batch (a number no event
+/// uses is harmless), so concurrent batches wait for each other's new numbers only as long as
+/// one statement. Names go in sorted, so two batches lock new names in the same order.
+async fn number_end_users(
+    conn: &mut AsyncPgConnection,
+    known: &EndUserNumbers,
+    service_id: Uuid,
+    batch: &[&ValidEvent],
+) -> QueryResult<HashMap<String, i32>> {
+    let mut names: Vec<&str> = batch.iter().filter_map(|e| e.end_user.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let (mut numbers, mut missing) = known.lookup(service_id, &names);
+    let mut read = HashMap::with_capacity(missing.len());
+    // A name another batch numbered after this statement began is neither seen nor inserted by
+    // it: the next pass, a new snapshot, reads it.
+    for _ in 0..3 {
+        if missing.is_empty() {
+            known.remember(service_id, &read);
+            numbers.extend(read);
+            return Ok(numbers);
+        }
+        let rows: Vec<Numbered> = diesel::sql_query(
+            "WITH input (end_user) AS (SELECT unnest($2::text[])), \
+             known AS (SELECT e.end_user, e.id FROM end_user_ids e JOIN input USING (end_user) \
+               WHERE e.service_id = $1), \
+             added AS (INSERT INTO end_user_ids (service_id, end_user) \
+               SELECT $1, end_user FROM input WHERE end_user NOT IN (SELECT end_user FROM known) \
+               ORDER BY end_user ON CONFLICT DO NOTHING RETURNING end_user, id) \
+             SELECT end_user, id FROM known UNION ALL SELECT end_user, id FROM added",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(service_id)
+        .bind::<Array<Text>, _>(&missing)
+        .load(conn)
+        .await
+        .map_err(|error| match error {
+            // The service was deleted meanwhile: refused like the batch itself would be.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Error::NotFound,
+            error => error,
+        })?;
+        read.extend(rows.into_iter().map(|row| (row.end_user, row.id)));
+        missing.retain(|name| !read.contains_key(*name));
+    }
+    Err(Error::QueryBuilderError("end users could not be numbered".into()))
 }
 
 async fn store_unique(
     conn: &mut AsyncPgConnection,
     service_id: Uuid,
     unique: &[&ValidEvent],
+    numbers: &HashMap<String, i32>,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     conn.transaction(async |conn| {
@@ -208,7 +297,7 @@ async fn store_unique(
         if new.is_empty() {
             return Ok(0);
         }
-        fold_into_rollups(conn, service_id, &new, now - MINUTES_KEPT).await?;
+        fold_into_rollups(conn, service_id, &new, numbers, now - MINUTES_KEPT).await?;
         Ok(new.len())
     })
     .await
@@ -264,12 +353,15 @@ fn column<'a, T>(batch: &[&'a ValidEvent], value: impl Fn(&'a ValidEvent) -> T) 
 }
 
 /// Adds a batch's new events to its service's rollups and announces the batch. Every batch of a
-/// busy service updates the same rows, and each holds their locks until it commits: the
-/// statements go out pipelined, in one round trip, so that time is as short as it can be.
+/// busy service updates the same rollup rows, and each holds their locks until it commits, so
+/// the batch first records its conversations (rows of its own, mostly), and only then, in one
+/// pipelined round trip, the shared ones: that time is as short as it can be. (An end user's
+/// rows are shared as well: batches a second apart often have end users in common.)
 async fn fold_into_rollups(
     conn: &mut AsyncPgConnection,
     service_id: Uuid,
     new: &[&ValidEvent],
+    numbers: &HashMap<String, i32>,
     oldest_minute: DateTime<Utc>,
 ) -> QueryResult<()> {
     let mut minutes: BTreeMap<DateTime<Utc>, Rollup> = BTreeMap::new();
@@ -279,6 +371,8 @@ async fn fold_into_rollups(
     let mut errors: BTreeMap<(DateTime<Utc>, &str), i64> = BTreeMap::new();
     let mut users_hourly: BTreeMap<(DateTime<Utc>, &str), EndUserRollup> = BTreeMap::new();
     let mut users_daily: BTreeMap<(DateTime<Utc>, &str), EndUserRollup> = BTreeMap::new();
+    let mut sets_hourly: BTreeMap<DateTime<Utc>, Vec<i32>> = BTreeMap::new();
+    let mut sets_daily: BTreeMap<DateTime<Utc>, Vec<i32>> = BTreeMap::new();
     // Each conversation's first event in the batch.
     let mut conversations: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
     for event in new {
@@ -295,12 +389,16 @@ async fn fold_into_rollups(
             *errors.entry((hour, kind)).or_default() += 1;
         }
         if let Some(end_user) = &event.end_user {
-            for (bucket, rollups) in [(hour, &mut users_hourly), (day_of(event.occurred_at), &mut users_daily)] {
+            let day = day_of(event.occurred_at);
+            for (bucket, rollups) in [(hour, &mut users_hourly), (day, &mut users_daily)] {
                 let r = rollups.entry((bucket, end_user)).or_default();
                 r.requests += 1;
                 r.errors += i64::from(!event.success);
                 r.cost_micros += event.cost_micros;
             }
+            let number = numbers[end_user.as_str()];
+            sets_hourly.entry(hour).or_default().push(number);
+            sets_daily.entry(day).or_default().push(number);
         }
         if let Some(conversation) = &event.conversation_id {
             let first = conversations.entry(conversation).or_insert(event.occurred_at);
@@ -308,9 +406,19 @@ async fn fold_into_rollups(
         }
     }
 
-    // Sorted keys and one statement order (the join sends them in the order it polls them):
-    // concurrent batches lock rollup rows in the same order, so they cannot deadlock.
+    for set in sets_hourly.values_mut().chain(sets_daily.values_mut()) {
+        set.sort_unstable();
+        set.dedup();
+    }
+
+    // Sorted keys and one statement order (the joins send them in the order they poll them):
+    // concurrent batches lock rows in the same order, so they cannot deadlock.
     let shared: &AsyncPgConnection = conn;
+    for Move { at, n } in record_conversations(shared, service_id, &conversations).await? {
+        hours.entry(hour_of(at)).or_default().conversations += i64::from(n);
+        days.entry(day_of(at)).or_default().conversations += i64::from(n);
+    }
+
     let hourly = upsert_rollups!(&*shared, metrics, service_id, hours);
     let daily = upsert_rollups!(&*shared, metrics_daily, service_id, days);
     let minutely = async {
@@ -384,48 +492,44 @@ async fn fold_into_rollups(
             .execute(&mut &*shared)
             .await
     };
-    // Two statements sent together, not one after the other's answer: the batch holds its
-    // rollup locks for one round trip.
-    let hourly_end_users = async {
-        if users_hourly.is_empty() {
-            return Ok(0);
-        }
-        upsert_end_users!(&*shared, end_users_hourly, service_id, users_hourly).await
-    };
-    let daily_end_users = async {
-        if users_daily.is_empty() {
-            return Ok(0);
-        }
-        upsert_end_users!(&*shared, end_users_daily, service_id, users_daily).await
-    };
     futures_util::try_join!(
         hourly,
         daily,
         minutely,
         by_model,
         by_error,
-        hourly_end_users,
-        daily_end_users,
-        count_conversations(shared, service_id, &conversations),
+        upsert_end_users(shared, "end_users_hourly", service_id, &users_hourly),
+        upsert_end_users(shared, "end_users_daily", service_id, &users_daily),
+        upsert_end_user_sets(shared, "end_user_sets_hourly", service_id, &sets_hourly),
+        upsert_end_user_sets(shared, "end_user_sets_daily", service_id, &sets_daily),
         announce(shared, service_id)
     )?;
     Ok(())
 }
 
-/// Records the batch's conversations (id → its first event here) and counts each new one in the
-/// hour and day of its first event. A conversation already known whose start this batch moves
+/// A conversation counted in (`n` = 1) or out of (`n` = -1) the hour and day of `at`.
+#[derive(QueryableByName)]
+struct Move {
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+    #[diesel(sql_type = Int4)]
+    n: i32,
+}
+
+/// Records the batch's conversations (id → its first event here); returns where each new one
+/// counts, at its first event. A conversation already known whose start this batch moves
 /// earlier (an event that arrived late) moves its count: the figures count each conversation
 /// once, where it began. The row remembers the start it moved from (`xmax` tells an updated row
 /// from an inserted one), so the count moves from the start a concurrent batch committed, not
-/// from one this statement's snapshot saw. Sent after the hourly and daily upserts, so every
-/// bucket it adds to has its row.
-async fn count_conversations(
+/// from one this statement's snapshot saw; the row stays locked until the batch commits its
+/// counts.
+async fn record_conversations(
     mut conn: &AsyncPgConnection,
     service_id: Uuid,
     conversations: &BTreeMap<&str, DateTime<Utc>>,
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<Move>> {
     if conversations.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     diesel::sql_query(
         "WITH upserted AS (INSERT INTO conversations AS c (service_id, conversation_id, started_at) \
@@ -433,20 +537,14 @@ async fn count_conversations(
            ON CONFLICT (service_id, conversation_id) DO UPDATE \
            SET started_at = excluded.started_at, moved_from = c.started_at \
            WHERE excluded.started_at < c.started_at \
-           RETURNING started_at, CASE WHEN xmax <> 0 THEN moved_from END AS moved_from), \
-         moves (at, n) AS (SELECT started_at, 1 FROM upserted \
-           UNION ALL SELECT moved_from, -1 FROM upserted WHERE moved_from IS NOT NULL), \
-         hourly AS (UPDATE metrics m SET conversations = m.conversations + d.n \
-           FROM (SELECT date_trunc('hour', at, 'UTC') AS bucket, sum(n) AS n FROM moves GROUP BY 1) d \
-           WHERE m.service_id = $1 AND m.bucket = d.bucket) \
-         UPDATE metrics_daily m SET conversations = m.conversations + d.n \
-         FROM (SELECT date_trunc('day', at, 'UTC') AS bucket, sum(n) AS n FROM moves GROUP BY 1) d \
-         WHERE m.service_id = $1 AND m.bucket = d.bucket",
+           RETURNING started_at, CASE WHEN xmax <> 0 THEN moved_from END AS moved_from) \
+         SELECT started_at AS at, 1 AS n FROM upserted \
+         UNION ALL SELECT moved_from, -1 FROM upserted WHERE moved_from IS NOT NULL",
     )
     .bind::<diesel::sql_types::Uuid, _>(service_id)
     .bind::<Array<Text>, _>(conversations.keys().copied().collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(conversations.values().copied().collect::<Vec<_>>())
-    .execute(&mut conn)
+    .load(&mut conn)
     .await
 }
 

@@ -89,7 +89,14 @@ async fn ingest(
             Err(error) => rejected.push(Rejected { index, error }),
         }
     }
-    let accepted = backend::store(&mut *state.conn().await?, service_id, &valid, now).await?;
+    let accepted = backend::store(
+        &mut *state.conn().await?,
+        &state.end_user_numbers,
+        service_id,
+        &valid,
+        now,
+    )
+    .await?;
     crate::server::metrics::ingested_events(accepted as u64, (valid.len() - accepted) as u64, rejected.len() as u64);
     if accepted > 0 {
         state.changes.committed(service_id);

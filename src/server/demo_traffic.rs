@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::ingest::numbers::EndUserNumbers;
 use crate::ingest::{backend, validate};
 
 /// How one demo service behaves.
@@ -110,6 +111,7 @@ pub async fn fill(
     let this_hour = now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now);
     let oldest = now - Duration::days(days + 1);
     let mut stored = 0;
+    let known = EndUserNumbers::default();
     for (index, (service_id, profile)) in services.iter().enumerate() {
         let mut batch = Vec::new();
         // Whole hours only: seeding again within the hour adds nothing.
@@ -121,11 +123,11 @@ pub async fn fill(
                 }
             }
             while batch.len() >= 1_000 {
-                stored += backend::store(conn, *service_id, &batch[..1_000], now).await?;
+                stored += backend::store(conn, &known, *service_id, &batch[..1_000], now).await?;
                 batch.drain(..1_000);
             }
         }
-        stored += backend::store(conn, *service_id, &batch, now).await?;
+        stored += backend::store(conn, &known, *service_id, &batch, now).await?;
     }
     Ok(stored)
 }

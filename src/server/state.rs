@@ -10,6 +10,7 @@ use super::config::Config;
 use super::db::{DbConn, DbPool};
 use crate::changes::Changes;
 use crate::error::AppError;
+use crate::ingest::numbers::EndUserNumbers;
 use crate::ingest::throttle::Throttle;
 use crate::mail::transport::Transport;
 
@@ -22,6 +23,7 @@ pub struct AppState {
     pub changes: Changes,
     pub clock: Clock,
     pub mailer: Arc<Transport>,
+    pub end_user_numbers: Arc<EndUserNumbers>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             config: Arc::new(config),
             ingest_throttle: Arc::default(),
             changes: Changes::default(),
+            end_user_numbers: Arc::default(),
         }
     }
 

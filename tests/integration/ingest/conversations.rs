@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::services::{client, create_key, event, post_events, summary};
+use crate::support::services::{client, create_key, create_service, event, post_events, summary};
 
 fn utc(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -470,4 +470,66 @@ async fn top_end_users_and_error_kinds_link_to_the_explorer() {
         !dashboard.body.contains("Top end users"),
         "the overview of all services lists no end users"
     );
+}
+
+/// The migration that numbers end users builds the numbers and sets of an existing database
+/// from its per-user rows: undone and done again, the figures are the same and a new end user
+/// gets the next number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_end_user_sets_are_built_for_an_existing_database() {
+    use diesel_async::SimpleAsyncConnection;
+
+    let app = TestApp::new().await;
+    let c = client(&app, "a@example.com", "Bot").await;
+    let voice = create_service(&app, &c.token, "Voice").await;
+    let other = create_key(&app, &c.token, &voice).await;
+    let now = app.now();
+    for (key, days) in [(&c.key, 9), (&other, 4)] {
+        let events: Vec<Value> = (0..60)
+            .map(|i| {
+                let mut e = event(&format!("e{i}"), now - Duration::hours(i * 24 * days / 60), 100, true);
+                e["end_user"] = json!(format!("user-{}", i % 13));
+                e
+            })
+            .collect();
+        assert_eq!(post_events(&app, key, &json!(events)).await.json()["accepted"], 60);
+    }
+    let query = custom(now - Duration::days(7) + Duration::minutes(90), now);
+    let users = async || get(&app, &c.token, "/api/v1/analytics/users", &query).await["unique_end_users"].clone();
+    let before = users().await;
+    let from = (now - Duration::days(7) + Duration::minutes(90)).to_rfc3339();
+    let raw = app
+        .count(&format!(
+            "SELECT count(DISTINCT (service_id, end_user)) AS n FROM events WHERE occurred_at >= '{from}'"
+        ))
+        .await;
+    assert_eq!(
+        before, raw,
+        "an end user per service: one name in two services counts twice"
+    );
+    assert!(raw > 13);
+    let numbers = "SELECT count(*) AS n FROM end_user_ids";
+    assert_eq!(app.count(numbers).await, 26, "13 end users in each of two services");
+    let sets =
+        "SELECT count(*) AS n FROM (SELECT * FROM end_user_sets_hourly UNION ALL SELECT * FROM end_user_sets_daily) s";
+    let sets_before = app.count(sets).await;
+
+    let migration = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations/2026-12-01-000015_end_user_sets"
+    );
+    for file in ["down.sql", "up.sql"] {
+        let sql = std::fs::read_to_string(format!("{migration}/{file}")).unwrap();
+        app.state.pool.get().await.unwrap().batch_execute(&sql).await.unwrap();
+    }
+    assert_eq!(app.count(numbers).await, 26);
+    assert_eq!(app.count(sets).await, sets_before, "a set for every hour and day");
+    assert_eq!(users().await, before, "the same figure from the rebuilt sets");
+
+    // (A known end user's number is remembered by the process, which a migration precedes.)
+    let mut again = event("new", now, 100, true);
+    again["end_user"] = json!("someone new");
+    assert_eq!(post_events(&app, &c.key, &json!([again])).await.json()["accepted"], 1);
+    assert_eq!(app.count(numbers).await, 27);
+    assert_eq!(users().await, before.as_i64().unwrap() + 1);
 }

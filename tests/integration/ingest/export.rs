@@ -18,7 +18,16 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     let events: Vec<Value> = sent
         .iter()
         .enumerate()
-        .map(|(i, &(at, ok))| event(&format!("e{i}"), at, 100 + i as u32, ok))
+        .map(|(i, &(at, ok))| {
+            let mut e = event(&format!("e{i}"), at, 100 + i as u32, ok);
+            if i % 4 == 0 {
+                e["conversation_id"] = json!(format!("c{}", i % 3));
+                e["end_user"] = json!(format!("u{}", i % 5));
+                e["feedback"] = json!(if i % 8 == 0 { 1 } else { -1 });
+                e["duration_ms"] = json!(90_000);
+            }
+            e
+        })
         .collect();
     assert_eq!(post_events(&app, &a.key, &json!(events)).await.json()["accepted"], 40);
     let auth = [("authorization", format!("Bearer {}", a.token))];
@@ -37,7 +46,7 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     let rows: Vec<&str> = csv.body.lines().collect();
     assert!(rows[0].starts_with("section,start,end,service,requests,errors,success_rate"));
     // Read from the right: only the service name (left of them) may hold a comma.
-    let (requests, errors) = (7, 6);
+    let (requests, errors) = (12, 11);
     let column = |row: &str, from_right: usize| row.rsplit(',').nth(from_right).unwrap().to_owned();
     let errors_sent = sent.iter().filter(|(_, ok)| !ok).count();
     assert_eq!(errors_sent, 8);
@@ -46,6 +55,24 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     assert_eq!(column(total, errors), errors_sent.to_string());
     assert_eq!(summary["total_requests"], 40);
     assert_eq!(summary["errors"], errors_sent);
+    // The period's conversations, end users, ratings and call time, as the summary has them.
+    let ai: Vec<String> = (0..5).rev().map(|i| column(total, i)).collect();
+    let satisfaction = summary["satisfaction"].as_f64().unwrap();
+    assert_eq!(
+        ai,
+        [
+            summary["conversations"].to_string(),
+            summary["unique_end_users"].to_string(),
+            summary["rated"].to_string(),
+            format!("{satisfaction:.4}"),
+            format!("{:.2}", summary["call_minutes"].as_f64().unwrap()),
+        ]
+    );
+    assert_eq!(
+        ai,
+        ["3", "5", "10", "0.5000", "15.00"],
+        "ten events of three conversations, five users"
+    );
     // Each hour's row: its start, its end, and the events sent in it.
     let time = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let expected: Vec<String> = (0..24)
@@ -88,7 +115,7 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     );
     // Latencies 100 to 139 ms; each event has 10 tokens in and 5 out, and costs $0.001.
     let average = (0..40).map(|i| 100.0 + f64::from(i)).sum::<f64>() / 40.0;
-    let figures = format!(",40,{errors_sent},0.8000,{average:.4},,,600,0.040000");
+    let figures = format!(",40,{errors_sent},0.8000,{average:.4},,,600,0.040000,,,,,");
     assert!(service_row.ends_with(&figures), "{service_row}");
 
     let theirs = app

@@ -312,7 +312,8 @@ async fn days_are_local_days_across_a_daylight_saving_change() {
 
 /// The AI fields over random batches, late events and resends included: each conversation is
 /// counted once, in the hour and day of its earliest event; turns, ratings and call time add up;
-/// the end users of every hour and day, with their figures, equal the raw events'.
+/// the end users of every hour and day, with their figures, equal the raw events', and so do the
+/// sets of their numbers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conversations_end_users_and_feedback_equal_the_raw_events() {
     let app = TestApp::new().await;
@@ -406,4 +407,22 @@ async fn conversations_end_users_and_feedback_equal_the_raw_events() {
             .await;
         assert_eq!(mismatches, 0, "{table} equals the raw events' end users");
     }
+    for (table, unit) in [("end_user_sets_hourly", "hour"), ("end_user_sets_daily", "day")] {
+        let mismatches = app
+            .count(&format!(
+                "SELECT count(*) AS n FROM ( \
+                   SELECT e.service_id, date_trunc('{unit}', e.occurred_at, 'UTC') AS bucket, \
+                          array_agg(DISTINCT i.id ORDER BY i.id) AS end_users \
+                   FROM events e JOIN end_user_ids i USING (service_id, end_user) GROUP BY 1, 2 \
+                 ) raw FULL JOIN {table} s USING (service_id, bucket) \
+                 WHERE raw.end_users IS DISTINCT FROM s.end_users"
+            ))
+            .await;
+        assert_eq!(mismatches, 0, "{table} holds the raw events' end users");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM end_user_ids").await,
+        app.count("SELECT count(DISTINCT end_user) AS n FROM events").await,
+        "a number for each end user"
+    );
 }

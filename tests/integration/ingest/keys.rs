@@ -374,28 +374,46 @@ async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
     let app = TestApp::new().await;
     let gone = client(&app, "gone@example.com", "Bot").await;
     let kept = client(&app, "kept@example.com", "Bot").await;
+    let with_user = |id: &str| {
+        let mut e = event(id, app.now(), 5, true);
+        e["end_user"] = json!(format!("user-{id}"));
+        e["conversation_id"] = json!("c1");
+        e
+    };
     for c in [&gone, &kept] {
-        let stored = post_events(
-            &app,
-            &c.key,
-            &json!([event("1", app.now(), 5, true), event("2", app.now(), 5, true)]),
-        )
-        .await;
+        let stored = post_events(&app, &c.key, &json!([with_user("1"), with_user("2")])).await;
         assert_eq!(stored.json()["accepted"], 2, "{}", stored.body);
     }
-    let events_of = |service: &str| format!("SELECT count(*) AS n FROM events WHERE service_id = '{service}'");
+    let tables = [
+        "events",
+        "conversations",
+        "end_users_hourly",
+        "end_users_daily",
+        "end_user_ids",
+        "end_user_sets_hourly",
+        "end_user_sets_daily",
+    ];
+    let rows_of = async |service: &str| {
+        let mut counts = Vec::new();
+        for table in tables {
+            let sql = format!("SELECT count(*) AS n FROM {table} WHERE service_id = '{service}'");
+            counts.push(app.count(&sql).await);
+        }
+        counts
+    };
 
-    // An account deleted by an operator takes its services and their events with it.
+    // An account deleted by an operator takes its services, their events, conversations and
+    // end users with it.
     let mut admin = app.state.pool.get().await.unwrap();
     diesel::sql_query("DELETE FROM users WHERE email = 'gone@example.com'")
         .execute(&mut admin)
         .await
         .unwrap();
-    assert_eq!(app.count(&events_of(&gone.service)).await, 0);
+    assert_eq!(rows_of(&gone.service).await, [0; 7], "{tables:?}");
     assert_eq!(
-        app.count(&events_of(&kept.service)).await,
-        2,
-        "other services keep theirs"
+        rows_of(&kept.service).await,
+        [2, 1, 2, 2, 2, 1, 1],
+        "other services keep theirs: {tables:?}"
     );
 
     // A batch that passed the key check while its service is being deleted waits for the
@@ -404,7 +422,8 @@ async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
     let deleted = format!("DELETE FROM services WHERE id = '{}'", kept.service);
     diesel::sql_query(deleted).execute(&mut admin).await.unwrap();
     let deleting = backend_pid(&mut admin).await;
-    let late = json!([event("3", app.now(), 5, true)]);
+    // With a new end user, numbered before the batch's transaction: refused as well.
+    let late = json!([with_user("3")]);
     let refused = post_events(&app, &kept.key, &late);
     let commit = async {
         // Commit only once the batch waits for the deleting transaction.
@@ -413,7 +432,7 @@ async fn a_deleted_service_loses_its_events_and_never_gains_new_ones() {
     };
     let (refused, ()) = tokio::join!(refused, commit);
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
-    assert_eq!(app.count(&events_of(&kept.service)).await, 0);
+    assert_eq!(rows_of(&kept.service).await, [0; 7], "{tables:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
