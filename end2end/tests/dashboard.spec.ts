@@ -276,11 +276,16 @@ test("the CSV export holds the figures on the screen, to the event", async ({ pa
     .split("\n")
     .map((row) => row.split(","));
   expect(rows[0].join(",")).toBe(
-    "section,start,end,service,requests,errors,success_rate,avg_latency_ms,p50_latency_ms,p95_latency_ms,tokens,cost_usd",
+    "section,start,end,service,requests,errors,success_rate,avg_latency_ms,p50_latency_ms,p95_latency_ms,tokens,cost_usd," +
+      "conversations,unique_end_users,rated,satisfaction,call_minutes",
   );
   const total = rows.find((r) => r[0] === "total")!;
   expect(total.slice(4, 8)).toEqual(["4", "1", "0.7500", "300.0000"]);
-  expect(total.slice(10)).toEqual(["120", "1.000000"]);
+  expect(total.slice(10, 12)).toEqual(["120", "1.000000"]);
+  // These events carry no conversation, end user, rating or call: as the cards say.
+  await expect(metric(page, "Conversations")).toHaveText(total[12]);
+  await expect(metric(page, "Unique users")).toHaveText(total[13]);
+  expect(total.slice(12)).toEqual(["0", "0", "0", "", "0.00"]);
   // Each day row counts exactly the events sent within it.
   const days = rows.filter((r) => r[0] === "day");
   expect(days.length).toBeGreaterThanOrEqual(7);
