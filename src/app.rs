@@ -6,7 +6,9 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment, path};
 
 use crate::admin::pages::AdminPage;
-use crate::auth::pages::{ConfirmEmailPage, ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage};
+use crate::auth::pages::{
+    ConfirmEmailPage, ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage, TwoFactorPage,
+};
 use crate::dashboard::pages::DashboardPage;
 use crate::events::detail::{ConversationPage, EventPage};
 use crate::events::pages::EventsPage;
@@ -56,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=StaticSegment("") view=LandingPage ssr=SSR />
                     <Route path=path!("/auth/signin") view=SignInPage ssr=SSR />
+                    <Route path=path!("/auth/2fa") view=TwoFactorPage ssr=SSR />
                     <Route path=path!("/auth/register") view=RegisterPage ssr=SSR />
                     <Route path=path!("/auth/forgot") view=ForgotPasswordPage ssr=SSR />
                     <Route path=path!("/auth/reset") view=ResetPasswordPage ssr=SSR />

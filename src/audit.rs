@@ -29,6 +29,12 @@ pub enum Action {
     PasswordChange,
     #[serde(rename = "password.reset")]
     PasswordReset,
+    #[serde(rename = "two_factor.enable")]
+    TwoFactorEnable,
+    #[serde(rename = "two_factor.disable")]
+    TwoFactorDisable,
+    #[serde(rename = "two_factor.recovery_codes")]
+    RecoveryCodesRenew,
     #[serde(rename = "session.revoke")]
     SessionRevoke,
     #[serde(rename = "session.revoke_others")]
@@ -46,7 +52,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 21] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
@@ -58,6 +64,9 @@ impl Action {
         Self::PreferencesUpdate,
         Self::PasswordChange,
         Self::PasswordReset,
+        Self::TwoFactorEnable,
+        Self::TwoFactorDisable,
+        Self::RecoveryCodesRenew,
         Self::SessionRevoke,
         Self::SessionRevokeOthers,
         Self::ServiceCreate,
@@ -81,6 +90,9 @@ impl Action {
             Self::PreferencesUpdate => "preferences.update",
             Self::PasswordChange => "password.change",
             Self::PasswordReset => "password.reset",
+            Self::TwoFactorEnable => "two_factor.enable",
+            Self::TwoFactorDisable => "two_factor.disable",
+            Self::RecoveryCodesRenew => "two_factor.recovery_codes",
             Self::SessionRevoke => "session.revoke",
             Self::SessionRevokeOthers => "session.revoke_others",
             Self::ServiceCreate => "service.create",
@@ -109,6 +121,9 @@ impl Action {
             Self::PreferencesUpdate => "Changed notifications and preferences",
             Self::PasswordChange => "Changed the password",
             Self::PasswordReset => "Reset the password from an emailed link",
+            Self::TwoFactorEnable => "Turned on two-factor authentication",
+            Self::TwoFactorDisable => "Turned off two-factor authentication",
+            Self::RecoveryCodesRenew => "Made new recovery codes",
             Self::SessionRevoke => "Signed out a device",
             Self::SessionRevokeOthers => "Signed out every other device",
             Self::ServiceCreate => "Created a service",

@@ -104,6 +104,17 @@ impl AppError {
         Self::from_fields(fields).map_or(Ok(()), Err)
     }
 
+    /// The same error with the message about field `from` put on field `to` (a page with two
+    /// forms asking for one thing names their fields apart).
+    pub fn with_field_renamed(mut self, from: &str, to: &str) -> Self {
+        if let Self::Validation { fields, .. } = &mut self
+            && let Some(message) = fields.remove(from)
+        {
+            fields.insert(to.to_owned(), message);
+        }
+        self
+    }
+
     /// The message for one field, if this error has one.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {

@@ -222,6 +222,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    portal_settings (id) {
+        id -> Bool,
+        require_admin_two_factor -> Bool,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> Uuid,
+        code_hash -> Bytea,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     services (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -253,6 +268,18 @@ diesel::table! {
         name -> Text,
         monthly_request_quota -> Int8,
         price_cents -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    two_factor (user_id) {
+        user_id -> Uuid,
+        secret -> Bytea,
+        enabled_at -> Nullable<Timestamptz>,
+        last_step -> Nullable<Int8>,
+        codes_to_show -> Nullable<Text>,
+        show_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
     }
 }
@@ -341,8 +368,10 @@ diesel::joinable!(metrics_minute -> services (service_id));
 diesel::joinable!(metrics_by_error -> services (service_id));
 diesel::joinable!(metrics_by_model -> services (service_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(services -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(two_factor -> users (user_id));
 diesel::joinable!(user_preferences -> users (user_id));
 diesel::joinable!(users -> plans (plan_id));
 diesel::joinable!(weekly_reports -> users (user_id));
@@ -368,8 +397,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     metrics_minute,
     password_resets,
     plans,
+    portal_settings,
+    recovery_codes,
     services,
     sessions,
+    two_factor,
     user_preferences,
     users,
     weekly_reports,

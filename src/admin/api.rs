@@ -39,6 +39,19 @@ pub async fn admin_create_client(
     ssr::answer(result, "client", &[("name", &name), ("email", &email)])
 }
 
+/// Requires (or stops requiring) two-factor sign-in of every admin account.
+#[server(prefix = "/api/fn", endpoint = "admin_require_two_factor")]
+pub async fn admin_require_two_factor(required: Option<String>) -> Result<(), AppError> {
+    let result = async {
+        let caller = crate::auth::guard::require_admin().await?;
+        let mut conn = caller.state.conn().await?;
+        crate::auth::two_factor::backend::require_for_admins(&mut conn, required.is_some()).await?;
+        Ok(())
+    }
+    .await;
+    ssr::answer(result, "two-factor", &[])
+}
+
 #[server(prefix = "/api/fn", endpoint = "admin_assign_plan")]
 pub async fn admin_assign_plan(user_id: String, plan_id: String) -> Result<(), AppError> {
     let result = async {

@@ -75,6 +75,7 @@ pub async fn view(conn: &mut AsyncPgConnection, now: DateTime<Utc>, idle_timeout
         overview: overview(conn, now, idle_timeout).await?,
         clients,
         plans: crate::billing::backend::plans(conn).await?,
+        require_admin_two_factor: crate::auth::two_factor::backend::required_for_admins(conn).await?,
     })
 }
 

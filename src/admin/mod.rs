@@ -37,4 +37,6 @@ pub struct AdminData {
     pub overview: PortalOverview,
     pub clients: Vec<ClientSummary>,
     pub plans: Vec<Plan>,
+    /// Whether admins must sign in with two factors.
+    pub require_admin_two_factor: bool,
 }

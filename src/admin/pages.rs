@@ -6,7 +6,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use super::AdminData;
-use super::api::{AdminAssignPlan, AdminCreateClient, AdminCreateService, admin_view};
+use super::api::{AdminAssignPlan, AdminCreateClient, AdminCreateService, AdminRequireTwoFactor, admin_view};
 use crate::auth::pages::RequireUser;
 use crate::billing::Plan;
 use crate::error::AppError;
@@ -58,7 +58,9 @@ fn Admin(view: AdminData) -> impl IntoView {
         overview,
         clients,
         plans,
+        require_admin_two_factor,
     } = view;
+    let (two_factor_error, two_factor_saved) = use_form_answer("two-factor");
     let (client_error, client_saved) = use_form_answer("client");
     let (plan_error, _) = use_form_answer("plan");
     let (service_error, service_saved) = use_form_answer("service");
@@ -106,6 +108,19 @@ fn Admin(view: AdminData) -> impl IntoView {
                 {count(overview.active_sessions)} " active sessions"
             </p>
         </section>
+        <Panel id="admin-security-title" title="Admin security" class="panel card">
+            <form method="post" action=AdminRequireTwoFactor::url() class="form form--row">
+                <label class="check">
+                    <input type="checkbox" name="required" value="on" checked=require_admin_two_factor />
+                    "Require two-factor authentication for admin accounts (an admin without it is sent to set it up first)"
+                </label>
+                <button class="button button--small" type="submit">"Save"</button>
+            </form>
+            <FormAlert error=two_factor_error />
+            <Show when=move || two_factor_saved.get()>
+                <p class="form-saved" role="status">"Saved."</p>
+            </Show>
+        </Panel>
         <Panel id="clients-title" title="Clients" class="panel card">
             <FormAlert error=plan_error />
             <DataTable

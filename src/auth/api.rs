@@ -12,14 +12,23 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     super::guard::optional_user().await
 }
 
-/// Signs in; answers where to go next (a plain form post is redirected there).
+/// Signs in; answers where to go next (a plain form post is redirected there): the code page
+/// when the account has two-factor sign-in on.
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
     let result = async {
         let (state, client) = super::guard::request_context().await?;
-        let signed_in = super::backend::sign_in(&state, &email, &password, &client).await?;
-        ssr::set_session_cookie(&state, &signed_in);
-        Ok(super::safe_next(next.as_deref()))
+        match super::backend::sign_in(&state, &email, &password, &client).await? {
+            super::backend::SignInOutcome::SignedIn(signed_in) => {
+                ssr::set_session_cookie(&state, &signed_in);
+                Ok(super::safe_next(next.as_deref()))
+            }
+            super::backend::SignInOutcome::TwoFactor { challenge } => {
+                let cookie = super::two_factor::backend::challenge_cookie(&state.config, &challenge);
+                expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, cookie);
+                Ok(ssr::form_page("/auth/2fa", next.as_deref()))
+            }
+        }
     }
     .await;
     let page = ssr::form_page("/auth/signin", next.as_deref());
@@ -144,7 +153,7 @@ pub async fn sign_out() -> Result<String, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(super) mod ssr {
     use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;

@@ -9,6 +9,8 @@ use uuid::Uuid;
 
 use super::rate_limit::{self, Key};
 use super::token;
+use super::two_factor::WRONG_CODE;
+use super::two_factor::backend as two_factor;
 use super::{Authenticated, RegisterForm, Role, User, validate_email};
 use crate::audit::{Action, ClientInfo, Entry, describe_user_agent, log_activity, used_device_since};
 use crate::error::AppError;
@@ -39,6 +41,16 @@ impl std::fmt::Debug for PasswordHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PasswordHash(..)")
     }
+}
+
+/// What a right password leads to.
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    /// The account signs in with a second factor: the challenge stands for the right password
+    /// until the code comes (`complete_two_factor`); no session exists yet.
+    TwoFactor {
+        challenge: String,
+    },
 }
 
 /// The result of a successful registration or sign-in.
@@ -298,7 +310,12 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
 /// Checks the password (timing does not reveal whether the email exists) and opens a session.
 /// The attempt counts against the sign-in limits (`rate_limit`) before the hash is compared,
 /// and a right password gives it back.
-pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> Result<SignedIn, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<SignInOutcome, AppError> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
         let mut fields = crate::error::FieldErrors::new();
@@ -353,6 +370,81 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
             return Err(invalid());
         }
     };
+    if two_factor::is_enabled(&mut conn, user.id).await? {
+        rate_limit::release(&conn, &keys, now).await?;
+        let challenge = token::issue_challenge(&state.config, user.id, now, now + two_factor::CHALLENGE_LIFETIME);
+        return Ok(SignInOutcome::TwoFactor { challenge });
+    }
+    let signed_in = open_session(state, &mut conn, user, &keys, client, now, json!({})).await?;
+    Ok(SignInOutcome::SignedIn(signed_in))
+}
+
+/// What the code step answers when its challenge is missing, stale or forged.
+const CHALLENGE_EXPIRED: &str = "This sign-in took too long: sign in with your password again.";
+
+/// The second step of a sign-in with two factors: the challenge the password earned, and a code
+/// from the app or a recovery code. Each code counts against the same limits as a password.
+pub async fn complete_two_factor(
+    state: &AppState,
+    challenge: &str,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<SignedIn, AppError> {
+    let now = state.clock.now();
+    let user_id = token::decode_challenge(&state.config, challenge, now)
+        .ok_or_else(|| AppError::field("code", CHALLENGE_EXPIRED))?;
+    if code.trim().is_empty() {
+        return Err(AppError::field("code", "Enter the code from your authenticator app."));
+    }
+    let mut conn = state.conn().await?;
+    let row: UserRow = users::table
+        .find(user_id)
+        .select(USER_COLUMNS)
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::field("code", CHALLENGE_EXPIRED))?;
+    let user = user_from_row(row);
+    let keys = Key::sign_in(&user.email.to_lowercase(), client);
+    rate_limit::reserve(&conn, &keys, now).await?;
+    let Some(used) = two_factor::spend_code(&mut conn, user_id, code, now).await? else {
+        log_activity(
+            &mut conn,
+            user_id,
+            Entry::new(Action::SignInFailed, json!({ "reason": "wrong_code" })),
+            client,
+        )
+        .await?;
+        crate::server::metrics::sign_in_failed();
+        return Err(AppError::field("code", WRONG_CODE));
+    };
+    let factor = match used {
+        two_factor::CodeUsed::App => "app",
+        two_factor::CodeUsed::Recovery => "recovery_code",
+    };
+    open_session(
+        state,
+        &mut conn,
+        user,
+        &keys,
+        client,
+        now,
+        json!({ "second_factor": factor }),
+    )
+    .await
+}
+
+/// Opens a session for a sign-in that passed every check: gives its attempt back, mails a new
+/// device, writes the audit entry (with `details`) and ends pending reset links.
+async fn open_session(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: User,
+    keys: &[Key],
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+    details: serde_json::Value,
+) -> Result<SignedIn, AppError> {
     let expires_in = state.config.jwt_expires_in;
     let (user_id, address) = (user.id, user.email.clone());
     let security = state
@@ -364,7 +456,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
         .transaction(async |conn| {
             let shared: &AsyncPgConnection = conn;
             let (_, session) = futures_util::try_join!(
-                rate_limit::release(shared, &keys, now),
+                rate_limit::release(shared, keys, now),
                 insert_session(shared, user_id, now, expires_in, client)
             )?;
             if !used_device_since(conn, user_id, client, now - DEVICE_MEMORY).await? {
@@ -372,7 +464,7 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, client: &Cli
                 let mail = templates::new_device_sign_in(now, &browser, &os, client.ip.as_deref(), &security);
                 outbox::enqueue(conn, Some(user_id), &address, mail, now).await?;
             }
-            log_activity(conn, user_id, Entry::new(Action::SignIn, json!({})), client).await?;
+            log_activity(conn, user_id, Entry::new(Action::SignIn, details), client).await?;
             super::reset::end_pending(conn, user_id, now).await?;
             Ok::<_, diesel::result::Error>(session)
         })

@@ -35,7 +35,10 @@ pub enum AuthStatus {
 /// Pages that need a signed-in user; server rendering redirects to sign-in before any HTML.
 const PROTECTED: [&str; 4] = ["/dashboard", "/settings", "/services", "/admin"];
 /// Pages for signed-out visitors only.
-const GUEST_ONLY: [&str; 2] = ["/auth/signin", "/auth/register"];
+const GUEST_ONLY: [&str; 3] = ["/auth/signin", "/auth/register", "/auth/2fa"];
+/// Where an admin goes first when the portal requires two-factor sign-in of admins and theirs
+/// is not set up.
+const ENROL_PAGE: &str = "/settings/security";
 /// Posted by mail clients from anywhere (RFC 8058 one-click unsubscribe): the token in the path
 /// is its only authority, so the origin check does not apply.
 const ANY_ORIGIN: [&str; 1] = ["/unsubscribe"];
@@ -79,6 +82,16 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
         }
         AuthStatus::SignedIn(_) if page_request && under(&path, &GUEST_ONLY) => {
             return Redirect::to("/dashboard").into_response();
+        }
+        AuthStatus::SignedIn(auth)
+            if page_request
+                && under(&path, &PROTECTED)
+                && !under(&path, &[ENROL_PAGE])
+                && super::two_factor::backend::must_enrol(&state, auth)
+                    .await
+                    .unwrap_or(false) =>
+        {
+            return Redirect::to(&format!("{ENROL_PAGE}?form=two-factor")).into_response();
         }
         _ => {}
     }

@@ -16,6 +16,7 @@ pub mod reset;
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod token;
+pub mod two_factor;
 #[cfg(feature = "ssr")]
 pub mod verify;
 

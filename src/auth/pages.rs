@@ -10,6 +10,7 @@ use super::api::{
     ConfirmEmail, ForgotPassword, Register, ResendConfirmation, ResetPassword, SignIn, confirmation_link, current_user,
     reset_link_is_live,
 };
+use super::two_factor::api::CompleteTwoFactor;
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
 use crate::ui::states::{Loading, loaded};
@@ -108,6 +109,26 @@ pub fn SignInPage() -> impl IntoView {
             <p class="auth__forgot">
                 <a href="/auth/forgot">"Forgot your password?"</a>
             </p>
+        </AccountForm>
+    }
+}
+
+/// The second step of a sign-in with two factors. The challenge the password earned rides in
+/// its own short-lived cookie, never in the URL.
+#[component]
+pub fn TwoFactorPage() -> impl IntoView {
+    let error = use_form_error();
+    view! {
+        <AccountForm
+            title="Two-factor sign-in"
+            heading="Enter your code"
+            lead="Open your authenticator app and enter the 6-digit code it shows for RagSites Portal. Lost your phone? A recovery code works too, once."
+            action=CompleteTwoFactor::url().to_owned()
+            error
+            submit="Verify and sign in"
+            switch=("Not you, or took too long? ", "Sign in again", "/auth/signin")
+        >
+            <FormField label="Code" name="code" autocomplete="one-time-code" error />
         </AccountForm>
     }
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
-use axum::http::{HeaderMap, Method, StatusCode, request::Parts};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .route(Method::POST, "/api/auth/register", register)
         .route(Method::POST, "/api/auth/login", login)
+        .route(Method::POST, "/api/auth/login/2fa", login_second_factor)
         .route(Method::POST, "/api/auth/logout", logout)
         .route(Method::GET, "/api/auth/verify", verify)
         .route(Method::POST, "/api/auth/forgot-password", forgot_password)
@@ -110,6 +111,12 @@ struct Queued {
 }
 
 fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -> Response {
+    let (cookie, body) = session_answer(state, signed_in);
+    (status, [(SET_COOKIE, cookie), (CACHE_CONTROL, NO_STORE)], Json(body)).into_response()
+}
+
+/// The session cookie and the answer that carries the same token.
+fn session_answer(state: &AppState, signed_in: SignedIn) -> (HeaderValue, SessionAnswer) {
     let max_age = (signed_in.expires_at - state.clock.now()).num_seconds();
     let cookie = token::session_cookie(&state.config, &signed_in.token, max_age);
     let body = SessionAnswer {
@@ -117,7 +124,7 @@ fn session_response(state: &AppState, status: StatusCode, signed_in: SignedIn) -
         token: signed_in.token,
         expires_at: signed_in.expires_at,
     };
-    (status, [(SET_COOKIE, cookie), (CACHE_CONTROL, NO_STORE)], Json(body)).into_response()
+    (cookie, body)
 }
 
 /// Creates an account and signs it in (a confirmation link is mailed to the address).
@@ -151,11 +158,29 @@ async fn register(
     Ok(session_response(&state, StatusCode::CREATED, signed_in))
 }
 
+/// The password was right and the account signs in with two factors: send the challenge and a
+/// code to `POST /api/auth/login/2fa` within five minutes. No session exists yet.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"two_factor_required": true, "challenge": "eyJ0eXAiOiIyZmEtY2hhbGxlbmdlK2p3dCIsImFsZyI6IkhTMjU2In0.e30.c2ln"}))]
+struct TwoFactorRequired {
+    /// Always `true`.
+    two_factor_required: bool,
+    challenge: String,
+}
+
+/// What a right password answers: a session, or the two-factor step still to pass.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum LoginAnswer {
+    Session(SessionAnswer),
+    TwoFactor(TwoFactorRequired),
+}
+
 /// Signs in with an email and a password.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Signed in; the session cookie is set", body = SessionAnswer),
+        (status = 200, description = "Signed in (the session cookie is set), or the account's second factor is asked for", body = LoginAnswer),
         (status = 400, response = BadRequest),
         (status = 401, description = "Wrong email or password (never says which)", body = ErrorBody,
             example = json!({"error": {"code": "invalid_credentials", "message": "Invalid email or password."}})),
@@ -169,7 +194,53 @@ async fn login(
     parts: Parts,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, AppError> {
-    let signed_in = backend::sign_in(&state, &body.email, &body.password, &client_info(&parts)).await?;
+    let outcome = backend::sign_in(&state, &body.email, &body.password, &client_info(&parts)).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(CACHE_CONTROL, NO_STORE);
+    let answer = match outcome {
+        backend::SignInOutcome::SignedIn(signed_in) => {
+            let (cookie, session) = session_answer(&state, signed_in);
+            headers.insert(SET_COOKIE, cookie);
+            LoginAnswer::Session(session)
+        }
+        backend::SignInOutcome::TwoFactor { challenge } => LoginAnswer::TwoFactor(TwoFactorRequired {
+            two_factor_required: true,
+            challenge,
+        }),
+    };
+    Ok((headers, Json(answer)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"challenge": "eyJ0eXAiOiIyZmEtY2hhbGxlbmdlK2p3dCIsImFsZyI6IkhTMjU2In0.e30.c2ln", "code": "287082"}))]
+struct SecondFactorBody {
+    /// The challenge `POST /api/auth/login` answered.
+    challenge: String,
+    /// The 6-digit code of the authenticator app, or an unused recovery code.
+    code: String,
+}
+
+/// Finishes a sign-in with two factors: a code from the app (each works once) or a recovery
+/// code (used up). Wrong codes count against the same limits as wrong passwords.
+#[utoipa::path(post, path = "/api/auth/login/2fa", tag = "auth",
+    request_body = SecondFactorBody,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = SessionAnswer),
+        (status = 400, response = BadRequest),
+        (status = 415, response = NotJson),
+        (status = 422, description = "A wrong or used code, or a challenge that expired (sign in again): `fields.code` says which", body = ErrorBody,
+            example = json!({"error": {"code": "validation_failed", "message": super::two_factor::WRONG_CODE,
+                "fields": {"code": super::two_factor::WRONG_CODE}}})),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    ))]
+async fn login_second_factor(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiJson(body): ApiJson<SecondFactorBody>,
+) -> Result<Response, AppError> {
+    let signed_in = backend::complete_two_factor(&state, &body.challenge, &body.code, &client_info(&parts)).await?;
     Ok(session_response(&state, StatusCode::OK, signed_in))
 }
 

@@ -4,6 +4,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -50,37 +51,73 @@ pub fn issue(
         iat: issued.timestamp(),
         exp: expires.timestamp(),
     };
-    let header = Header {
-        typ: Some(TOKEN_TYPE.to_owned()),
-        ..Header::new(Algorithm::HS256)
-    };
-    jsonwebtoken::encode(
-        &header,
-        &claims,
-        &EncodingKey::from_secret(config.jwt_secret.as_bytes()),
-    )
-    .expect("HS256 encoding of plain claims cannot fail")
+    sign(config, TOKEN_TYPE, &claims)
 }
 
 /// Checks the signature (HS256 only: `none` and every other algorithm are refused), the type,
 /// issuer and audience, and expiry, the latter against the server's clock rather than the
 /// system's.
 pub fn decode(config: &Config, token: &str, now: DateTime<Utc>) -> Result<Claims, AppError> {
+    verify::<Claims>(config, token, TOKEN_TYPE)
+        .filter(|claims| claims.exp > now.timestamp())
+        .ok_or(AppError::Unauthorized)
+}
+
+/// The `typ` of the token that stands for a sign-in whose password was right and whose
+/// two-factor code is still to come: no session exists yet.
+pub const CHALLENGE_TYPE: &str = "2fa-challenge+jwt";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ChallengeClaims {
+    iss: String,
+    aud: String,
+    sub: Uuid,
+    iat: i64,
+    exp: i64,
+}
+
+/// A two-factor challenge for `user_id`, good until `expires`.
+pub fn issue_challenge(config: &Config, user_id: Uuid, issued: DateTime<Utc>, expires: DateTime<Utc>) -> String {
+    let claims = ChallengeClaims {
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+        sub: user_id,
+        iat: issued.timestamp(),
+        exp: expires.timestamp(),
+    };
+    sign(config, CHALLENGE_TYPE, &claims)
+}
+
+/// The user a live two-factor challenge is for (a session token is not a challenge).
+pub fn decode_challenge(config: &Config, token: &str, now: DateTime<Utc>) -> Option<Uuid> {
+    verify::<ChallengeClaims>(config, token, CHALLENGE_TYPE)
+        .filter(|claims| claims.exp > now.timestamp())
+        .map(|claims| claims.sub)
+}
+
+fn sign(config: &Config, typ: &str, claims: &impl Serialize) -> String {
+    let header = Header {
+        typ: Some(typ.to_owned()),
+        ..Header::new(Algorithm::HS256)
+    };
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(config.jwt_secret.as_bytes()))
+        .expect("HS256 encoding of plain claims cannot fail")
+}
+
+fn verify<C: DeserializeOwned>(config: &Config, token: &str, typ: &str) -> Option<C> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false;
     validation.set_required_spec_claims(&["exp", "sub", "iat", "iss", "aud"]);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
-    jsonwebtoken::decode::<Claims>(
+    jsonwebtoken::decode::<C>(
         token,
         &DecodingKey::from_secret(config.jwt_secret.as_bytes()),
         &validation,
     )
     .ok()
-    .filter(|data| data.header.typ.as_deref() == Some(TOKEN_TYPE))
+    .filter(|data| data.header.typ.as_deref() == Some(typ))
     .map(|data| data.claims)
-    .filter(|claims| claims.exp > now.timestamp())
-    .ok_or(AppError::Unauthorized)
 }
 
 /// The token of a request: the Bearer header first, else the session cookie (under the

@@ -29,6 +29,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         serve,
         crate::auth::rest::register,
         crate::auth::rest::login,
+        crate::auth::rest::login_second_factor,
         crate::auth::rest::logout,
         crate::auth::rest::verify,
         crate::auth::rest::forgot_password,

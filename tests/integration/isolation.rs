@@ -190,6 +190,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/auth/login/2fa",
+            Open("completes the sign-in its signed challenge names, with a code of that account; takes no id"),
+        ),
+        (
+            "POST",
             "/api/auth/logout",
             Open("ends the caller's own session; takes no id"),
         ),
@@ -609,6 +614,47 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/complete_two_factor",
+            Open("completes the sign-in its signed challenge cookie names; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/load_two_factor",
+            Own(
+                || server_fn("load_two_factor", &[]),
+                |_, r| {
+                    assert!(r.json()["enabled_since"].is_null(), "B has not set it up");
+                    assert!(r.json()["enrolment"].is_null());
+                },
+            ),
+        ),
+        (
+            "POST",
+            "/api/fn/start_two_factor",
+            Open("begins a setup on the caller's own account; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/confirm_two_factor",
+            Open("confirms the caller's own setup; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/renew_recovery_codes",
+            Open("renews the caller's own codes; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/dismiss_recovery_codes",
+            Open("hides the caller's own new codes; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/disable_two_factor",
+            Open("turns off the caller's own; takes no id"),
+        ),
+        (
+            "POST",
             "/api/fn/current_user",
             Own(
                 || server_fn("current_user", &[]),
@@ -872,6 +918,13 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/admin_require_two_factor",
+            Foreign(FORBIDDEN, |_, _| {
+                vec![server_fn("admin_require_two_factor", &[("required", "on")])]
+            }),
+        ),
+        (
+            "POST",
             "/api/fn/admin_assign_plan",
             Foreign(FORBIDDEN, |a, _| {
                 vec![server_fn(
@@ -892,6 +945,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("GET", "/", Open("the public landing page")),
         ("GET", "/auth/signin", Open("the public sign-in page")),
         ("GET", "/auth/register", Open("the public registration page")),
+        (
+            "GET",
+            "/auth/2fa",
+            Open("the public code page of a sign-in; its challenge is in a cookie"),
+        ),
         ("GET", "/auth/forgot", Open("the public form asking for a reset link")),
         ("GET", "/auth/reset", Open("the public form using a reset link")),
         (

@@ -5,6 +5,8 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use super::{SettingsFrame, Tab};
+use crate::auth::two_factor::api::load_two_factor;
+use crate::auth::two_factor::panel::TwoFactorPanel;
 use crate::error::AppError;
 use crate::settings::api::{ChangePassword, RevokeOtherSessions, RevokeSession, load_activity, load_sessions};
 use crate::settings::{ActivityPage, SessionInfo};
@@ -17,6 +19,7 @@ use crate::ui::table::{Column, DataTable};
 #[component]
 pub fn SecuritySettingsPage() -> impl IntoView {
     let sessions = Resource::new(|| (), |_| load_sessions());
+    let two_factor = Resource::new(|| (), |_| load_two_factor());
     let query = use_query_map();
     let page = move || {
         query
@@ -29,6 +32,12 @@ pub fn SecuritySettingsPage() -> impl IntoView {
     let activity = Resource::new(page, load_activity);
     view! {
         <SettingsFrame tab=Tab::Security>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move { loaded(async move {
+                    let status = two_factor.await?;
+                    Ok::<_, AppError>(view! { <TwoFactorPanel status /> })
+                }.await) })}
+            </Transition>
             <PasswordForm />
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move { loaded(async move {
@@ -46,6 +55,12 @@ pub fn SecuritySettingsPage() -> impl IntoView {
     }
 }
 
+/// The answer of a form that does not name itself (`?form=`): the two-factor forms do.
+fn unnamed_form_error() -> Signal<Option<AppError>> {
+    let (error, form) = (use_form_error(), use_query_value("form"));
+    Signal::derive(move || error.get().filter(|_| form.get().is_empty()))
+}
+
 fn signed_out_message(others: usize) -> String {
     match others {
         0 => "Password changed.".to_owned(),
@@ -56,7 +71,7 @@ fn signed_out_message(others: usize) -> String {
 
 #[component]
 fn PasswordForm() -> impl IntoView {
-    let error = use_form_error();
+    let error = unnamed_form_error();
     // Only a changed password answers with `signed_out` (a revoked session comes back saved too).
     let signed_out = use_query_value("signed_out");
     let message = move || signed_out.get().parse().ok().map(signed_out_message);
@@ -101,7 +116,7 @@ fn PasswordForm() -> impl IntoView {
 #[component]
 fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
     let others = sessions.iter().filter(|s| !s.current).count();
-    let error = use_form_error();
+    let error = unnamed_form_error();
     let rows = sessions
         .into_iter()
         .map(|session| {

@@ -11,3 +11,4 @@ mod proxies;
 mod registration;
 mod reset;
 mod tokens;
+mod two_factor;
