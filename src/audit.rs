@@ -47,12 +47,16 @@ pub enum Action {
     KeyCreate,
     #[serde(rename = "key.revoke")]
     KeyRevoke,
+    #[serde(rename = "api_token.create")]
+    ApiTokenCreate,
+    #[serde(rename = "api_token.revoke")]
+    ApiTokenRevoke,
     #[serde(rename = "plan.assign")]
     PlanAssign,
 }
 
 impl Action {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
@@ -73,6 +77,8 @@ impl Action {
         Self::ServiceUpdate,
         Self::KeyCreate,
         Self::KeyRevoke,
+        Self::ApiTokenCreate,
+        Self::ApiTokenRevoke,
         Self::PlanAssign,
     ];
 
@@ -99,6 +105,8 @@ impl Action {
             Self::ServiceUpdate => "service.update",
             Self::KeyCreate => "key.create",
             Self::KeyRevoke => "key.revoke",
+            Self::ApiTokenCreate => "api_token.create",
+            Self::ApiTokenRevoke => "api_token.revoke",
             Self::PlanAssign => "plan.assign",
         }
     }
@@ -130,6 +138,8 @@ impl Action {
             Self::ServiceUpdate => "Changed a service",
             Self::KeyCreate => "Created an API key",
             Self::KeyRevoke => "Revoked an API key",
+            Self::ApiTokenCreate => "Created an API token",
+            Self::ApiTokenRevoke => "Revoked an API token",
             Self::PlanAssign => "Plan changed",
         }
     }

@@ -41,6 +41,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        scope -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        to_show -> Nullable<Text>,
+        show_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     auth_limits (key) {
         key -> Text,
         attempts -> Int4,
@@ -357,6 +374,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> services (service_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(end_user_ids -> services (service_id));
 diesel::joinable!(end_user_sets_daily -> services (service_id));
@@ -380,6 +398,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_logs,
     alerts,
     api_keys,
+    api_tokens,
     auth_limits,
     conversations,
     email_verifications,

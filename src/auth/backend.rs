@@ -257,6 +257,17 @@ fn user_from_row((id, email, name, role, verified_at): UserRow) -> User {
     }
 }
 
+/// The user with this id, if the account exists.
+pub async fn user_with_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<User>> {
+    let row: Option<UserRow> = users::table
+        .find(id)
+        .select(USER_COLUMNS)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(user_from_row))
+}
+
 /// The id and stored address of the user with this email, compared case-insensitively.
 pub async fn find_account_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<(Uuid, String)>> {
     users::table
@@ -397,14 +408,9 @@ pub async fn complete_two_factor(
         return Err(AppError::field("code", "Enter the code from your authenticator app."));
     }
     let mut conn = state.conn().await?;
-    let row: UserRow = users::table
-        .find(user_id)
-        .select(USER_COLUMNS)
-        .first(&mut conn)
-        .await
-        .optional()?
+    let user = user_with_id(&mut conn, user_id)
+        .await?
         .ok_or_else(|| AppError::field("code", CHALLENGE_EXPIRED))?;
-    let user = user_from_row(row);
     let keys = Key::sign_in(&user.email.to_lowercase(), client);
     rate_limit::reserve(&conn, &keys, now).await?;
     let Some(used) = two_factor::spend_code(&mut conn, user_id, code, now).await? else {
@@ -541,6 +547,28 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
         user: user_from_row(row),
         session_id: claims.sid,
     })
+}
+
+/// A fresh token for the caller's live session, which lives `JWT_EXPIRES_IN` from now (an API
+/// token has no session to refresh: 403).
+pub async fn refresh(state: &AppState, auth: &Authenticated) -> Result<SignedIn, AppError> {
+    if auth.session_id.is_nil() {
+        return Err(AppError::Forbidden);
+    }
+    let now = state.clock.now();
+    let expires_at = now + state.config.jwt_expires_in;
+    let extended = diesel::update(
+        sessions::table
+            .find(auth.session_id)
+            .filter(live_session(now, state.config.session_idle_timeout)),
+    )
+    .set((sessions::expires_at.eq(expires_at), sessions::last_seen_at.eq(now)))
+    .execute(&mut *state.conn().await?)
+    .await?;
+    if extended == 0 {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(signed_in(state, auth.user.clone(), auth.session_id, now))
 }
 
 /// Revokes the session: its token stops working at once, wherever it was copied.

@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 
 use super::Authenticated;
+use super::api_tokens::Scope;
+use super::api_tokens::backend as api_tokens;
 use super::backend::authenticate;
 use super::token::{self, TokenSource};
 use super::{Role, User};
@@ -36,6 +38,15 @@ pub enum AuthStatus {
 const PROTECTED: [&str; 4] = ["/dashboard", "/settings", "/services", "/admin"];
 /// Pages for signed-out visitors only.
 const GUEST_ONLY: [&str; 3] = ["/auth/signin", "/auth/register", "/auth/2fa"];
+/// The REST API an API token opens: not the pages, not their server functions, not the
+/// session routes (sign-out, refresh).
+const API_TOKEN_PATHS: [&str; 5] = [
+    "/api/v1",
+    "/api/user",
+    "/api/analytics",
+    "/api/services",
+    "/api/auth/verify",
+];
 /// Where an admin goes first when the portal requires two-factor sign-in of admins and theirs
 /// is not set up.
 const ENROL_PAGE: &str = "/settings/security";
@@ -67,6 +78,12 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
     }
     let status = match &source {
         None => AuthStatus::Anonymous,
+        Some(TokenSource::Bearer(token)) if api_tokens::is_api_token(token) => {
+            match api_token_status(&state, token, request.method(), &path).await {
+                Ok(status) => status,
+                Err(refused) => return refused.into_response(),
+            }
+        }
         Some(source) => match authenticate(&state, source.token()).await {
             Ok(auth) => AuthStatus::SignedIn(auth),
             Err(AppError::Unauthorized) => AuthStatus::Anonymous,
@@ -106,6 +123,20 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
         clear_cookie_on(&state, response)
     } else {
         response
+    }
+}
+
+/// What an API token makes of a request: its user on the REST API within its scope (a read
+/// token changing anything is refused), no one on pages, server functions and session routes.
+async fn api_token_status(state: &AppState, token: &str, method: &Method, path: &str) -> Result<AuthStatus, AppError> {
+    if !under(path, &API_TOKEN_PATHS) {
+        return Ok(AuthStatus::Anonymous);
+    }
+    match api_tokens::authenticate(state, token).await {
+        Ok((_, Scope::Read)) if !matches!(*method, Method::GET | Method::HEAD) => Err(AppError::Forbidden),
+        Ok((auth, _)) => Ok(AuthStatus::SignedIn(auth)),
+        Err(AppError::Unauthorized) => Ok(AuthStatus::Anonymous),
+        Err(_) => Ok(AuthStatus::Unavailable),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Accounts: who a user is, the rules their input must meet.
 
 pub mod api;
+pub mod api_tokens;
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
@@ -14,6 +15,8 @@ pub mod rate_limit;
 pub mod reset;
 #[cfg(feature = "ssr")]
 pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod secret;
 #[cfg(feature = "ssr")]
 pub mod token;
 pub mod two_factor;

@@ -31,6 +31,7 @@ pub fn routes() -> Routes {
         .route(Method::POST, "/api/auth/login/2fa", login_second_factor)
         .route(Method::POST, "/api/auth/logout", logout)
         .route(Method::GET, "/api/auth/verify", verify)
+        .route(Method::POST, "/api/auth/refresh", refresh)
         .route(Method::POST, "/api/auth/forgot-password", forgot_password)
         .route(Method::POST, "/api/auth/reset-password", reset_password)
         .route(Method::POST, "/api/auth/confirm-email", confirm_email)
@@ -262,6 +263,22 @@ async fn logout(
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, token::clear_cookie(&state.config));
     Ok((headers, Json(SignedOut { signed_out: true })).into_response())
+}
+
+/// A fresh token for the caller's live session (the session then lives `JWT_EXPIRES_IN` from
+/// now), also set as the cookie. A revoked or idle-expired session is 401; an API token, which
+/// has no session, 403.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+    responses(
+        (status = 200, description = "The same session, a new token", body = SessionAnswer),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
+async fn refresh(State(state): State<AppState>, CurrentUser(auth): CurrentUser) -> Result<Response, AppError> {
+    let signed_in = backend::refresh(&state, &auth).await?;
+    Ok(session_response(&state, StatusCode::OK, signed_in))
 }
 
 /// Whether the caller's token is live, and whose it is.

@@ -31,6 +31,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::auth::rest::login,
         crate::auth::rest::login_second_factor,
         crate::auth::rest::logout,
+        crate::auth::rest::refresh,
         crate::auth::rest::verify,
         crate::auth::rest::forgot_password,
         crate::auth::rest::reset_password,

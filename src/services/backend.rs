@@ -3,18 +3,20 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use rand::Rng;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{ApiKeyInfo, CreatedKey, NewService, Service, ServiceChange, ServiceKind, ServiceStatus};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::Authenticated;
 use crate::auth::Role;
+use crate::auth::secret;
 use crate::changes::{Changes, announce};
 use crate::error::AppError;
 use crate::schema::{api_keys, services};
+
+/// How ingestion keys begin.
+const KEY_KIND: &str = "rsk";
 
 /// How many services a client may have (archived ones included): bounds what one account holds.
 const MAX_SERVICES_PER_USER: i64 = 200;
@@ -212,7 +214,7 @@ fn key_from_row((id, name, prefix, created_at, last_used_at, revoked_at): KeyRow
     ApiKeyInfo {
         id,
         name,
-        prefix: format!("rsk_{prefix}"),
+        prefix: format!("{KEY_KIND}_{prefix}"),
         created_at,
         last_used_at,
         revoked_at,
@@ -234,18 +236,6 @@ pub async fn list_keys(
     Ok(rows.into_iter().map(key_from_row).collect())
 }
 
-fn random_lowercase(length: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..length)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
-fn hash_key(key: &str) -> Vec<u8> {
-    Sha256::digest(key.as_bytes()).to_vec()
-}
-
 /// Creates a key and returns it whole, once; only its prefix and hash are stored.
 pub async fn create_key(
     conn: &mut AsyncPgConnection,
@@ -259,9 +249,11 @@ pub async fn create_key(
         return Err(AppError::field("name", "Key name must be at most 100 characters."));
     }
     find(conn, auth, service_id).await?;
-    let prefix = random_lowercase(8);
-    let key = format!("rsk_{prefix}_{}", random_lowercase(32));
-    let secret_hash = hash_key(&key);
+    let secret::Issued {
+        prefix,
+        whole: key,
+        hash: secret_hash,
+    } = secret::issue(KEY_KIND);
     let row = conn
         .transaction(async |conn| {
             let live: i64 = api_keys::table
@@ -286,7 +278,7 @@ pub async fn create_key(
                 .returning(KEY_COLUMNS)
                 .get_result(conn)
                 .await?;
-            let detail = json!({ "key_prefix": format!("rsk_{prefix}") });
+            let detail = json!({ "key_prefix": format!("{KEY_KIND}_{prefix}") });
             log_activity(
                 conn,
                 auth.user.id,
@@ -325,7 +317,7 @@ pub async fn revoke_key(
             .await
             .optional()?;
             if let Some(row) = &row {
-                let detail = json!({ "key_prefix": format!("rsk_{}", row.2) });
+                let detail = json!({ "key_prefix": format!("{KEY_KIND}_{}", row.2) });
                 log_activity(
                     conn,
                     auth.user.id,
@@ -347,13 +339,7 @@ pub async fn service_for_key(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(Uuid, ServiceStatus), AppError> {
-    let prefix = key
-        .strip_prefix("rsk_")
-        .and_then(|rest| rest.split_once('_'))
-        .map(|(prefix, secret)| (prefix, secret.len()))
-        .filter(|(prefix, secret_len)| prefix.len() == 8 && *secret_len == 32)
-        .map(|(prefix, _)| prefix)
-        .ok_or(AppError::InvalidApiKey)?;
+    let prefix = secret::prefix_of(KEY_KIND, key).ok_or(AppError::InvalidApiKey)?;
     type KeyCheck = (Uuid, Vec<u8>, Option<DateTime<Utc>>, String);
     let found: Option<KeyCheck> = api_keys::table
         .inner_join(services::table)
@@ -368,7 +354,7 @@ pub async fn service_for_key(
         .await
         .optional()?;
     let (service_id, stored, revoked_at, status) = found.ok_or(AppError::InvalidApiKey)?;
-    if revoked_at.is_some() || !constant_time_eq(&stored, &hash_key(key)) {
+    if revoked_at.is_some() || !secret::matches(&stored, key) {
         return Err(AppError::InvalidApiKey);
     }
     // At most once a minute: a busy key would otherwise write on every batch.
@@ -385,8 +371,4 @@ pub async fn service_for_key(
         service_id,
         ServiceStatus::parse(&status).unwrap_or(ServiceStatus::Archived),
     ))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

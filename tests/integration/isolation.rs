@@ -207,6 +207,14 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             ),
         ),
         (
+            "POST",
+            "/api/auth/refresh",
+            Own(
+                || json_call(Method::POST, "/api/auth/refresh".into(), json!({})),
+                |_, r| assert_eq!(r.json()["user"]["email"], B_EMAIL),
+            ),
+        ),
+        (
             "GET",
             "/unsubscribe/{list}/{user}/{token}",
             Open("shows a button only; the mailed HMAC token names the one account and list (alerts::unsubscribe)"),
@@ -627,6 +635,29 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
                     assert!(r.json()["enrolment"].is_null());
                 },
             ),
+        ),
+        (
+            "POST",
+            "/api/fn/load_api_tokens",
+            Own(
+                || server_fn("load_api_tokens", &[]),
+                |_, r| assert_eq!(r.json()["tokens"], json!([]), "B has made none"),
+            ),
+        ),
+        (
+            "POST",
+            "/api/fn/create_api_token",
+            Open("makes a token for the caller's own account; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/dismiss_api_token",
+            Open("hides the caller's own new token; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/revoke_api_token",
+            Foreign(NOT_FOUND, |a, _| vec![server_fn("revoke_api_token", &[("id", &a.key)])]),
         ),
         (
             "POST",

@@ -5,6 +5,8 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use super::{SettingsFrame, Tab};
+use crate::auth::api_tokens::api::load_api_tokens;
+use crate::auth::api_tokens::panel::ApiTokenPanel;
 use crate::auth::two_factor::api::load_two_factor;
 use crate::auth::two_factor::panel::TwoFactorPanel;
 use crate::error::AppError;
@@ -20,6 +22,7 @@ use crate::ui::table::{Column, DataTable};
 pub fn SecuritySettingsPage() -> impl IntoView {
     let sessions = Resource::new(|| (), |_| load_sessions());
     let two_factor = Resource::new(|| (), |_| load_two_factor());
+    let api_tokens = Resource::new(|| (), |_| load_api_tokens());
     let query = use_query_map();
     let page = move || {
         query
@@ -39,6 +42,12 @@ pub fn SecuritySettingsPage() -> impl IntoView {
                 }.await) })}
             </Transition>
             <PasswordForm />
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move { loaded(async move {
+                    let tokens = api_tokens.await?;
+                    Ok::<_, AppError>(view! { <ApiTokenPanel tokens /> })
+                }.await) })}
+            </Transition>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move { loaded(async move {
                     let sessions = sessions.await?;
