@@ -19,6 +19,8 @@ has_pg_server || packages+=(postgresql)
 command -v npm >/dev/null || packages+=(nodejs npm)
 if $for_tests; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+  # The tests' S3-compatible store (moto) lives in a virtual environment of its own.
+  python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3 python3-venv)
 fi
 if ((${#packages[@]})); then
   echo "==> installing Debian packages: ${packages[*]}"
@@ -54,6 +56,16 @@ if [[ "$(target/wasm-opt/node_modules/.bin/wasm-opt --version 2>/dev/null)" != "
   echo "==> installing wasm-opt (binaryen $binaryen)"
   mkdir -p target/wasm-opt
   npm install --prefix target/wasm-opt --no-save --no-audit --no-fund "binaryen@$binaryen.0.0"
+fi
+
+# --- The tests' S3-compatible store -------------------------------------------------------
+# moto in server mode: a real S3 HTTP API on loopback for the avatar tests (support/s3.rs).
+moto=5.2.5
+if $for_tests && [[ "$(target/moto/bin/python -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$moto" ]]; then
+  echo "==> installing moto $moto (S3-compatible server for the tests)"
+  rm -rf target/moto
+  python3 -m venv target/moto
+  target/moto/bin/pip install -q "moto[server]==$moto"
 fi
 
 # --- Playwright -------------------------------------------------------------------------

@@ -327,6 +327,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         plan_id -> Nullable<Uuid>,
         email_verified_at -> Nullable<Timestamptz>,
+        avatar_key -> Nullable<Text>,
     }
 }
 

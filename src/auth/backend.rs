@@ -231,7 +231,7 @@ define_sql_function!(
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
 );
 
-type UserRow = (Uuid, String, String, String, Option<DateTime<Utc>>);
+type UserRow = (Uuid, String, String, String, Option<DateTime<Utc>>, Option<String>);
 #[allow(clippy::type_complexity)]
 const USER_COLUMNS: (
     users::id,
@@ -239,21 +239,24 @@ const USER_COLUMNS: (
     users::name,
     users::role,
     users::email_verified_at,
+    users::avatar_key,
 ) = (
     users::id,
     users::email,
     users::name,
     users::role,
     users::email_verified_at,
+    users::avatar_key,
 );
 
-fn user_from_row((id, email, name, role, verified_at): UserRow) -> User {
+fn user_from_row((id, email, name, role, verified_at, avatar_key): UserRow) -> User {
     User {
         id,
         email,
         name,
         role: Role::parse(&role).unwrap_or(Role::Client),
         email_verified: verified_at.is_some(),
+        avatar: avatar_key.map(|key| crate::settings::avatar::url_of(id, &key)),
     }
 }
 
@@ -307,6 +310,7 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
                 name: form.name.trim().to_owned(),
                 role: Role::Client,
                 email_verified: false,
+                avatar: None,
             };
             let (session_id, now) = insert_session(conn, id, now, expires_in, client).await?;
             log_activity(conn, id, Entry::new(Action::Register, json!({})), client).await?;

@@ -73,6 +73,8 @@ pub struct User {
     pub role: Role,
     /// Whether the address was confirmed by a mailed link (until then the navbar asks for it).
     pub email_verified: bool,
+    /// Where the uploaded profile picture is served; `None` without one.
+    pub avatar: Option<String>,
 }
 
 /// The address a mailed confirmation link is for, and whether using it changes the account's.

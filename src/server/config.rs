@@ -81,6 +81,39 @@ pub struct Config {
     pub mail_from: Mailbox,
     /// The public origin links in mails point to.
     pub app_url: Url,
+    /// Where uploaded pictures are kept.
+    pub uploads: Uploads,
+}
+
+/// The object store of uploaded pictures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Uploads {
+    /// A directory of the local file system.
+    Local(PathBuf),
+    /// An S3-compatible bucket.
+    S3 {
+        bucket: String,
+        endpoint: Option<String>,
+        region: Option<String>,
+        /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`; without them, the other ways of
+        /// the AWS environment (a session token, an instance role).
+        credentials: Option<S3Credentials>,
+    },
+}
+
+#[derive(Clone, PartialEq)]
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+/// The secret stays out of logs.
+impl fmt::Debug for S3Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Secrets stay out of logs.
@@ -112,6 +145,7 @@ impl fmt::Debug for Config {
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
             .field("app_url", &self.app_url)
+            .field("uploads", &self.uploads)
             .finish()
     }
 }
@@ -215,6 +249,21 @@ pub struct ConfigArgs {
     /// there. Required in release builds when SMTP_URL is set [default: http://localhost:3000].
     #[arg(long, env = "APP_URL", value_parser = parse_origin)]
     pub app_url: Option<Url>,
+    /// The S3 (or S3-compatible) bucket uploaded pictures go to, with credentials from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Unset: they are files under target/uploads/.
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The endpoint of an S3-compatible store (http://127.0.0.1:9000); unset: AWS's.
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region (default us-east-1).
+    #[arg(long, env = "S3_REGION")]
+    pub s3_region: Option<String>,
+    /// The S3 access key (with AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub aws_access_key_id: Option<String>,
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub aws_secret_access_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -309,6 +358,20 @@ impl Config {
             app_url: args
                 .app_url
                 .unwrap_or_else(|| Url::parse("http://localhost:3000").expect("a valid URL")),
+            uploads: match set(args.s3_bucket) {
+                Some(bucket) => Uploads::S3 {
+                    bucket,
+                    endpoint: set(args.s3_endpoint),
+                    region: set(args.s3_region),
+                    credentials: set(args.aws_access_key_id).zip(set(args.aws_secret_access_key)).map(
+                        |(access_key_id, secret_access_key)| S3Credentials {
+                            access_key_id,
+                            secret_access_key,
+                        },
+                    ),
+                },
+                None => Uploads::Local(state_dir.join("uploads")),
+            },
         })
     }
 }

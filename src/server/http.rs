@@ -58,8 +58,16 @@ pub fn router(state: AppState) -> Router {
     let ingest = crate::ingest::rest::routes()
         .into_router()
         .layer(RequestBodyLimitLayer::new(crate::ingest::rest::MAX_BODY_BYTES));
+    // Pictures come in whole forms of up to a few megabytes.
+    // (axum's own limit on a multipart body, 2 MB, raised to the same bound.)
+    let avatars = crate::settings::avatar::routes()
+        .into_router()
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::settings::avatar::MAX_BODY_BYTES,
+        ))
+        .layer(RequestBodyLimitLayer::new(crate::settings::avatar::MAX_BODY_BYTES));
     let metrics = state.config.metrics_addr.is_some();
-    let app = Router::new().merge(ingest).merge(site);
+    let app = Router::new().merge(ingest).merge(avatars).merge(site);
     let app = if metrics {
         super::metrics::recorder();
         app.route_layer(middleware::from_fn(super::metrics::route_template))
@@ -125,7 +133,8 @@ fn site_api() -> Routes {
 /// Leptos's: `generate_route_list(App)` and `server_fn::axum::server_fn_paths()` list them.
 pub fn rest_routes() -> Vec<(Method, &'static str)> {
     let ingest = crate::ingest::rest::routes();
-    [ingest.listed(), site_api().listed()].concat()
+    let avatars = crate::settings::avatar::routes();
+    [ingest.listed(), avatars.listed(), site_api().listed()].concat()
 }
 
 /// Hashed files under /pkg never change: cache them for a year. Pages are per user: never

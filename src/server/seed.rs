@@ -182,6 +182,7 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
             name: demo.1,
             role: Role::Client,
             email_verified: true,
+            avatar: None,
         },
         session_id: Uuid::nil(),
     };

@@ -24,12 +24,17 @@ pub struct AppState {
     pub clock: Clock,
     pub mailer: Arc<Transport>,
     pub end_user_numbers: Arc<EndUserNumbers>,
+    /// Where profile pictures are kept (`UPLOADS` / `S3_*`).
+    pub avatars: Arc<dyn object_store::ObjectStore>,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: DbPool, config: Config) -> Self {
         let mailer = Transport::new(config.smtp_url.as_deref(), config.smtp_timeout, config.mail_dir.clone());
+        let avatars = crate::settings::avatar::store(&config.uploads)
+            .unwrap_or_else(|error| panic!("the store of uploaded pictures cannot be used: {error}"));
         Self {
+            avatars,
             clock: Clock::from_config(&config),
             mailer: Arc::new(mailer),
             leptos_options,

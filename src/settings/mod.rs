@@ -3,6 +3,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod avatar;
+#[cfg(feature = "ssr")]
 pub mod backend;
 pub mod pages;
 #[cfg(feature = "ssr")]

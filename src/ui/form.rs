@@ -185,6 +185,18 @@ pub fn answer_form_post<T>(
     result
 }
 
+/// The flash cookie that carries `error` back to `page`, for a form post answered by a plain
+/// handler rather than a server function.
+#[cfg(feature = "ssr")]
+pub fn flash_cookie(
+    config: &crate::server::config::Config,
+    page: &str,
+    error: AppError,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<axum::http::HeaderValue> {
+    flash::set_cookie(config, flash::Flash::new(page, error, &[], now))
+}
+
 /// `page?saved=1`, and `extra` for what the page should say about the success.
 #[cfg(feature = "ssr")]
 pub fn saved(page: &str, extra: &[(&str, &str)]) -> String {

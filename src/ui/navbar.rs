@@ -13,7 +13,8 @@ use crate::auth::{Role, User};
 pub fn Navbar() -> impl IntoView {
     let auth = expect_context::<AuthContext>();
 
-    let links = move |user: Option<User>| match user {
+    let links = move |user: Option<User>| {
+        match user {
         Some(user) => view! {
             <li>
                 <a href="/dashboard">"Dashboard"</a>
@@ -29,7 +30,10 @@ pub fn Navbar() -> impl IntoView {
             <li>
                 <details class="account">
                     <summary class="account__button" aria-label="Account">
-                        <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
+                        {match user.avatar.clone() {
+                            Some(src) => view! { <img class="avatar" src=src alt="" width="32" height="32" /> }.into_any(),
+                            None => view! { <span class="avatar" aria-hidden="true">{initials(&user.name)}</span> }.into_any(),
+                        }}
                         <span class="account__name">{user.name.clone()}</span>
                     </summary>
                     <ul class="account__list">
@@ -67,6 +71,7 @@ pub fn Navbar() -> impl IntoView {
             </li>
         }
         .into_any(),
+    }
     };
 
     view! {

@@ -208,6 +208,23 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/user/avatar",
+            Open("stores a picture as the caller's own; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/user/avatar/remove",
+            Open("removes the caller's own picture; takes no id"),
+        ),
+        (
+            "GET",
+            "/avatars/{user}/{name}",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!("/avatars/{}/aaaaaaaaaaaaaaaaaaaaaaaa.png", a.user))]
+            }),
+        ),
+        (
+            "POST",
             "/api/auth/refresh",
             Own(
                 || json_call(Method::POST, "/api/auth/refresh".into(), json!({})),

@@ -28,6 +28,7 @@ pub fn ProfileSettingsPage() -> impl IntoView {
                     let profile = profile.await?;
                     Ok::<_, AppError>(view! {
                         <AddressStatus pending=profile.pending_email.clone() />
+                        <AvatarPanel />
                         <ProfileForm profile />
                     })
                 }.await) })}
@@ -69,6 +70,53 @@ fn AddressStatus(pending: Option<String>) -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// The uploaded picture: a plain multipart form to the REST route, which sends a browser back
+/// here with its answer.
+#[component]
+fn AvatarPanel() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let (error, saved) = use_form_answer("avatar");
+    let message = move || error.get().and_then(|e| e.field_message("avatar"));
+    view! {
+        <Panel id="avatar-title" title="Profile picture" class="panel card">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let avatar = auth.user.await.ok().flatten().and_then(|user| user.avatar);
+                    match avatar {
+                        Some(src) => view! {
+                            <img class="avatar-preview" src=src alt="Your profile picture" width="96" height="96" />
+                            <form method="post" action="/api/user/avatar/remove" class="form form--actions">
+                                <button class="button button--small" type="submit">"Remove picture"</button>
+                            </form>
+                        }.into_any(),
+                        None => view! { <p class="muted">"No picture yet: the navbar shows your initials."</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <form method="post" action="/api/user/avatar" enctype="multipart/form-data" class="form" novalidate="">
+                <div class="field" class:field--invalid=move || message().is_some()>
+                    <label for="field-avatar">"New picture"</label>
+                    <input
+                        id="field-avatar"
+                        name="avatar"
+                        type="file"
+                        accept="image/png,image/jpeg,image/webp"
+                        aria-invalid=move || message().is_some().to_string()
+                        aria-describedby="field-avatar-message"
+                    />
+                    <p class="field__message" id="field-avatar-message">
+                        {move || message().unwrap_or_else(|| "JPEG, PNG or WebP, at most 5 MB; cropped to a square.".into())}
+                    </p>
+                </div>
+                <Saved when=saved text="Picture saved." />
+                <button class="button button--primary" type="submit">
+                    "Upload picture"
+                </button>
+            </form>
+        </Panel>
     }
 }
 

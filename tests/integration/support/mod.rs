@@ -4,6 +4,7 @@
 mod bench;
 pub mod calls;
 pub mod openapi;
+pub mod s3;
 pub mod services;
 pub mod smtp;
 
@@ -17,7 +18,7 @@ use axum::extract::ConnectInfo;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
-use ragsites_portal::server::config::{Config, JwtSecret};
+use ragsites_portal::server::config::{Config, JwtSecret, Uploads};
 use ragsites_portal::server::db::{self, DbPool};
 use ragsites_portal::server::http::router;
 use ragsites_portal::server::state::AppState;
@@ -69,6 +70,7 @@ pub fn test_config(database_url: String) -> Config {
             .parse()
             .expect("a valid mailbox"),
         app_url: url::Url::parse("https://portal.test.example").expect("a valid URL"),
+        uploads: Uploads::Local(std::env::temp_dir().join("ragsites-test-uploads")),
     }
 }
 
