@@ -53,10 +53,12 @@ pub enum Action {
     ApiTokenRevoke,
     #[serde(rename = "plan.assign")]
     PlanAssign,
+    #[serde(rename = "admin.two_factor_policy")]
+    TwoFactorPolicy,
 }
 
 impl Action {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
@@ -80,6 +82,7 @@ impl Action {
         Self::ApiTokenCreate,
         Self::ApiTokenRevoke,
         Self::PlanAssign,
+        Self::TwoFactorPolicy,
     ];
 
     /// The name stored in `activity_logs.action`.
@@ -108,6 +111,7 @@ impl Action {
             Self::ApiTokenCreate => "api_token.create",
             Self::ApiTokenRevoke => "api_token.revoke",
             Self::PlanAssign => "plan.assign",
+            Self::TwoFactorPolicy => "admin.two_factor_policy",
         }
     }
 
@@ -141,6 +145,7 @@ impl Action {
             Self::ApiTokenCreate => "Created an API token",
             Self::ApiTokenRevoke => "Revoked an API token",
             Self::PlanAssign => "Plan changed",
+            Self::TwoFactorPolicy => "Changed whether admins must use two-factor authentication",
         }
     }
 }

@@ -44,9 +44,8 @@ pub async fn admin_create_client(
 pub async fn admin_require_two_factor(required: Option<String>) -> Result<(), AppError> {
     let result = async {
         let caller = crate::auth::guard::require_admin().await?;
-        let mut conn = caller.state.conn().await?;
-        crate::auth::two_factor::backend::require_for_admins(&mut conn, required.is_some()).await?;
-        Ok(())
+        let (state, auth, client) = (&caller.state, &caller.auth, &caller.client);
+        crate::auth::two_factor::backend::require_for_admins(state, auth, required.is_some(), client).await
     }
     .await;
     ssr::answer(result, "two-factor", &[])

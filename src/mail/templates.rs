@@ -46,6 +46,31 @@ pub fn password_changed(at: DateTime<Utc>, address: Option<&str>, forgot: &Url) 
     }
 }
 
+/// Two-factor sign-in was turned on (`on`) or off: a change to how the account is protected.
+pub fn two_factor_changed(on: bool, at: DateTime<Utc>, from: Option<&str>, security: &Url) -> Mail {
+    let (state, subject) = if on {
+        (
+            "turned on: sign-in now asks for a code from your authenticator app",
+            "on",
+        )
+    } else {
+        ("turned off: sign-in asks for your password only", "off")
+    };
+    let what = format!(
+        "Two-factor authentication of your account was {state}. This happened on {} UTC from the address {}.",
+        at.format("%Y-%m-%d at %H:%M"),
+        from.unwrap_or("unknown")
+    );
+    let not_you = "If this was not you, change your password now and check your account's security settings.";
+    Mail {
+        kind: "two_factor_changed",
+        subject: format!("Two-factor authentication is {subject} for your {PORTAL} account"),
+        text: format!("Hello,\n\n{what}\n\n{not_you}\n{security}\n\n{PORTAL}\n"),
+        html: page(&[&what, not_you], Some(("Open security settings", security.as_str()))),
+        valid_for: None,
+    }
+}
+
 pub fn confirm_address(link: &Url, valid_hours: i64) -> Mail {
     let intro = format!("Welcome to {PORTAL}. Please confirm that this is your address.");
     let valid = format!("The link works once, for {valid_hours} hours.");

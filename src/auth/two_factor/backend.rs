@@ -17,6 +17,7 @@ use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::backend::confirm_password;
 use crate::auth::{Authenticated, Role};
 use crate::error::AppError;
+use crate::mail::{outbox, templates};
 use crate::schema::{portal_settings, recovery_codes, two_factor};
 use crate::server::config::Config;
 use crate::server::cookies::{self, CookieName};
@@ -111,12 +112,25 @@ pub async fn required_for_admins(conn: &mut AsyncPgConnection) -> QueryResult<bo
         .await
 }
 
-/// Sets whether the portal requires two-factor sign-in of admin accounts.
-pub async fn require_for_admins(conn: &mut AsyncPgConnection, required: bool) -> QueryResult<usize> {
-    diesel::update(portal_settings::table)
-        .set(portal_settings::require_admin_two_factor.eq(required))
-        .execute(conn)
-        .await
+/// Sets whether the portal requires two-factor sign-in of admin accounts (an admin's act, in
+/// the trail).
+pub async fn require_for_admins(
+    state: &AppState,
+    admin: &Authenticated,
+    required: bool,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let mut conn = state.conn().await?;
+    conn.transaction(async |conn| {
+        diesel::update(portal_settings::table)
+            .set(portal_settings::require_admin_two_factor.eq(required))
+            .execute(conn)
+            .await?;
+        let detail = json!({ "required": required });
+        log_activity(conn, admin.user.id, Entry::new(Action::TwoFactorPolicy, detail), client).await
+    })
+    .await?;
+    Ok(())
 }
 
 /// Whether this admin must set up two-factor sign-in before anything else: the portal requires
@@ -252,9 +266,28 @@ pub async fn confirm(state: &AppState, auth: &Authenticated, code: &str, client:
             .await?;
         replace_recovery_codes(conn, user_id, now).await?;
         log_activity(conn, user_id, Entry::new(Action::TwoFactorEnable, json!({})), client).await?;
+        mail_notice(state, conn, auth, true, client).await?;
         Ok(())
     })
     .await
+}
+
+/// Tells the account's address that two-factor sign-in was turned on or off (in the change's
+/// transaction: the mail goes if and only if the change holds).
+async fn mail_notice(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    on: bool,
+    client: &ClientInfo,
+) -> QueryResult<()> {
+    let security = state
+        .config
+        .app_url
+        .join("/settings/security")
+        .expect("a path joins an origin");
+    let mail = templates::two_factor_changed(on, client.at, client.ip.as_deref(), &security);
+    outbox::enqueue(conn, Some(auth.user.id), &auth.user.email, mail, client.at).await
 }
 
 /// New recovery codes in place of the old ones, shown on the security tab for a while.
@@ -343,6 +376,7 @@ pub async fn disable(
             .await?;
         diesel::delete(two_factor::table.find(user_id)).execute(conn).await?;
         log_activity(conn, user_id, Entry::new(Action::TwoFactorDisable, json!({})), client).await?;
+        mail_notice(state, conn, auth, false, client).await?;
         Ok(())
     })
     .await

@@ -339,6 +339,13 @@ async fn turning_it_off_takes_the_password_and_a_code() {
         .text("SELECT string_agg(action, ',' ORDER BY id) AS t FROM activity_logs WHERE action LIKE 'two_factor.%'")
         .await;
     assert_eq!(trail, "two_factor.enable,two_factor.recovery_codes,two_factor.disable");
+    let notices =
+        "SELECT count(*) AS n FROM mail_outbox WHERE kind = 'two_factor_changed' AND recipient = 'ada@example.com'";
+    assert_eq!(
+        app.count(notices).await,
+        2,
+        "a notice when it was turned on, one when off"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,6 +359,8 @@ async fn an_admin_is_sent_to_set_it_up_when_the_portal_requires_it() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     let set = call(&app, "admin_require_two_factor", &[("required", "on")], &admin).await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let policy = "SELECT count(*) AS n FROM activity_logs WHERE action = 'admin.two_factor_policy' AND detail->>'required' = 'true'";
+    assert_eq!(app.count(policy).await, 1, "the admin's change is in the trail");
 
     let dashboard = app.get_with("/dashboard", &[("authorization", &bearer(&admin))]).await;
     assert_eq!(dashboard.status, StatusCode::SEE_OTHER, "{}", dashboard.body);
