@@ -372,16 +372,7 @@ pub async fn sign_in(
     let user = match (row, matches) {
         (Some(row), true) => user_from_row(row),
         (row, _) => {
-            if let Some((id, ..)) = row {
-                log_activity(
-                    &mut conn,
-                    id,
-                    Entry::new(Action::SignInFailed, json!({ "reason": "wrong_password" })),
-                    client,
-                )
-                .await?;
-            }
-            crate::server::metrics::sign_in_failed();
+            record_failure(&mut conn, row.map(|(id, ..)| id), "wrong_password", client).await?;
             return Err(invalid());
         }
     };
@@ -418,14 +409,7 @@ pub async fn complete_two_factor(
     let keys = Key::sign_in(&user.email.to_lowercase(), client);
     rate_limit::reserve(&conn, &keys, now).await?;
     let Some(used) = two_factor::spend_code(&mut conn, user_id, code, now).await? else {
-        log_activity(
-            &mut conn,
-            user_id,
-            Entry::new(Action::SignInFailed, json!({ "reason": "wrong_code" })),
-            client,
-        )
-        .await?;
-        crate::server::metrics::sign_in_failed();
+        record_failure(&mut conn, Some(user_id), "wrong_code", client).await?;
         return Err(AppError::field("code", WRONG_CODE));
     };
     let factor = match used {
@@ -442,6 +426,26 @@ pub async fn complete_two_factor(
         json!({ "second_factor": factor }),
     )
     .await
+}
+
+/// A refused sign-in: in the trail of its account (when the email has one) and in the metrics.
+async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    user_id: Option<Uuid>,
+    reason: &str,
+    client: &ClientInfo,
+) -> QueryResult<()> {
+    if let Some(id) = user_id {
+        log_activity(
+            conn,
+            id,
+            Entry::new(Action::SignInFailed, json!({ "reason": reason })),
+            client,
+        )
+        .await?;
+    }
+    crate::server::metrics::sign_in_failed();
+    Ok(())
 }
 
 /// Opens a session for a sign-in that passed every check: gives its attempt back, mails a new
