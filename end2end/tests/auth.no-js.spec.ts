@@ -92,7 +92,7 @@ test("address confirmation works without JavaScript, a resent link included", as
   await expect(page).toHaveURL(/\/auth\/verify\?confirmed=address$/);
   await expect(page.getByRole("heading", { name: "Address confirmed" })).toBeVisible();
   await page.goto("/settings/profile");
-  await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Profile", exact: true })).toBeVisible();
   await expect(page.getByText("Please confirm your address")).toHaveCount(0);
   await expect(page.getByText("is not confirmed yet")).toHaveCount(0);
 });
