@@ -42,7 +42,8 @@ fn hash(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
 }
 
-fn random_lowercase(length: usize) -> String {
+/// `length` random lowercase letters and digits (5.17 bits each).
+pub fn random_lowercase(length: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
     (0..length)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,6 @@ use diesel_async::RunQueryDsl;
 use image::{ImageFormat, ImageReader, Limits};
 use object_store::ObjectStore;
 use object_store::path::Path as ObjectPath;
-use rand::Rng;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -133,12 +132,7 @@ struct AvatarAnswer {
 
 /// A browser's own form post wants the profile page back; an API client the JSON answer.
 fn answer(parts: &Parts, state: &AppState, result: Result<Option<String>, AppError>) -> Response {
-    let from_form = parts
-        .headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if !from_form {
+    if !crate::ui::form::wants_html(&parts.headers) {
         return match result {
             Ok(avatar) => Json(AvatarAnswer { avatar }).into_response(),
             Err(error) => error.into_response(),
@@ -213,14 +207,7 @@ async fn upload(
         let png = tokio::task::spawn_blocking(move || process(&bytes))
             .await
             .map_err(|e| AppError::internal("avatar task", e))??;
-        let key: String = {
-            const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-            let mut rng = rand::rng();
-            (0..24)
-                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                .collect()
-        };
-        let key = format!("{key}.png");
+        let key = format!("{}.png", crate::auth::secret::random_lowercase(24));
         let user = auth.user.id;
         state
             .avatars
@@ -293,9 +280,9 @@ async fn delete_old(state: &AppState, user: Uuid, old: Option<String>) {
         (status = 404, description = "No such picture", body = crate::error::ErrorBody),
     ))]
 async fn serve(State(state): State<AppState>, Path((user, name)): Path<(Uuid, String)>) -> Result<Response, AppError> {
-    let valid = name.len() == 28
-        && name.ends_with(".png")
-        && name[..24].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let valid = name
+        .strip_suffix(".png")
+        .is_some_and(|key| key.len() == 24 && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if !valid {
         return Err(AppError::NotFound);
     }

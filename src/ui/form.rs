@@ -144,13 +144,16 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 /// A browser's own form submission (no JavaScript): it wants HTML back, not data.
 #[cfg(feature = "ssr")]
 pub fn is_plain_form_post() -> bool {
-    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"))
-    })
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| wants_html(&parts.headers))
+}
+
+/// Whether a request asks for HTML back (a browser's own form post) rather than data.
+#[cfg(feature = "ssr")]
+pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// The end of every form's server function. A plain form post is redirected: on success to
