@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, StaticSegment, path};
 
 use crate::admin::pages::AdminPage;
 use crate::auth::pages::{
-    ConfirmEmailPage, ForgotPasswordPage, RegisterPage, ResetPasswordPage, SignInPage, TwoFactorPage,
+    ConfirmEmailPage, ForgotPasswordPage, LinkIdentityPage, RegisterPage, ResetPasswordPage, SignInPage, TwoFactorPage,
 };
 use crate::dashboard::pages::DashboardPage;
 use crate::events::detail::{ConversationPage, EventPage};
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=LandingPage ssr=SSR />
                     <Route path=path!("/auth/signin") view=SignInPage ssr=SSR />
                     <Route path=path!("/auth/2fa") view=TwoFactorPage ssr=SSR />
+                    <Route path=path!("/auth/link") view=LinkIdentityPage ssr=SSR />
                     <Route path=path!("/auth/register") view=RegisterPage ssr=SSR />
                     <Route path=path!("/auth/forgot") view=ForgotPasswordPage ssr=SSR />
                     <Route path=path!("/auth/reset") view=ResetPasswordPage ssr=SSR />

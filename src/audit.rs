@@ -51,6 +51,10 @@ pub enum Action {
     ApiTokenCreate,
     #[serde(rename = "api_token.revoke")]
     ApiTokenRevoke,
+    #[serde(rename = "identity.link")]
+    IdentityLink,
+    #[serde(rename = "identity.unlink")]
+    IdentityUnlink,
     #[serde(rename = "plan.assign")]
     PlanAssign,
     #[serde(rename = "admin.two_factor_policy")]
@@ -58,7 +62,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
@@ -81,6 +85,8 @@ impl Action {
         Self::KeyRevoke,
         Self::ApiTokenCreate,
         Self::ApiTokenRevoke,
+        Self::IdentityLink,
+        Self::IdentityUnlink,
         Self::PlanAssign,
         Self::TwoFactorPolicy,
     ];
@@ -110,6 +116,8 @@ impl Action {
             Self::KeyRevoke => "key.revoke",
             Self::ApiTokenCreate => "api_token.create",
             Self::ApiTokenRevoke => "api_token.revoke",
+            Self::IdentityLink => "identity.link",
+            Self::IdentityUnlink => "identity.unlink",
             Self::PlanAssign => "plan.assign",
             Self::TwoFactorPolicy => "admin.two_factor_policy",
         }
@@ -144,6 +152,8 @@ impl Action {
             Self::KeyRevoke => "Revoked an API key",
             Self::ApiTokenCreate => "Created an API token",
             Self::ApiTokenRevoke => "Revoked an API token",
+            Self::IdentityLink => "Linked a sign-in provider",
+            Self::IdentityUnlink => "Unlinked a sign-in provider",
             Self::PlanAssign => "Plan changed",
             Self::TwoFactorPolicy => "Changed whether admins must use two-factor authentication",
         }

@@ -314,11 +314,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_identities (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        provider -> Text,
+        subject -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
         name -> Text,
-        password_hash -> Text,
+        password_hash -> Nullable<Text>,
         role -> Text,
         company -> Nullable<Text>,
         bio -> Nullable<Text>,
@@ -376,6 +388,7 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> services (service_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(user_identities -> users (user_id));
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(end_user_ids -> services (service_id));
 diesel::joinable!(end_user_sets_daily -> services (service_id));
@@ -422,6 +435,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     sessions,
     two_factor,
+    user_identities,
     user_preferences,
     users,
     weekly_reports,

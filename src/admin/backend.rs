@@ -95,7 +95,7 @@ pub async fn create_client(
     let now = state.clock.now();
     let created = conn
         .transaction(async |conn| {
-            let Some(id) = insert_user_if_absent(conn, &email, &name, &hash, Role::Client).await? else {
+            let Some(id) = insert_user_if_absent(conn, &email, &name, Some(&hash), Role::Client).await? else {
                 return Ok(None);
             };
             if let Some(plan_id) = plan_id {

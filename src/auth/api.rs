@@ -18,17 +18,8 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
     let result = async {
         let (state, client) = super::guard::request_context().await?;
-        match super::backend::sign_in(&state, &email, &password, &client).await? {
-            super::backend::SignInOutcome::SignedIn(signed_in) => {
-                ssr::set_session_cookie(&state, &signed_in);
-                Ok(super::safe_next(next.as_deref()))
-            }
-            super::backend::SignInOutcome::TwoFactor { challenge } => {
-                let cookie = super::two_factor::backend::challenge_cookie(&state.config, &challenge);
-                expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, cookie);
-                Ok(ssr::form_page("/auth/2fa", next.as_deref()))
-            }
-        }
+        let outcome = super::backend::sign_in(&state, &email, &password, &client).await?;
+        Ok(ssr::arrive(&state, outcome, next.as_deref()))
     }
     .await;
     let page = ssr::form_page("/auth/signin", next.as_deref());
@@ -158,10 +149,26 @@ pub(super) mod ssr {
     use leptos::prelude::expect_context;
     use leptos_axum::ResponseOptions;
 
-    use crate::auth::backend::SignedIn;
+    use crate::auth::backend::{SignInOutcome, SignedIn};
     use crate::auth::token;
     use crate::server::headers::NO_STORE;
     use crate::server::state::AppState;
+
+    /// Sets what a passed first factor earned (the session cookie, or the code page's challenge)
+    /// and answers where to go next.
+    pub fn arrive(state: &AppState, outcome: SignInOutcome, next: Option<&str>) -> String {
+        match outcome {
+            SignInOutcome::SignedIn(signed_in) => {
+                set_session_cookie(state, &signed_in);
+                crate::auth::safe_next(next)
+            }
+            SignInOutcome::TwoFactor { challenge } => {
+                let cookie = crate::auth::two_factor::backend::challenge_cookie(&state.config, &challenge);
+                expect_context::<ResponseOptions>().append_header(SET_COOKIE, cookie);
+                form_page("/auth/2fa", next)
+            }
+        }
+    }
 
     pub fn set_session_cookie(state: &AppState, signed_in: &SignedIn) {
         let max_age = (signed_in.expires_at - state.clock.now()).num_seconds();

@@ -19,6 +19,9 @@ use crate::schema::{sessions, user_preferences, users};
 use crate::server::state::AppState;
 
 pub const EMAIL_TAKEN: &str = "An account with this email already exists.";
+/// What a password check answers for an account made through an identity provider.
+pub const NO_PASSWORD: &str =
+    "Your account has no password yet: \"Forgot your password?\" on the sign-in page mails you a link to set one.";
 /// Longest password accepted at sign-in before hashing: bounds the work an attacker can cause.
 const SIGN_IN_PASSWORD_MAX_BYTES: usize = 1024;
 /// `last_seen_at` is refreshed at most this often, so most requests only read.
@@ -118,12 +121,13 @@ pub async fn confirm_password(state: &AppState, user_id: Uuid, password: &str) -
     let stored = users::table
         .find(user_id)
         .select(users::password_hash)
-        .get_result::<String>(&mut &*shared);
+        .get_result::<Option<String>>(&mut &*shared);
     let (_, hash) = futures_util::try_join!(rate_limit::reserve(shared, &keys, now), async {
         stored.await.map_err(AppError::from)
     })?;
     // Hold no pooled connection during the slow hash.
     drop(conn);
+    let hash = hash.ok_or_else(|| AppError::field("current_password", NO_PASSWORD))?;
     let matches = verify_password(&turn, password.to_owned(), hash).await?;
     drop(turn);
     if !matches {
@@ -192,23 +196,24 @@ async fn dummy_hash(cost: u32) -> Result<String, AppError> {
 struct NewUser<'a> {
     email: &'a str,
     name: &'a str,
-    password_hash: &'a str,
+    password_hash: Option<&'a str>,
     role: &'a str,
 }
 
 /// Inserts a user unless the email (in any case) is taken; returns the new id, or `None`.
+/// Without a hash the account signs in only through its identity provider.
 pub async fn insert_user_if_absent(
     conn: &mut AsyncPgConnection,
     email: &str,
     name: &str,
-    hash: &PasswordHash,
+    hash: Option<&PasswordHash>,
     role: Role,
 ) -> QueryResult<Option<Uuid>> {
     let id = diesel::insert_into(users::table)
         .values(NewUser {
             email: email.trim(),
             name: name.trim(),
-            password_hash: &hash.0,
+            password_hash: hash.map(|h| h.0.as_str()),
             role: role.as_str(),
         })
         .on_conflict_do_nothing()
@@ -301,7 +306,7 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
     let expires_in = state.config.jwt_expires_in;
     let (user, session_id, now) = conn
         .transaction(async |conn| {
-            let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, &hash, Role::Client).await? else {
+            let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, Some(&hash), Role::Client).await? else {
                 return Ok(None);
             };
             let user = User {
@@ -356,17 +361,21 @@ pub async fn sign_in(
     let found = users::table
         .filter(lower(users::email).eq(&email))
         .select((USER_COLUMNS, users::password_hash))
-        .first::<(UserRow, String)>(&mut &*shared);
+        .first::<(UserRow, Option<String>)>(&mut &*shared);
     let (_, found) = futures_util::try_join!(rate_limit::reserve(shared, &keys, now), async {
         found.await.optional().map_err(AppError::from)
     })?;
+    // No account, or one made through an identity provider without a password: the dummy is
+    // compared all the same, so the time taken tells nothing, and never counts as a match.
     let (row, hash) = match found {
-        Some((row, hash)) => (Some(row), hash),
-        None => (None, dummy),
+        Some((row, Some(hash))) => (Some(row), Some(hash)),
+        Some((row, None)) => (Some(row), None),
+        None => (None, None),
     };
+    let has_password = hash.is_some();
     // Hold no pooled connection during the slow hash.
     drop(conn);
-    let matches = verify_password(&turn, password.to_owned(), hash).await?;
+    let matches = verify_password(&turn, password.to_owned(), hash.unwrap_or(dummy)).await? && has_password;
     drop(turn);
     let mut conn = state.conn().await?;
     let user = match (row, matches) {
@@ -376,12 +385,27 @@ pub async fn sign_in(
             return Err(invalid());
         }
     };
-    if two_factor::is_enabled(&mut conn, user.id).await? {
-        rate_limit::release(&conn, &keys, now).await?;
+    finish_sign_in(state, &mut conn, user, &keys, client, json!({})).await
+}
+
+/// The end of a sign-in whose first factor passed (a password, an identity provider): the code
+/// step when the account has two-factor sign-in on, else a session. Gives the attempt counted
+/// on `keys` back; `details` go into the audit entry.
+pub async fn finish_sign_in(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    user: User,
+    keys: &[Key],
+    client: &ClientInfo,
+    details: serde_json::Value,
+) -> Result<SignInOutcome, AppError> {
+    let now = state.clock.now();
+    if two_factor::is_enabled(conn, user.id).await? {
+        rate_limit::release(conn, keys, now).await?;
         let challenge = token::issue_challenge(&state.config, user.id, now, now + two_factor::CHALLENGE_LIFETIME);
         return Ok(SignInOutcome::TwoFactor { challenge });
     }
-    let signed_in = open_session(state, &mut conn, user, &keys, client, now, json!({})).await?;
+    let signed_in = open_session(state, conn, user, keys, client, now, details).await?;
     Ok(SignInOutcome::SignedIn(signed_in))
 }
 
@@ -486,7 +510,7 @@ async fn open_session(
     Ok(signed_in(state, user, session_id, now))
 }
 
-fn signed_in(state: &AppState, user: User, session_id: Uuid, now: DateTime<Utc>) -> SignedIn {
+pub(super) fn signed_in(state: &AppState, user: User, session_id: Uuid, now: DateTime<Utc>) -> SignedIn {
     let expires_at = now + state.config.jwt_expires_in;
     let token = token::issue(&state.config, user.id, session_id, now, expires_at);
     SignedIn {
@@ -496,7 +520,7 @@ fn signed_in(state: &AppState, user: User, session_id: Uuid, now: DateTime<Utc>)
     }
 }
 
-async fn insert_session(
+pub(super) async fn insert_session(
     conn: &AsyncPgConnection,
     user_id: Uuid,
     now: DateTime<Utc>,

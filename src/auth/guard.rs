@@ -37,7 +37,7 @@ pub enum AuthStatus {
 /// Pages that need a signed-in user; server rendering redirects to sign-in before any HTML.
 const PROTECTED: [&str; 4] = ["/dashboard", "/settings", "/services", "/admin"];
 /// Pages for signed-out visitors only.
-const GUEST_ONLY: [&str; 3] = ["/auth/signin", "/auth/register", "/auth/2fa"];
+const GUEST_ONLY: [&str; 4] = ["/auth/signin", "/auth/register", "/auth/2fa", "/auth/link"];
 /// The REST API an API token opens: not the pages, not their server functions, not the
 /// session routes (sign-out, refresh).
 const API_TOKEN_PATHS: [&str; 5] = [

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod backend;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod identities;
 #[cfg(feature = "ssr")]
 pub mod mailed_link;
 pub mod pages;

@@ -10,6 +10,7 @@ use super::api::{
     ConfirmEmail, ForgotPassword, Register, ResendConfirmation, ResetPassword, SignIn, confirmation_link, current_user,
     reset_link_is_live,
 };
+use super::identities::api::{ConfirmIdentityLink, identity_providers, load_pending_link};
 use super::two_factor::api::CompleteTwoFactor;
 use crate::error::AppError;
 use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error, use_query_value};
@@ -62,10 +63,14 @@ fn AccountForm(
     submit: &'static str,
     /// The question, the link's text and its target.
     switch: (&'static str, &'static str, &'static str),
+    /// Whether the configured identity providers' buttons follow the form.
+    #[prop(optional)]
+    providers: bool,
     children: Children,
 ) -> impl IntoView {
     let next = use_query_value("next");
     let (question, link, href) = switch;
+    let providers = providers.then(|| view! { <ProviderButtons next /> });
     view! {
         <Title text=title />
         <section class="auth card">
@@ -79,7 +84,91 @@ fn AccountForm(
                     {submit}
                 </button>
             </form>
+            {providers}
             <p class="auth__switch">{question} <a href=href>{link}</a></p>
+        </section>
+    }
+}
+
+/// "Continue with …" for each configured identity provider (nothing when none is).
+#[component]
+fn ProviderButtons(next: Signal<String>) -> impl IntoView {
+    let providers = Resource::new_blocking(|| (), |_| identity_providers());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let providers = providers.await.unwrap_or_default();
+                (!providers.is_empty()).then(|| {
+                    let buttons = providers
+                        .into_iter()
+                        .map(|provider| {
+                            let text = format!("Continue with {}", provider.label);
+                            let start = provider.start_url();
+                            let href = move || match next.get() {
+                                next if next.is_empty() => start.clone(),
+                                next => {
+                                    let query = url::form_urlencoded::Serializer::new(String::new())
+                                        .append_pair("next", &next)
+                                        .finish();
+                                    format!("{start}?{query}")
+                                }
+                            };
+                            view! { <a class="button button--block" href=href>{text}</a> }
+                        })
+                        .collect_view();
+                    view! {
+                        <div class="auth__providers">
+                            <p class="auth__or">"or"</p>
+                            {buttons}
+                        </div>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// A provider's identity whose address belongs to an account: that account's password links
+/// them (never silently), and signs in.
+#[component]
+pub fn LinkIdentityPage() -> impl IntoView {
+    let error = use_form_error();
+    let pending = Resource::new_blocking(|| (), |_| load_pending_link());
+    view! {
+        <Title text="Link your sign-in" />
+        <section class="auth card">
+            <h1>"Link your sign-in"</h1>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move { loaded(async move {
+                    let view = match pending.await? {
+                        Some(pending) => {
+                            let lead = format!(
+                                "An account with {} already exists. Enter its password to sign in with {} from now on too.",
+                                pending.email,
+                                pending.label,
+                            );
+                            view! {
+                                <p class="auth__lead">{lead}</p>
+                                <form method="post" action=ConfirmIdentityLink::url() class="form" novalidate="">
+                                    <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
+                                    <FormAlert error />
+                                    <button class="button button--primary button--block" type="submit">
+                                        "Link and sign in"
+                                    </button>
+                                </form>
+                            }
+                            .into_any()
+                        }
+                        None => view! {
+                            <p class="auth__lead">"Nothing is waiting to be linked: the link expires after 10 minutes."</p>
+                            <FormAlert error />
+                        }
+                        .into_any(),
+                    };
+                    Ok::<_, AppError>(view)
+                }.await) })}
+            </Transition>
+            <p class="auth__switch">"Not yours? " <a href="/auth/signin">"Sign in another way"</a></p>
         </section>
     }
 }
@@ -98,6 +187,7 @@ pub fn SignInPage() -> impl IntoView {
             error
             submit="Sign in"
             switch=("New here? ", "Create an account", "/auth/register")
+            providers=true
         >
             <Show when=move || !reset.get().is_empty()>
                 <p class="form-saved" role="status">
@@ -152,6 +242,7 @@ pub fn RegisterPage() -> impl IntoView {
             error=field_error
             submit="Create account"
             switch=("Already have an account? ", "Sign in", "/auth/signin")
+            providers=true
         >
             <FormField label="Name" name="name" autocomplete="name" value=name error=field_error />
             <FormField label="Email" name="email" kind="email" autocomplete="email" value=email error=field_error />

@@ -95,7 +95,7 @@ pub fn decode_challenge(config: &Config, token: &str, now: DateTime<Utc>) -> Opt
         .map(|claims| claims.sub)
 }
 
-fn sign(config: &Config, typ: &str, claims: &impl Serialize) -> String {
+pub(super) fn sign(config: &Config, typ: &str, claims: &impl Serialize) -> String {
     let header = Header {
         typ: Some(typ.to_owned()),
         ..Header::new(Algorithm::HS256)
@@ -104,7 +104,7 @@ fn sign(config: &Config, typ: &str, claims: &impl Serialize) -> String {
         .expect("HS256 encoding of plain claims cannot fail")
 }
 
-fn verify<C: DeserializeOwned>(config: &Config, token: &str, typ: &str) -> Option<C> {
+pub(super) fn verify<C: DeserializeOwned>(config: &Config, token: &str, typ: &str) -> Option<C> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false;
     validation.set_required_spec_claims(&["exp", "sub", "iat", "iss", "aud"]);

@@ -83,6 +83,8 @@ pub struct Config {
     pub app_url: Url,
     /// Where uploaded pictures are kept.
     pub uploads: Uploads,
+    /// The OpenID Connect providers people may sign in with.
+    pub oidc_providers: Vec<crate::auth::identities::providers::OidcProvider>,
 }
 
 /// The object store of uploaded pictures.
@@ -146,6 +148,7 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("app_url", &self.app_url)
             .field("uploads", &self.uploads)
+            .field("oidc_providers", &self.oidc_providers)
             .finish()
     }
 }
@@ -264,6 +267,11 @@ pub struct ConfigArgs {
     pub aws_access_key_id: Option<String>,
     #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub aws_secret_access_key: Option<String>,
+    /// OpenID Connect providers to sign in with, as a JSON array:
+    /// [{"name":"google","label":"Google","issuer":"https://accounts.google.com","client_id":"…","client_secret":"…"}].
+    /// Each one's redirect URI is APP_URL/auth/oidc/<name>/callback. Unset: passwords only.
+    #[arg(long, env = "OIDC_PROVIDERS", hide_env_values = true)]
+    pub oidc_providers: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -327,7 +335,15 @@ impl Config {
                 return Err(ConfigError::MissingAppUrl);
             }
         }
+        let oidc_providers = match set(args.oidc_providers) {
+            Some(text) => crate::auth::identities::providers::parse(&text).map_err(|reason| ConfigError::Invalid {
+                name: "OIDC_PROVIDERS",
+                reason,
+            })?,
+            None => Vec::new(),
+        };
         Ok(Self {
+            oidc_providers,
             database_url: set(args.database_url),
             embedded_pg_dir: args
                 .embedded_pg_dir

@@ -121,6 +121,7 @@ fn site_api() -> Routes {
         .route(Method::GET, "/readyz", ready)
         .route(Method::GET, "/api/openapi.json", super::openapi::serve)
         .merge(crate::auth::rest::routes())
+        .merge(crate::auth::identities::flow::routes())
         .merge(crate::services::rest::routes())
         .merge(crate::events::rest::routes())
         .merge(crate::analytics::rest::routes())

@@ -123,12 +123,12 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
     let mut conn = state.conn().await?;
     let report = conn
         .transaction(async |conn| {
-            let demo = insert_user_if_absent(conn, DEMO_EMAIL, "Demo Client", &demo_hash, Role::Client).await?;
+            let demo = insert_user_if_absent(conn, DEMO_EMAIL, "Demo Client", Some(&demo_hash), Role::Client).await?;
             if let Some(user_id) = demo {
                 add_demo_services(conn, user_id).await?;
                 give_plan(conn, user_id, DEMO_PLAN).await?;
             }
-            let admin = insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", &admin_hash, Role::Admin).await?;
+            let admin = insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", Some(&admin_hash), Role::Admin).await?;
             // The seeded addresses are ours: nothing to confirm by mail (also for accounts seeded
             // before confirmation existed).
             diesel::update(

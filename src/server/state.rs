@@ -26,6 +26,8 @@ pub struct AppState {
     pub end_user_numbers: Arc<EndUserNumbers>,
     /// Where profile pictures are kept (`UPLOADS` / `S3_*`).
     pub avatars: Arc<dyn object_store::ObjectStore>,
+    /// The identity providers people may sign in with (`OIDC_PROVIDERS`).
+    pub identities: Arc<crate::auth::identities::providers::Directory>,
 }
 
 impl AppState {
@@ -33,8 +35,10 @@ impl AppState {
         let mailer = Transport::new(config.smtp_url.as_deref(), config.smtp_timeout, config.mail_dir.clone());
         let avatars = crate::settings::avatar::store(&config.uploads)
             .unwrap_or_else(|error| panic!("the store of uploaded pictures cannot be used: {error}"));
+        let identities = crate::auth::identities::providers::Directory::new(config.oidc_providers.clone());
         Self {
             avatars,
+            identities: Arc::new(identities),
             clock: Clock::from_config(&config),
             mailer: Arc::new(mailer),
             leptos_options,

@@ -1,4 +1,5 @@
-//! The security tab: the password, the signed-in devices, and the user's own activity.
+//! The security tab: two-factor sign-in, the password, the providers one signs in with, API
+//! tokens, the signed-in devices, and the user's own activity.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -7,6 +8,8 @@ use leptos_router::hooks::use_query_map;
 use super::{SettingsFrame, Tab};
 use crate::auth::api_tokens::api::load_api_tokens;
 use crate::auth::api_tokens::panel::ApiTokenPanel;
+use crate::auth::identities::api::load_sign_in_methods;
+use crate::auth::identities::panel::SignInMethodsPanel;
 use crate::auth::two_factor::api::load_two_factor;
 use crate::auth::two_factor::panel::TwoFactorPanel;
 use crate::error::AppError;
@@ -23,6 +26,7 @@ pub fn SecuritySettingsPage() -> impl IntoView {
     let sessions = Resource::new(|| (), |_| load_sessions());
     let two_factor = Resource::new(|| (), |_| load_two_factor());
     let api_tokens = Resource::new(|| (), |_| load_api_tokens());
+    let sign_in_methods = Resource::new(|| (), |_| load_sign_in_methods());
     let query = use_query_map();
     let page = move || {
         query
@@ -42,6 +46,12 @@ pub fn SecuritySettingsPage() -> impl IntoView {
                 }.await) })}
             </Transition>
             <PasswordForm />
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move { loaded(async move {
+                    let methods = sign_in_methods.await?;
+                    Ok::<_, AppError>(view! { <SignInMethodsPanel methods /> })
+                }.await) })}
+            </Transition>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move { loaded(async move {
                     let tokens = api_tokens.await?;

@@ -71,6 +71,7 @@ pub fn test_config(database_url: String) -> Config {
             .expect("a valid mailbox"),
         app_url: url::Url::parse("https://portal.test.example").expect("a valid URL"),
         uploads: Uploads::Local(std::env::temp_dir().join("ragsites-test-uploads")),
+        oidc_providers: Vec::new(),
     }
 }
 

@@ -1,0 +1,196 @@
+//! The identity providers the portal is configured with (`OIDC_PROVIDERS`), and what their
+//! discovery documents say, fetched when first needed and kept a while.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use openidconnect::core::CoreProviderMetadata;
+use openidconnect::{IssuerUrl, reqwest};
+use serde::Deserialize;
+
+use super::ProviderButton;
+use crate::error::AppError;
+
+/// How long a provider's discovery document and keys are kept before they are fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(10 * 60);
+/// The most any one call to a provider may take.
+const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_PROVIDERS: usize = 10;
+
+/// One OpenID Connect provider as configured.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// Lowercase letters, digits and `-`: in the callback's path and in `user_identities`.
+    pub name: String,
+    /// The button's text: "Continue with {label}".
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The issuer; its `/.well-known/openid-configuration` is read.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl OidcProvider {
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// The client secret stays out of logs.
+impl fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("name", &self.name)
+            .field("label", &self.label)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses `OIDC_PROVIDERS`: a JSON array of `{"name", "label"?, "issuer", "client_id",
+/// "client_secret"}`. Each problem is named, never with the secret.
+pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
+    let providers: Vec<OidcProvider> = serde_json::from_str(text).map_err(|e| {
+        format!("expected a JSON array of {{\"name\", \"label\", \"issuer\", \"client_id\", \"client_secret\"}}: {e}")
+    })?;
+    if providers.len() > MAX_PROVIDERS {
+        return Err(format!("at most {MAX_PROVIDERS} providers"));
+    }
+    for (i, provider) in providers.iter().enumerate() {
+        let name = &provider.name;
+        let valid_name = (1..=32).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_name {
+            return Err(format!(
+                "provider {}: the name {name:?} must be 1 to 32 lowercase letters, digits or '-'",
+                i + 1
+            ));
+        }
+        if providers[..i].iter().any(|other| &other.name == name) {
+            return Err(format!("the name {name:?} is used twice"));
+        }
+        if provider.label.as_ref().is_some_and(|l| l.trim().is_empty() || l.len() > 40) {
+            return Err(format!("{name}: the label must be 1 to 40 characters"));
+        }
+        let issuer = url::Url::parse(&provider.issuer).map_err(|e| format!("{name}: the issuer is not a URL: {e}"))?;
+        let loopback = matches!(issuer.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        if issuer.scheme() != "https" && !(issuer.scheme() == "http" && loopback) {
+            return Err(format!("{name}: the issuer must be an https URL (http only on loopback)"));
+        }
+        if provider.client_id.trim().is_empty() || provider.client_secret.is_empty() {
+            return Err(format!("{name}: client_id and client_secret are required"));
+        }
+    }
+    Ok(providers)
+}
+
+/// The configured providers and the discovery documents fetched for them.
+pub struct Directory {
+    providers: Vec<OidcProvider>,
+    http: reqwest::Client,
+    metadata: Mutex<HashMap<String, (Instant, CoreProviderMetadata)>>,
+}
+
+impl Directory {
+    pub fn new(providers: Vec<OidcProvider>) -> Self {
+        let http = reqwest::ClientBuilder::new()
+            // A provider's answers are read as they are: following a redirect would let a
+            // document send the server anywhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(PROVIDER_TIMEOUT)
+            .build()
+            .expect("an HTTP client with no redirects and a timeout");
+        Self {
+            providers,
+            http,
+            metadata: Mutex::default(),
+        }
+    }
+
+    pub fn buttons(&self) -> Vec<ProviderButton> {
+        self.providers
+            .iter()
+            .map(|p| ProviderButton {
+                name: p.name.clone(),
+                label: p.label().to_owned(),
+            })
+            .collect()
+    }
+
+    /// The label of a provider by name; an unconfigured one (still linked) by its name.
+    pub fn label_of(&self, name: &str) -> String {
+        self.get(name).map_or(name, OidcProvider::label).to_owned()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&OidcProvider> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The provider's discovery document and signing keys: kept for `METADATA_TTL`, or fetched
+    /// again when `fresh` (after a token signed by a key not in the kept set).
+    pub async fn metadata(&self, provider: &OidcProvider, fresh: bool) -> Result<CoreProviderMetadata, AppError> {
+        if !fresh
+            && let Some((at, metadata)) = self.cache().get(&provider.name)
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(metadata.clone());
+        }
+        let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| AppError::internal("issuer URL", e))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %provider.name, error = %e, "identity provider discovery failed");
+                AppError::BadRequest(format!(
+                    "{} cannot be reached right now. Try again in a minute, or sign in with your password.",
+                    provider.label()
+                ))
+            })?;
+        self.cache()
+            .insert(provider.name.clone(), (Instant::now(), metadata.clone()));
+        Ok(metadata)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, CoreProviderMetadata)>> {
+        self.metadata.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn providers_are_checked_by_name() {
+        let good = r#"[{"name":"google","label":"Google","issuer":"https://accounts.google.com","client_id":"id","client_secret":"s"},
+                       {"name":"local","issuer":"http://127.0.0.1:4010","client_id":"portal","client_secret":"s"}]"#;
+        let providers = parse(good).unwrap();
+        assert_eq!(providers[0].label(), "Google");
+        assert_eq!(providers[1].label(), "local");
+        assert!(!format!("{providers:?}").contains("client_secret"), "the secret is not printed");
+        for (bad, says) in [
+            ("{}", "JSON array"),
+            (r#"[{"name":"Bad Name","issuer":"https://x.example","client_id":"a","client_secret":"b"}]"#, "lowercase"),
+            (r#"[{"name":"a","issuer":"http://x.example","client_id":"a","client_secret":"b"}]"#, "https"),
+            (r#"[{"name":"a","issuer":"nope","client_id":"a","client_secret":"b"}]"#, "not a URL"),
+            (r#"[{"name":"a","issuer":"https://x.example","client_id":"","client_secret":"b"}]"#, "client_id"),
+            (
+                r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":"b"},
+                    {"name":"a","issuer":"https://y.example","client_id":"a","client_secret":"b"}]"#,
+                "twice",
+            ),
+            (r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":"b","extra":1}]"#, "unknown field"),
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
+}
