@@ -37,6 +37,9 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::auth::rest::reset_password,
         crate::auth::rest::confirm_email,
         crate::auth::rest::resend_confirmation,
+        crate::auth::identities::flow::sign_in,
+        crate::auth::identities::flow::link,
+        crate::auth::identities::flow::callback,
         crate::settings::rest::get_profile,
         crate::settings::rest::put_profile,
         crate::settings::avatar::upload,
@@ -88,6 +91,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         (name = "compatibility", description = "The original portal's analytics API, following its contract (camelCase \
             names, success rates in percent, latencies in ms) so that a front end written for it works unchanged. \
             The same auth and the same figures as `/api/v1/*` for the same window."),
+        (name = "sign-in", description = "Signing in through an OpenID Connect provider (browser redirects, not an API)"),
         (name = "mail", description = "One-click unsubscribe links of the portal's mails (HTML pages)"),
         (name = "openapi", description = "This document"),
     )

@@ -212,6 +212,21 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             Open("stores a picture as the caller's own; takes no id"),
         ),
         (
+            "GET",
+            "/auth/oidc/{provider}",
+            Open("starts a sign-in with a provider; takes no id"),
+        ),
+        (
+            "POST",
+            "/auth/oidc/{provider}/link",
+            Open("links a provider to the caller's own account; takes no id"),
+        ),
+        (
+            "GET",
+            "/auth/oidc/{provider}/callback",
+            Open("finishes the dance its signed cookie holds; takes no id"),
+        ),
+        (
             "POST",
             "/api/user/avatar/remove",
             Open("removes the caller's own picture; takes no id"),
@@ -639,6 +654,34 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/identity_providers",
+            Open("lists the configured providers; no tenant data"),
+        ),
+        (
+            "POST",
+            "/api/fn/load_sign_in_methods",
+            Own(
+                || server_fn("load_sign_in_methods", &[]),
+                |_, r| assert_eq!(r.json()["linked"], json!([]), "B has linked none"),
+            ),
+        ),
+        (
+            "POST",
+            "/api/fn/unlink_identity",
+            Open("finds the id among the caller's own identities only (auth::identities tests another's: 404)"),
+        ),
+        (
+            "POST",
+            "/api/fn/load_pending_link",
+            Open("reads the identity its signed cookie holds; takes no id"),
+        ),
+        (
+            "POST",
+            "/api/fn/confirm_identity_link",
+            Open("links the identity of its signed cookie, given that account's password; takes no id"),
+        ),
+        (
+            "POST",
             "/api/fn/complete_two_factor",
             Open("completes the sign-in its signed challenge cookie names; takes no id"),
         ),
@@ -993,6 +1036,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("GET", "/", Open("the public landing page")),
         ("GET", "/auth/signin", Open("the public sign-in page")),
         ("GET", "/auth/register", Open("the public registration page")),
+        (
+            "GET",
+            "/auth/link",
+            Open("shows the identity its signed cookie holds; takes no id"),
+        ),
         (
             "GET",
             "/auth/2fa",

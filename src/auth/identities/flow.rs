@@ -25,6 +25,7 @@ use crate::auth::token::{self, AUDIENCE, ISSUER};
 use crate::error::AppError;
 use crate::server::cookies::{self, CookieName};
 use crate::server::headers::NO_STORE;
+use crate::server::openapi::{Forbidden, Unauthorized};
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
@@ -121,7 +122,8 @@ async fn sign_in(
     params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS")),
     responses(
         (status = 303, description = "To the provider (or back to the security tab with the error)"),
-        (status = 401, response = crate::server::openapi::Unauthorized),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, description = "No such provider", body = crate::error::ErrorBody),
     ),
     security(("session_cookie" = [])))]

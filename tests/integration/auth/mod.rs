@@ -5,6 +5,7 @@ mod confirm;
 mod csrf;
 mod flash;
 mod fuzz;
+mod identities;
 mod limits;
 mod next;
 mod pages;
