@@ -21,6 +21,19 @@ if (!process.env.FIXED_CLOCK) {
 const SMTP_PORT = 2525;
 const MAIL_DIR = "target/e2e-mail";
 
+// The OpenID Connect provider the portal offers as "Local ID" (oidc-provider.mjs; its forger's
+// port is unused here).
+const OIDC_PORT = 4010;
+const OIDC_PROVIDERS = JSON.stringify([
+  {
+    name: "local",
+    label: "Local ID",
+    issuer: `http://127.0.0.1:${OIDC_PORT}`,
+    client_id: "portal",
+    client_secret: "portal-secret",
+  },
+]);
+
 // scripts/test.sh sets CI=true, as CI does: `test.only` fails the run and one worker runs.
 const ci = !!process.env.CI;
 
@@ -64,6 +77,15 @@ export default defineConfig({
           stderr: "pipe",
         },
         {
+          // A real OpenID Connect provider to sign in with (tests/identities.ts).
+          command: `node end2end/oidc-provider.mjs ${OIDC_PORT} 4011 ${new URL(baseURL).origin}`,
+          cwd: "..",
+          port: OIDC_PORT,
+          reuseExistingServer: false,
+          stdout: "ignore",
+          stderr: "ignore",
+        },
+        {
           // The release build of scripts/test.sh, run from the project root with the variables
           // `cargo leptos serve` would set from Cargo.toml's [package.metadata.leptos].
           command: `${process.env.PORTAL_BIN ?? "target/release/ragsites-portal"} serve`,
@@ -85,6 +107,7 @@ export default defineConfig({
             LEPTOS_HASH_FILES: "true",
             SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
             APP_URL: new URL(baseURL).origin,
+            OIDC_PROVIDERS,
           },
         },
       ],

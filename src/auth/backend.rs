@@ -306,7 +306,8 @@ pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo)
     let expires_in = state.config.jwt_expires_in;
     let (user, session_id, now) = conn
         .transaction(async |conn| {
-            let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, Some(&hash), Role::Client).await? else {
+            let Some(id) = insert_user_if_absent(conn, &form.email, &form.name, Some(&hash), Role::Client).await?
+            else {
                 return Ok(None);
             };
             let user = User {

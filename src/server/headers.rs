@@ -31,13 +31,15 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// and `'wasm-unsafe-eval'` (compiling the islands' WASM). Style attributes carry computed
 /// widths (bars, meters, chart points), so no hash can list them; `'unsafe-inline'` is
 /// allowed for attributes only: an attribute can restyle but not run script, and `<style>`
-/// elements and foreign stylesheets stay refused.
-pub fn content_security_policy(nonce: &str) -> String {
+/// elements and foreign stylesheets stay refused. Forms post to this site only, plus the
+/// identity providers' origins (`form_targets`): linking one is a form whose answer redirects
+/// there, which `form-action` also governs.
+pub fn content_security_policy(nonce: &str, form_targets: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
          connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         form-action 'self'{form_targets}; frame-ancestors 'none'"
     )
 }
 
@@ -48,8 +50,8 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if is_html(headers) {
-        let policy = HeaderValue::from_str(&content_security_policy(&nonce))
-            .expect("a base64url nonce makes a valid header value");
+        let policy = HeaderValue::from_str(&content_security_policy(&nonce, state.identities.form_targets()))
+            .expect("a base64url nonce and URL origins make a valid header value");
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

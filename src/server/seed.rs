@@ -128,7 +128,8 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
                 add_demo_services(conn, user_id).await?;
                 give_plan(conn, user_id, DEMO_PLAN).await?;
             }
-            let admin = insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", Some(&admin_hash), Role::Admin).await?;
+            let admin =
+                insert_user_if_absent(conn, ADMIN_EMAIL, "Portal Admin", Some(&admin_hash), Role::Admin).await?;
             // The seeded addresses are ours: nothing to confirm by mail (also for accounts seeded
             // before confirmation existed).
             diesel::update(

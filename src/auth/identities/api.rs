@@ -37,10 +37,12 @@ pub async fn unlink_identity(id: String) -> Result<(), AppError> {
 pub async fn load_pending_link() -> Result<Option<PendingLink>, AppError> {
     let (state, _) = crate::auth::guard::request_context().await?;
     let parts = expect_context::<axum::http::request::Parts>();
-    Ok(super::flow::waiting_link(&state, &parts.headers).map(|waiting| PendingLink {
-        label: state.identities.label_of(&waiting.identity.provider),
-        email: waiting.identity.email.unwrap_or_default(),
-    }))
+    Ok(
+        super::flow::waiting_link(&state, &parts.headers).map(|waiting| PendingLink {
+            label: state.identities.label_of(&waiting.identity.provider),
+            email: waiting.identity.email.unwrap_or_default(),
+        }),
+    )
 }
 
 /// Links the waiting provider to the account with its address, given that account's password,

@@ -20,8 +20,7 @@ use crate::schema::{user_identities, users};
 use crate::server::state::AppState;
 
 pub const UNVERIFIED_EMAIL: &str = "has not confirmed an email address for your account, so no portal account can be made from it. Confirm your address there, or register with a password.";
-const LAST_WAY_IN: &str =
-    "This is your only way to sign in. Set a password first (\"Forgot your password?\" on the sign-in page mails a link), then unlink it.";
+const LAST_WAY_IN: &str = "This is your only way to sign in. Set a password first (\"Forgot your password?\" on the sign-in page mails a link), then unlink it.";
 
 /// Who a provider says the user is, after its ID token passed every check.
 #[derive(Debug, Clone)]
@@ -225,7 +224,13 @@ pub async fn methods(state: &AppState, user_id: Uuid) -> Result<SignInMethods, A
         .select(users::password_hash.is_not_null())
         .first::<bool>(&mut conn)
         .await?;
-    type Row = (Uuid, String, Option<String>, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>);
+    type Row = (
+        Uuid,
+        String,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
     let rows: Vec<Row> = user_identities::table
         .filter(user_identities::user_id.eq(user_id))
         .order(user_identities::created_at)

@@ -174,7 +174,11 @@ async fn start(
         exp: (now + FLOW_LIFETIME).timestamp(),
     };
     let cookie = set_cookie(state, &FLOW_COOKIE, token::sign(&state.config, FLOW_TYPE, &claims));
-    Ok(([(SET_COOKIE, cookie), (CACHE_CONTROL, NO_STORE)], Redirect::to(url.as_str())).into_response())
+    Ok((
+        [(SET_COOKIE, cookie), (CACHE_CONTROL, NO_STORE)],
+        Redirect::to(url.as_str()),
+    )
+        .into_response())
 }
 
 type Client = CoreClient<
@@ -252,7 +256,9 @@ async fn finish(
     let provider = state.identities.get(name).ok_or(AppError::NotFound)?.clone();
     let label = provider.label().to_owned();
     if query.error.is_some() {
-        return Err(AppError::BadRequest(format!("{label} did not sign you in (cancelled or refused).")));
+        return Err(AppError::BadRequest(format!(
+            "{label} did not sign you in (cancelled or refused)."
+        )));
     }
     let code = query
         .code
@@ -291,7 +297,9 @@ async fn finish(
                     exp: (now + FLOW_LIFETIME).timestamp(),
                 };
                 let cookie = set_cookie(state, &LINK_COOKIE, token::sign(&state.config, LINK_TYPE, &claims));
-                Ok(no_store(([(SET_COOKIE, cookie)], Redirect::to("/auth/link")).into_response()))
+                Ok(no_store(
+                    ([(SET_COOKIE, cookie)], Redirect::to("/auth/link")).into_response(),
+                ))
             }
         },
     }
@@ -343,7 +351,9 @@ async fn verified_identity(
     };
     if let Some(expected) = claims.access_token_hash() {
         let verifier = client.id_token_verifier();
-        let algorithm = id_token.signing_alg().map_err(|e| refused("the ID token is not valid", &e))?;
+        let algorithm = id_token
+            .signing_alg()
+            .map_err(|e| refused("the ID token is not valid", &e))?;
         let key = id_token
             .signing_key(&verifier)
             .map_err(|e| refused("the ID token is not valid", &e))?;
@@ -392,7 +402,7 @@ fn signed_in(state: &AppState, outcome: SignInOutcome, next: Option<&str>) -> Re
 pub fn waiting_link(state: &AppState, headers: &HeaderMap) -> Option<WaitingLink> {
     let value = cookie_value(state, headers, &LINK_COOKIE)?;
     let claims: LinkClaims = token::verify(&state.config, &value, LINK_TYPE)?;
-    (claims.exp > state.clock.now().timestamp()).then(|| WaitingLink {
+    (claims.exp > state.clock.now().timestamp()).then_some(WaitingLink {
         user_id: claims.sub,
         identity: Identity {
             provider: claims.provider,

@@ -64,7 +64,9 @@ pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
     for (i, provider) in providers.iter().enumerate() {
         let name = &provider.name;
         let valid_name = (1..=32).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid_name {
             return Err(format!(
                 "provider {}: the name {name:?} must be 1 to 32 lowercase letters, digits or '-'",
@@ -74,13 +76,19 @@ pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
         if providers[..i].iter().any(|other| &other.name == name) {
             return Err(format!("the name {name:?} is used twice"));
         }
-        if provider.label.as_ref().is_some_and(|l| l.trim().is_empty() || l.len() > 40) {
+        if provider
+            .label
+            .as_ref()
+            .is_some_and(|l| l.trim().is_empty() || l.len() > 40)
+        {
             return Err(format!("{name}: the label must be 1 to 40 characters"));
         }
         let issuer = url::Url::parse(&provider.issuer).map_err(|e| format!("{name}: the issuer is not a URL: {e}"))?;
         let loopback = matches!(issuer.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         if issuer.scheme() != "https" && !(issuer.scheme() == "http" && loopback) {
-            return Err(format!("{name}: the issuer must be an https URL (http only on loopback)"));
+            return Err(format!(
+                "{name}: the issuer must be an https URL (http only on loopback)"
+            ));
         }
         if provider.client_id.trim().is_empty() || provider.client_secret.is_empty() {
             return Err(format!("{name}: client_id and client_secret are required"));
@@ -92,6 +100,8 @@ pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
 /// The configured providers and the discovery documents fetched for them.
 pub struct Directory {
     providers: Vec<OidcProvider>,
+    /// " origin origin…" of the issuers, for the pages' `form-action`.
+    form_targets: String,
     http: reqwest::Client,
     metadata: Mutex<HashMap<String, (Instant, CoreProviderMetadata)>>,
 }
@@ -105,8 +115,14 @@ impl Directory {
             .timeout(PROVIDER_TIMEOUT)
             .build()
             .expect("an HTTP client with no redirects and a timeout");
+        let form_targets = providers
+            .iter()
+            .filter_map(|p| url::Url::parse(&p.issuer).ok())
+            .map(|issuer| format!(" {}", issuer.origin().ascii_serialization()))
+            .collect();
         Self {
             providers,
+            form_targets,
             http,
             metadata: Mutex::default(),
         }
@@ -129,6 +145,12 @@ impl Directory {
 
     pub fn get(&self, name: &str) -> Option<&OidcProvider> {
         self.providers.iter().find(|p| p.name == name)
+    }
+
+    /// The issuers' origins, each after a space: where the link form's answer may redirect
+    /// (a provider whose sign-in page is on another origin than its issuer is not covered).
+    pub fn form_targets(&self) -> &str {
+        &self.form_targets
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -175,19 +197,37 @@ mod tests {
         let providers = parse(good).unwrap();
         assert_eq!(providers[0].label(), "Google");
         assert_eq!(providers[1].label(), "local");
-        assert!(!format!("{providers:?}").contains("client_secret"), "the secret is not printed");
+        assert!(
+            !format!("{providers:?}").contains("client_secret"),
+            "the secret is not printed"
+        );
         for (bad, says) in [
             ("{}", "JSON array"),
-            (r#"[{"name":"Bad Name","issuer":"https://x.example","client_id":"a","client_secret":"b"}]"#, "lowercase"),
-            (r#"[{"name":"a","issuer":"http://x.example","client_id":"a","client_secret":"b"}]"#, "https"),
-            (r#"[{"name":"a","issuer":"nope","client_id":"a","client_secret":"b"}]"#, "not a URL"),
-            (r#"[{"name":"a","issuer":"https://x.example","client_id":"","client_secret":"b"}]"#, "client_id"),
+            (
+                r#"[{"name":"Bad Name","issuer":"https://x.example","client_id":"a","client_secret":"b"}]"#,
+                "lowercase",
+            ),
+            (
+                r#"[{"name":"a","issuer":"http://x.example","client_id":"a","client_secret":"b"}]"#,
+                "https",
+            ),
+            (
+                r#"[{"name":"a","issuer":"nope","client_id":"a","client_secret":"b"}]"#,
+                "not a URL",
+            ),
+            (
+                r#"[{"name":"a","issuer":"https://x.example","client_id":"","client_secret":"b"}]"#,
+                "client_id",
+            ),
             (
                 r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":"b"},
                     {"name":"a","issuer":"https://y.example","client_id":"a","client_secret":"b"}]"#,
                 "twice",
             ),
-            (r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":"b","extra":1}]"#, "unknown field"),
+            (
+                r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":"b","extra":1}]"#,
+                "unknown field",
+            ),
         ] {
             let error = parse(bad).unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");

@@ -36,24 +36,46 @@ async fn start(app: &TestApp, provider: &str, session: Option<&str>) -> Started 
             app.form_post(&format!("/auth/oidc/{provider}/link"), &[], &[("cookie", &cookie)])
                 .await
         }
-        None => app.get_with(&format!("/auth/oidc/{provider}?next=/services"), &[]).await,
+        None => {
+            app.get_with(&format!("/auth/oidc/{provider}?next=/services"), &[])
+                .await
+        }
     };
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     let started = Started {
         authorization_url: response.header("location").to_owned(),
         flow: cookie(&response, "ragsites_oidc"),
     };
-    assert!(started.authorization_url.starts_with("http://127.0.0.1:"), "{}", started.authorization_url);
-    for parameter in ["state=", "nonce=", "code_challenge=", "code_challenge_method=S256", "scope=openid"] {
-        assert!(started.authorization_url.contains(parameter), "{parameter} in {}", started.authorization_url);
+    assert!(
+        started.authorization_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        started.authorization_url
+    );
+    for parameter in [
+        "state=",
+        "nonce=",
+        "code_challenge=",
+        "code_challenge_method=S256",
+        "scope=openid",
+    ] {
+        assert!(
+            started.authorization_url.contains(parameter),
+            "{parameter} in {}",
+            started.authorization_url
+        );
     }
-    assert!(!started.flow.is_empty(), "the flow is bound to this browser by a cookie");
+    assert!(
+        !started.flow.is_empty(),
+        "the flow is bound to this browser by a cookie"
+    );
     started
 }
 
 /// The portal's answer to the provider sending the browser back with `cookies`.
 async fn back(app: &TestApp, callback: &str, cookies: &[&str]) -> TestResponse {
-    let path = callback.strip_prefix("https://portal.test.example").expect("a portal URL");
+    let path = callback
+        .strip_prefix("https://portal.test.example")
+        .expect("a portal URL");
     app.get_with(path, &[("cookie", &cookies.join("; "))]).await
 }
 
@@ -88,9 +110,15 @@ async fn a_new_identity_makes_a_client_account_with_a_confirmed_address_and_no_p
 
     let response = sign_in_as(&app, "new.client@example.test").await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
-    assert_eq!(response.header("location"), "/services", "next is kept through the dance");
+    assert_eq!(
+        response.header("location"),
+        "/services",
+        "next is kept through the dance"
+    );
     let token = response.session_cookie().expect("a session");
-    let me = app.get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))]).await;
+    let me = app
+        .get_with("/api/auth/verify", &[("authorization", &format!("Bearer {token}"))])
+        .await;
     assert_eq!(me.json()["user"]["email"], "new.client@example.test");
     assert_eq!(me.json()["user"]["role"], "client");
     assert_eq!(me.json()["user"]["email_verified"], true);
@@ -99,11 +127,17 @@ async fn a_new_identity_makes_a_client_account_with_a_confirmed_address_and_no_p
         1
     );
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM user_identities WHERE provider = 'local' AND subject = 'new.client@example.test'").await,
+        app.count(
+            "SELECT count(*) AS n FROM user_identities WHERE provider = 'local' AND subject = 'new.client@example.test'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.register' AND detail->>'provider' = 'local'").await,
+        app.count(
+            "SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.register' AND detail->>'provider' = 'local'"
+        )
+        .await,
         1
     );
     // No password: not even the one the timing dummy is made from lets anyone in.
@@ -115,9 +149,16 @@ async fn a_new_identity_makes_a_client_account_with_a_confirmed_address_and_no_p
     // The same identity again signs in to the same account.
     let again = sign_in_as(&app, "new.client@example.test").await;
     assert!(again.session_cookie().is_some(), "{:?}", again.headers);
-    assert_eq!(app.count("SELECT count(*) AS n FROM users WHERE email = 'new.client@example.test'").await, 1);
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.sign_in' AND detail->>'provider' = 'local'").await,
+        app.count("SELECT count(*) AS n FROM users WHERE email = 'new.client@example.test'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM activity_logs WHERE action = 'auth.sign_in' AND detail->>'provider' = 'local'"
+        )
+        .await,
         1
     );
 }
@@ -167,7 +208,9 @@ async fn a_replayed_code_is_refused() {
     let first = back(&app, &callback, &[&started.flow]).await;
     assert!(first.session_cookie().is_some(), "{}", first.body);
     assert!(
-        first.set_cookies().iter().any(|c| c.starts_with("ragsites_oidc=;") || c.starts_with("ragsites_oidc=\"\"") || (c.starts_with("ragsites_oidc=") && c.contains("Max-Age=0"))),
+        first.set_cookies().iter().any(|c| c.starts_with("ragsites_oidc=;")
+            || c.starts_with("ragsites_oidc=\"\"")
+            || (c.starts_with("ragsites_oidc=") && c.contains("Max-Age=0"))),
         "the flow cookie is cleared: {:?}",
         first.set_cookies()
     );
@@ -204,7 +247,11 @@ async fn an_id_token_with_another_nonce_is_refused() {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == "nonce" { "a-nonce-of-another-dance".into() } else { v.into_owned() };
+            let v = if k == "nonce" {
+                "a-nonce-of-another-dance".into()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -224,7 +271,10 @@ async fn an_id_token_signed_by_another_key_is_refused() {
     let callback = authorize(&started.authorization_url, "forged@example.test").await;
     let response = back(&app, &callback, &[&started.flow]).await;
     let page = refusal(&app, &response).await;
-    assert!(page.contains("Forged ID could not confirm who you are (the ID token is not valid)"), "{page}");
+    assert!(
+        page.contains("Forged ID could not confirm who you are (the ID token is not valid)"),
+        "{page}"
+    );
     assert_eq!(app.count("SELECT count(*) AS n FROM users").await, 0);
     assert_eq!(app.count("SELECT count(*) AS n FROM sessions").await, 0);
 }
@@ -241,18 +291,30 @@ async fn an_existing_address_is_linked_only_with_its_password() {
     assert_eq!(app.count("SELECT count(*) AS n FROM user_identities").await, 0);
     let waiting = cookie(&response, "ragsites_link");
     let page = app.get_with("/auth/link", &[("cookie", &waiting)]).await;
-    assert!(page.body.contains("An account with ada@example.test already exists"), "{}", page.body);
+    assert!(
+        page.body.contains("An account with ada@example.test already exists"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Local ID"));
 
     let wrong = app
-        .form_post("/api/fn/confirm_identity_link", &[("password", "Wrong@123456")], &[("cookie", &waiting)])
+        .form_post(
+            "/api/fn/confirm_identity_link",
+            &[("password", "Wrong@123456")],
+            &[("cookie", &waiting)],
+        )
         .await;
     assert_eq!(wrong.header("location"), "/auth/link");
     assert!(wrong.session_cookie().is_none());
     assert_eq!(app.count("SELECT count(*) AS n FROM user_identities").await, 0);
 
     let right = app
-        .form_post("/api/fn/confirm_identity_link", &[("password", PASSWORD)], &[("cookie", &waiting)])
+        .form_post(
+            "/api/fn/confirm_identity_link",
+            &[("password", PASSWORD)],
+            &[("cookie", &waiting)],
+        )
         .await;
     assert!(right.session_cookie().is_some(), "{:?}", right.headers);
     assert_eq!(right.header("location"), "/services");
@@ -260,12 +322,18 @@ async fn an_existing_address_is_linked_only_with_its_password() {
         app.count("SELECT count(*) AS n FROM user_identities i JOIN users u ON u.id = i.user_id WHERE u.email = 'ada@example.test'").await,
         1
     );
-    assert_eq!(app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'identity.link'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'identity.link'")
+            .await,
+        1
+    );
     // From now on the provider alone signs Ada in.
     let direct = sign_in_as(&app, "ADA@example.test").await;
     assert!(direct.session_cookie().is_some());
     // A stale or missing waiting link links nothing.
-    let none = app.form_post("/api/fn/confirm_identity_link", &[("password", PASSWORD)], &[]).await;
+    let none = app
+        .form_post("/api/fn/confirm_identity_link", &[("password", PASSWORD)], &[])
+        .await;
     assert_eq!(none.header("location"), "/auth/link");
     assert!(none.session_cookie().is_none());
 }
@@ -287,7 +355,11 @@ async fn the_security_tab_links_lists_and_unlinks_but_never_the_last_way_in() {
     assert_eq!(methods["linked"][0]["email"], "ada.work@example.test");
     assert_eq!(methods["linkable"][0]["name"], "forged", "only what is not linked yet");
     let page = app.get_with("/settings/security", &[("cookie", &session)]).await;
-    assert!(page.body.contains("Sign-in methods") && page.body.contains("ada.work@example.test"), "{}", page.body);
+    assert!(
+        page.body.contains("Sign-in methods") && page.body.contains("ada.work@example.test"),
+        "{}",
+        page.body
+    );
 
     // Another account cannot take the same provider account, nor link it twice.
     let bob = app.register("Bob", "bob@example.test", PASSWORD).await;
@@ -312,7 +384,11 @@ async fn the_security_tab_links_lists_and_unlinks_but_never_the_last_way_in() {
     let unlinked = call(&app, "unlink_identity", &[("id", &id)], &ada).await;
     assert_eq!(unlinked.status, StatusCode::OK, "{}", unlinked.body);
     assert_eq!(app.count("SELECT count(*) AS n FROM user_identities").await, 0);
-    assert_eq!(app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'identity.unlink'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM activity_logs WHERE action = 'identity.unlink'")
+            .await,
+        1
+    );
 
     // An account made by a provider has no other way in: its only link stays.
     let made = sign_in_as(&app, "solo@example.test").await;
