@@ -85,6 +85,8 @@ pub struct Config {
     pub uploads: Uploads,
     /// The OpenID Connect providers people may sign in with.
     pub oidc_providers: Vec<crate::auth::identities::providers::OidcProvider>,
+    /// GitHub sign-in, when configured.
+    pub github: Option<crate::auth::identities::providers::GitHub>,
 }
 
 /// The object store of uploaded pictures.
@@ -149,6 +151,7 @@ impl fmt::Debug for Config {
             .field("app_url", &self.app_url)
             .field("uploads", &self.uploads)
             .field("oidc_providers", &self.oidc_providers)
+            .field("github", &self.github)
             .finish()
     }
 }
@@ -272,6 +275,18 @@ pub struct ConfigArgs {
     /// Each one's redirect URI is APP_URL/auth/oidc/<name>/callback. Unset: passwords only.
     #[arg(long, env = "OIDC_PROVIDERS", hide_env_values = true)]
     pub oidc_providers: Option<String>,
+    /// A GitHub OAuth app's client id (with GITHUB_CLIENT_SECRET): "Continue with GitHub".
+    /// Its callback URL is APP_URL/auth/oidc/github/callback.
+    #[arg(long, env = "GITHUB_CLIENT_ID")]
+    pub github_client_id: Option<String>,
+    #[arg(long, env = "GITHUB_CLIENT_SECRET", hide_env_values = true)]
+    pub github_client_secret: Option<String>,
+    /// GitHub's web address; a GitHub Enterprise Server's (https://github.example.com).
+    #[arg(long, env = "GITHUB_URL", default_value = "https://github.com")]
+    pub github_url: String,
+    /// GitHub's REST API; an Enterprise Server's is https://HOST/api/v3.
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -342,8 +357,15 @@ impl Config {
             })?,
             None => Vec::new(),
         };
+        let github = github(
+            set(args.github_client_id),
+            set(args.github_client_secret),
+            args.github_url,
+            args.github_api_url,
+        )?;
         Ok(Self {
             oidc_providers,
+            github,
             database_url: set(args.database_url),
             embedded_pg_dir: args
                 .embedded_pg_dir
@@ -390,6 +412,35 @@ impl Config {
             },
         })
     }
+}
+
+/// GitHub sign-in from its id and secret (both or neither) and its addresses.
+fn github(
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    web_url: String,
+    api_url: String,
+) -> Result<Option<crate::auth::identities::providers::GitHub>, ConfigError> {
+    use crate::auth::identities::providers::{GitHub, check_provider_url};
+    let (client_id, client_secret) = match (client_id, client_secret) {
+        (Some(id), Some(secret)) => (id, secret),
+        (None, None) => return Ok(None),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(ConfigError::Invalid {
+                name: "GITHUB_CLIENT_ID",
+                reason: "GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together".to_owned(),
+            });
+        }
+    };
+    for (name, url) in [("GITHUB_URL", &web_url), ("GITHUB_API_URL", &api_url)] {
+        check_provider_url(url).map_err(|reason| ConfigError::Invalid { name, reason })?;
+    }
+    Ok(Some(GitHub {
+        client_id,
+        client_secret,
+        web_url: web_url.trim_end_matches('/').to_owned(),
+        api_url: api_url.trim_end_matches('/').to_owned(),
+    }))
 }
 
 /// The signing key as given (blank counts as unset): a release build refuses to start without

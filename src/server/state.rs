@@ -35,7 +35,8 @@ impl AppState {
         let mailer = Transport::new(config.smtp_url.as_deref(), config.smtp_timeout, config.mail_dir.clone());
         let avatars = crate::settings::avatar::store(&config.uploads)
             .unwrap_or_else(|error| panic!("the store of uploaded pictures cannot be used: {error}"));
-        let identities = crate::auth::identities::providers::Directory::new(config.oidc_providers.clone());
+        let identities =
+            crate::auth::identities::providers::Directory::new(config.oidc_providers.clone(), config.github.clone());
         Self {
             avatars,
             identities: Arc::new(identities),

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::backend::{self, Identity};
-use super::providers::OidcProvider;
+use super::providers::{OidcProvider, Provider};
 use crate::auth::backend::SignInOutcome;
 use crate::auth::guard::{AuthStatus, client_info};
 use crate::auth::token::{self, AUDIENCE, ISSUER};
@@ -56,6 +56,7 @@ struct FlowClaims {
     /// The provider's name.
     sub: String,
     state: String,
+    /// Empty for GitHub, which issues no ID token.
     nonce: String,
     verifier: String,
     /// The signed-in account that asked to link the provider; `None` for a sign-in.
@@ -110,7 +111,7 @@ async fn sign_in(
     if matches!(parts.extensions.get::<AuthStatus>(), Some(AuthStatus::SignedIn(_))) {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let provider = state.identities.get(&name).ok_or(AppError::NotFound)?.clone();
+    let provider = state.identities.get(&name).ok_or(AppError::NotFound)?;
     let next = query.next.map(|next| crate::auth::safe_next(Some(&next)));
     Ok(start(&state, &provider, None, next)
         .await
@@ -135,7 +136,7 @@ async fn link(State(state): State<AppState>, Path(name): Path<String>, parts: Pa
     if auth.session_id.is_nil() {
         return Err(AppError::Forbidden);
     }
-    let provider = state.identities.get(&name).ok_or(AppError::NotFound)?.clone();
+    let provider = state.identities.get(&name).ok_or(AppError::NotFound)?;
     Ok(start(&state, &provider, Some(auth.user.id), None)
         .await
         .unwrap_or_else(|error| back_with(&state, SECURITY_PAGE, error)))
@@ -143,30 +144,39 @@ async fn link(State(state): State<AppState>, Path(name): Path<String>, parts: Pa
 
 async fn start(
     state: &AppState,
-    provider: &OidcProvider,
+    provider: &Provider,
     link: Option<Uuid>,
     next: Option<String>,
 ) -> Result<Response, AppError> {
-    let metadata = state.identities.metadata(provider, false).await?;
-    let client = client(state, provider, metadata)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("email".to_owned()))
-        .add_scope(Scope::new("profile".to_owned()))
-        .set_pkce_challenge(challenge)
-        .url();
+    let (url, csrf, nonce) = match provider {
+        Provider::Oidc(provider) => {
+            let metadata = state.identities.metadata(provider, false).await?;
+            let (url, csrf, nonce) = client(state, provider, metadata)?
+                .authorize_url(
+                    CoreAuthenticationFlow::AuthorizationCode,
+                    CsrfToken::new_random,
+                    Nonce::new_random,
+                )
+                .add_scope(Scope::new("email".to_owned()))
+                .add_scope(Scope::new("profile".to_owned()))
+                .set_pkce_challenge(challenge)
+                .url();
+            (url, csrf, nonce.secret().clone())
+        }
+        // No ID token, so no nonce.
+        Provider::GitHub(github) => {
+            let (url, csrf) = super::github::authorize_url(state, github, challenge)?;
+            (url, csrf, String::new())
+        }
+    };
     let now = state.clock.now();
     let claims = FlowClaims {
         iss: ISSUER.to_owned(),
         aud: AUDIENCE.to_owned(),
-        sub: provider.name.clone(),
+        sub: provider.name().to_owned(),
         state: csrf.secret().clone(),
-        nonce: nonce.secret().clone(),
+        nonce,
         verifier: verifier.secret().clone(),
         link,
         next,
@@ -253,7 +263,7 @@ async fn finish(
     query: CallbackQuery,
     parts: &Parts,
 ) -> Result<Response, AppError> {
-    let provider = state.identities.get(name).ok_or(AppError::NotFound)?.clone();
+    let provider = state.identities.get(name).ok_or(AppError::NotFound)?;
     let label = provider.label().to_owned();
     if query.error.is_some() {
         return Err(AppError::BadRequest(format!(
@@ -264,7 +274,10 @@ async fn finish(
         .code
         .filter(|code| !code.is_empty() && code.len() <= 2048)
         .ok_or_else(|| AppError::BadRequest(format!("{label} sent no authorization code back.")))?;
-    let identity = verified_identity(state, &provider, &flow, code, query.iss.as_deref()).await?;
+    let identity = match &provider {
+        Provider::Oidc(provider) => verified_identity(state, provider, &flow, code, query.iss.as_deref()).await?,
+        Provider::GitHub(github) => super::github::identity(state, github, code, flow.verifier.clone()).await?,
+    };
     let client = client_info(parts);
     match flow.link {
         Some(user_id) => {

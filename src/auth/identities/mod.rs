@@ -1,5 +1,5 @@
 //! Signing in through an identity provider (OpenID Connect: Google, or any other provider
-//! configured in `OIDC_PROVIDERS`): the redirect dance, the accounts it makes and links, and the
+//! configured in `OIDC_PROVIDERS`; GitHub over plain OAuth 2.0): the redirect dance, the accounts it makes and links, and the
 //! Settings → Security list of linked providers.
 
 pub mod api;
@@ -7,6 +7,8 @@ pub mod api;
 pub mod backend;
 #[cfg(feature = "ssr")]
 pub mod flow;
+#[cfg(feature = "ssr")]
+mod github;
 pub mod panel;
 #[cfg(feature = "ssr")]
 pub mod providers;

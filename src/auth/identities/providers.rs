@@ -1,5 +1,6 @@
-//! The identity providers the portal is configured with (`OIDC_PROVIDERS`), and what their
-//! discovery documents say, fetched when first needed and kept a while.
+//! The identity providers the portal is configured with (`OIDC_PROVIDERS`, `GITHUB_*`), and
+//! what the OpenID Connect ones' discovery documents say, fetched when first needed and kept a
+//! while.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -52,6 +53,66 @@ impl fmt::Debug for OidcProvider {
     }
 }
 
+/// GitHub, or a GitHub Enterprise Server: plain OAuth 2.0, then its REST API for who the user
+/// is (GitHub is not an OpenID Connect provider).
+#[derive(Clone, PartialEq)]
+pub struct GitHub {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Where its sign-in pages are: `https://github.com`.
+    pub web_url: String,
+    /// Its REST API: `https://api.github.com` (`https://HOST/api/v3` for an Enterprise Server).
+    pub api_url: String,
+}
+
+/// GitHub's name in URLs and in `user_identities`.
+pub const GITHUB: &str = "github";
+
+/// The client secret stays out of logs.
+impl fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitHub")
+            .field("client_id", &self.client_id)
+            .field("web_url", &self.web_url)
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One configured provider, of either kind.
+#[derive(Clone)]
+pub enum Provider {
+    Oidc(OidcProvider),
+    GitHub(GitHub),
+}
+
+impl Provider {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Oidc(provider) => &provider.name,
+            Self::GitHub(_) => GITHUB,
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Oidc(provider) => provider.label(),
+            Self::GitHub(_) => "GitHub",
+        }
+    }
+}
+
+/// Whether `url` may be a provider's: https, or http on loopback (local test providers).
+pub fn check_provider_url(url: &str) -> Result<url::Url, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("is not a URL: {e}"))?;
+    let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback) {
+        Ok(parsed)
+    } else {
+        Err("must be an https URL (http only on loopback)".to_owned())
+    }
+}
+
 /// Parses `OIDC_PROVIDERS`: a JSON array of `{"name", "label"?, "issuer", "client_id",
 /// "client_secret"}`. Each problem is named, never with the secret.
 pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
@@ -83,13 +144,10 @@ pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
         {
             return Err(format!("{name}: the label must be 1 to 40 characters"));
         }
-        let issuer = url::Url::parse(&provider.issuer).map_err(|e| format!("{name}: the issuer is not a URL: {e}"))?;
-        let loopback = matches!(issuer.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        if issuer.scheme() != "https" && !(issuer.scheme() == "http" && loopback) {
-            return Err(format!(
-                "{name}: the issuer must be an https URL (http only on loopback)"
-            ));
+        if name == GITHUB {
+            return Err("the name \"github\" is GitHub's (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET)".to_owned());
         }
+        check_provider_url(&provider.issuer).map_err(|reason| format!("{name}: the issuer {reason}"))?;
         if provider.client_id.trim().is_empty() || provider.client_secret.is_empty() {
             return Err(format!("{name}: client_id and client_secret are required"));
         }
@@ -100,6 +158,7 @@ pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
 /// The configured providers and the discovery documents fetched for them.
 pub struct Directory {
     providers: Vec<OidcProvider>,
+    github: Option<GitHub>,
     /// " origin origin…" of the issuers, for the pages' `form-action`.
     form_targets: String,
     http: reqwest::Client,
@@ -107,7 +166,7 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn new(providers: Vec<OidcProvider>) -> Self {
+    pub fn new(providers: Vec<OidcProvider>, github: Option<GitHub>) -> Self {
         let http = reqwest::ClientBuilder::new()
             // A provider's answers are read as they are: following a redirect would let a
             // document send the server anywhere.
@@ -117,22 +176,29 @@ impl Directory {
             .expect("an HTTP client with no redirects and a timeout");
         let form_targets = providers
             .iter()
-            .filter_map(|p| url::Url::parse(&p.issuer).ok())
-            .map(|issuer| format!(" {}", issuer.origin().ascii_serialization()))
+            .map(|p| p.issuer.as_str())
+            .chain(github.as_ref().map(|g| g.web_url.as_str()))
+            .filter_map(|address| url::Url::parse(address).ok())
+            .map(|address| format!(" {}", address.origin().ascii_serialization()))
             .collect();
         Self {
             providers,
+            github,
             form_targets,
             http,
             metadata: Mutex::default(),
         }
     }
 
+    fn all(&self) -> impl Iterator<Item = Provider> + '_ {
+        let oidc = self.providers.iter().cloned().map(Provider::Oidc);
+        oidc.chain(self.github.iter().cloned().map(Provider::GitHub))
+    }
+
     pub fn buttons(&self) -> Vec<ProviderButton> {
-        self.providers
-            .iter()
+        self.all()
             .map(|p| ProviderButton {
-                name: p.name.clone(),
+                name: p.name().to_owned(),
                 label: p.label().to_owned(),
             })
             .collect()
@@ -140,11 +206,11 @@ impl Directory {
 
     /// The label of a provider by name; an unconfigured one (still linked) by its name.
     pub fn label_of(&self, name: &str) -> String {
-        self.get(name).map_or(name, OidcProvider::label).to_owned()
+        self.get(name).map_or_else(|| name.to_owned(), |p| p.label().to_owned())
     }
 
-    pub fn get(&self, name: &str) -> Option<&OidcProvider> {
-        self.providers.iter().find(|p| p.name == name)
+    pub fn get(&self, name: &str) -> Option<Provider> {
+        self.all().find(|p| p.name() == name)
     }
 
     /// The issuers' origins, each after a space: where the link form's answer may redirect

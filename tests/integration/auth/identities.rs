@@ -9,8 +9,12 @@ use crate::support::oidc::{Provider, authorize};
 use crate::support::{PASSWORD, TestApp, TestResponse};
 
 async fn app_with(provider: &Provider) -> TestApp {
-    let providers = provider.config();
-    TestApp::with_config(move |config| config.oidc_providers = providers).await
+    let (providers, github) = (provider.config(), provider.github());
+    TestApp::with_config(move |config| {
+        config.oidc_providers = providers;
+        config.github = Some(github);
+    })
+    .await
 }
 
 /// The `name=value` of the cookie `name` the response sets (empty when none).
@@ -51,13 +55,25 @@ async fn start(app: &TestApp, provider: &str, session: Option<&str>) -> Started 
         "{}",
         started.authorization_url
     );
-    for parameter in [
-        "state=",
-        "nonce=",
-        "code_challenge=",
-        "code_challenge_method=S256",
-        "scope=openid",
-    ] {
+    let expected = if provider == "github" {
+        [
+            "state=",
+            "code_challenge=",
+            "code_challenge_method=S256",
+            "scope=read%3Auser+user%3Aemail",
+        ]
+        .as_slice()
+    } else {
+        [
+            "state=",
+            "nonce=",
+            "code_challenge=",
+            "code_challenge_method=S256",
+            "scope=openid",
+        ]
+        .as_slice()
+    };
+    for parameter in expected {
         assert!(
             started.authorization_url.contains(parameter),
             "{parameter} in {}",
@@ -412,4 +428,44 @@ async fn without_providers_there_are_no_buttons_and_no_dance() {
     let app = app_with(&provider).await;
     assert_eq!(app.get("/auth/oidc/nope").await.status, StatusCode::NOT_FOUND);
     assert!(app.get("/auth/register").await.body.contains("Continue with Forged ID"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_signs_in_with_its_primary_verified_address() {
+    let provider = Provider::start();
+    let app = app_with(&provider).await;
+    assert!(app.get("/auth/signin").await.body.contains("Continue with GitHub"));
+    let started = start(&app, "github", None).await;
+    assert!(
+        started.authorization_url.contains("/login/oauth/authorize?"),
+        "{}",
+        started.authorization_url
+    );
+    let callback = authorize(&started.authorization_url, "Grace.Hopper@example.test").await;
+    let response = back(&app, &callback, &[&started.flow]).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    assert!(response.session_cookie().is_some(), "{:?}", response.headers);
+    // The primary address (not the other verified one), and GitHub's numeric id as the subject.
+    assert_eq!(
+        app.text("SELECT u.email || ' ' || i.subject || ' ' || u.name AS t FROM users u JOIN user_identities i ON i.user_id = u.id WHERE i.provider = 'github'").await,
+        format!("grace.hopper@example.test {} grace hopper", github_id("Grace.Hopper@example.test"))
+    );
+
+    // A replayed code is refused, and an unverified primary address makes nothing.
+    let replay = back(&app, &callback, &[&started.flow]).await;
+    assert!(refusal(&app, &replay).await.contains("the code was refused"));
+    let started = start(&app, "github", None).await;
+    let callback = authorize(&started.authorization_url, "unverified-gh@example.test").await;
+    let refused = back(&app, &callback, &[&started.flow]).await;
+    assert!(
+        refusal(&app, &refused)
+            .await
+            .contains("GitHub has not confirmed an email address")
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM users").await, 1);
+}
+
+/// The id the test provider's GitHub face gives a login (as oidc-provider.mjs computes it).
+fn github_id(login: &str) -> i64 {
+    login.chars().fold(0, |id, c| (id * 31 + c as i64) % (1 << 31))
 }

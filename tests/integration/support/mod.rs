@@ -73,6 +73,7 @@ pub fn test_config(database_url: String) -> Config {
         app_url: url::Url::parse("https://portal.test.example").expect("a valid URL"),
         uploads: Uploads::Local(std::env::temp_dir().join("ragsites-test-uploads")),
         oidc_providers: Vec::new(),
+        github: None,
     }
 }
 

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use ragsites_portal::auth::identities::providers::OidcProvider;
+use ragsites_portal::auth::identities::providers::{GitHub, OidcProvider};
 use reqwest::header::LOCATION;
 use url::Url;
 
@@ -60,6 +60,18 @@ impl Provider {
             provider("local", "Local ID", self.port),
             provider("forged", "Forged ID", self.forger_port),
         ]
+    }
+}
+
+impl Provider {
+    /// The portal's GitHub configuration, at the provider's GitHub Enterprise face.
+    pub fn github(&self) -> GitHub {
+        GitHub {
+            client_id: "github-app".to_owned(),
+            client_secret: "github-secret".to_owned(),
+            web_url: format!("http://127.0.0.1:{}", self.port),
+            api_url: format!("http://127.0.0.1:{}/api/v3", self.port),
+        }
     }
 }
 
