@@ -108,6 +108,11 @@ export default defineConfig({
             SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
             APP_URL: new URL(baseURL).origin,
             OIDC_PROVIDERS,
+            // The same provider answers as a GitHub Enterprise Server would.
+            GITHUB_CLIENT_ID: "github-app",
+            GITHUB_CLIENT_SECRET: "github-secret",
+            GITHUB_URL: `http://127.0.0.1:${OIDC_PORT}`,
+            GITHUB_API_URL: `http://127.0.0.1:${OIDC_PORT}/api/v3`,
           },
         },
       ],

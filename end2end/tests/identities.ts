@@ -31,21 +31,26 @@ async function signOut(page: Page) {
 /**
  * The whole redirect dance twice: a new identity makes a client account (no password, so the
  * security tab offers no unlink), then an identity whose address has an account links only
- * after that account's password.
+ * after that account's password; then GitHub, through the provider's GitHub face.
  */
 export async function identityJourney(page: Page, tag: string) {
   const newcomer = uniqueEmail(`${tag}-new`);
   await page.goto("/auth/register");
+  await page.screenshot({ path: `test-results/${tag}-register.png`, fullPage: true });
   await page.getByRole("link", { name: "Continue with Local ID" }).click();
   await atProvider(page, newcomer);
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto("/settings/security");
-  const methods = page.locator("section").filter({ has: page.getByRole("heading", { name: "Sign-in methods" }) });
+  const methods = methodsOf(page);
   await expect(methods).toContainText("Password: none yet");
   await expect(methods).toContainText(`Local ID ${newcomer}`);
   await expect(methods.getByRole("button", { name: /Unlink/ })).toHaveCount(0);
   await page.screenshot({ path: `test-results/${tag}-methods.png`, fullPage: true });
   await signOut(page);
+
+  // The provider remembers who signed in there (its own cookies, named "_…"): forget it, as
+  // another person at this browser would sign in there afresh.
+  await page.context().clearCookies({ name: /^_/ });
 
   const existing = uniqueEmail(`${tag}-existing`);
   await register(page, "Has Password", existing);
@@ -63,8 +68,9 @@ export async function identityJourney(page: Page, tag: string) {
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Link and sign in" }).click();
   await expect(page).toHaveURL(/\/settings\/security$/);
-  const linked = page.locator("section").filter({ has: page.getByRole("heading", { name: "Sign-in methods" }) });
+  const linked = methodsOf(page);
   await expect(linked).toContainText(`Local ID ${existing}`);
+  await page.screenshot({ path: `test-results/${tag}-linked.png`, fullPage: true });
   // A password is another way in: this link may go.
   await linked.getByRole("button", { name: "Unlink Local ID" }).click();
   await expect(linked.getByText("Saved.")).toBeVisible();
@@ -73,4 +79,19 @@ export async function identityJourney(page: Page, tag: string) {
   await atProvider(page, existing);
   await expect(page).toHaveURL(/\/settings\/security\?saved=1&form=identities$/);
   await expect(linked).toContainText(`Local ID ${existing}`);
+  await signOut(page);
+
+  // GitHub: OAuth 2.0 and its user API, the primary verified address.
+  await page.context().clearCookies({ name: /^_/ });
+  const githubber = uniqueEmail(`${tag}-github`);
+  await page.goto("/auth/signin");
+  await page.getByRole("link", { name: "Continue with GitHub" }).click();
+  await atProvider(page, githubber);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.goto("/settings/security");
+  await expect(methodsOf(page)).toContainText(`GitHub ${githubber}`);
+}
+
+function methodsOf(page: Page) {
+  return page.locator("section").filter({ has: page.getByRole("heading", { name: "Sign-in methods" }) });
 }
