@@ -65,7 +65,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::settings::avatar::MAX_BODY_BYTES,
         ))
-        .layer(RequestBodyLimitLayer::new(crate::settings::avatar::MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(crate::settings::avatar::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::settings::avatar::too_large_for_the_form,
+        ));
     let metrics = state.config.metrics_addr.is_some();
     let app = Router::new().merge(ingest).merge(avatars).merge(site);
     let app = if metrics {

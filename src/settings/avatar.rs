@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
@@ -39,6 +40,7 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 const MAX_SIDE: u32 = 8_000;
 const SIDE: u32 = 256;
 const PROFILE: &str = "/settings/profile";
+const TOO_LARGE: &str = "The picture is larger than 5 MB: choose a smaller one.";
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -95,7 +97,7 @@ pub fn process(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
         return Err(refuse("Choose a picture to upload."));
     }
     if bytes.len() > MAX_BYTES {
-        return Err(refuse("The picture is larger than 5 MB: choose a smaller one."));
+        return Err(refuse(TOO_LARGE));
     }
     let not_a_picture = || refuse("Upload a JPEG, PNG or WebP picture.");
     let mut reader = ImageReader::new(Cursor::new(bytes))
@@ -130,9 +132,20 @@ struct AvatarAnswer {
     avatar: Option<String>,
 }
 
+/// A body past `MAX_BODY_BYTES` is refused before any handler reads it: a browser's own form
+/// post still gets the profile page with the message, as for any picture refused later.
+pub async fn too_large_for_the_form(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let html = crate::ui::form::wants_html(request.headers());
+    let response = next.run(request).await;
+    if html && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return answer(true, &state, Err(AppError::field("avatar", TOO_LARGE)));
+    }
+    response
+}
+
 /// A browser's own form post wants the profile page back; an API client the JSON answer.
-fn answer(parts: &Parts, state: &AppState, result: Result<Option<String>, AppError>) -> Response {
-    if !crate::ui::form::wants_html(&parts.headers) {
+fn answer(html: bool, state: &AppState, result: Result<Option<String>, AppError>) -> Response {
+    if !html {
         return match result {
             Ok(avatar) => Json(AvatarAnswer { avatar }).into_response(),
             Err(error) => error.into_response(),
@@ -166,10 +179,7 @@ async fn picture_of(mut form: Multipart) -> Result<Vec<u8>, AppError> {
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(|_| unreadable())? {
             if bytes.len() + chunk.len() > MAX_BYTES {
-                return Err(AppError::field(
-                    "avatar",
-                    "The picture is larger than 5 MB: choose a smaller one.",
-                ));
+                return Err(AppError::field("avatar", TOO_LARGE));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -219,7 +229,7 @@ async fn upload(
         Ok(Some(url_of(user, &key)))
     }
     .await;
-    answer(&parts, &state, result)
+    answer(crate::ui::form::wants_html(&parts.headers), &state, result)
 }
 
 /// Removes the profile picture (the navbar shows initials again).
@@ -239,7 +249,7 @@ async fn remove(State(state): State<AppState>, CurrentUser(auth): CurrentUser, p
         Ok(None)
     }
     .await;
-    answer(&parts, &state, result)
+    answer(crate::ui::form::wants_html(&parts.headers), &state, result)
 }
 
 /// Sets the user's picture; answers the one it replaces.
