@@ -36,6 +36,9 @@ pub enum AppError {
     InvalidApiKey,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// An admin of a portal that requires two-factor sign-in of admins, without it yet.
+    #[error("This portal requires two-factor authentication of admins: turn it on first (Settings → Security).")]
+    TwoFactorRequired,
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
@@ -130,6 +133,7 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::InvalidApiKey => "invalid_api_key",
             Self::Forbidden => "forbidden",
+            Self::TwoFactorRequired => "two_factor_required",
             Self::NotFound => "not_found",
             Self::BadRequest(_) => "bad_request",
             Self::PayloadTooLarge(_) => "payload_too_large",
@@ -188,7 +192,7 @@ mod server {
         pub fn status(&self) -> StatusCode {
             match self {
                 Self::Unauthorized | Self::InvalidCredentials | Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
-                Self::Forbidden => StatusCode::FORBIDDEN,
+                Self::Forbidden | Self::TwoFactorRequired => StatusCode::FORBIDDEN,
                 Self::NotFound => StatusCode::NOT_FOUND,
                 Self::BadRequest(_) => StatusCode::BAD_REQUEST,
                 Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

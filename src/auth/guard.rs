@@ -50,6 +50,8 @@ const API_TOKEN_PATHS: [&str; 5] = [
 /// Where an admin goes first when the portal requires two-factor sign-in of admins and theirs
 /// is not set up.
 const ENROL_PAGE: &str = "/settings/security";
+/// The REST API's data, refused to such an admin until then (the session routes stay open).
+const REST_DATA: [&str; 4] = ["/api/v1", "/api/user", "/api/analytics", "/api/services"];
 /// Posted by mail clients from anywhere (RFC 8058 one-click unsubscribe): the token in the path
 /// is its only authority, so the origin check does not apply.
 const ANY_ORIGIN: [&str; 1] = ["/unsubscribe"];
@@ -109,6 +111,14 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
                     .unwrap_or(false) =>
         {
             return Redirect::to(&format!("{ENROL_PAGE}?form=two-factor")).into_response();
+        }
+        AuthStatus::SignedIn(auth)
+            if under(&path, &REST_DATA)
+                && super::two_factor::backend::must_enrol(&state, auth)
+                    .await
+                    .unwrap_or(false) =>
+        {
+            return AppError::TwoFactorRequired.into_response();
         }
         _ => {}
     }

@@ -376,10 +376,28 @@ async fn an_admin_is_sent_to_set_it_up_when_the_portal_requires_it() {
     );
     let clients_free = app.get_with("/dashboard", &[("authorization", &bearer(&client))]).await;
     assert_eq!(clients_free.status, StatusCode::OK, "clients are not asked");
+    // The REST API's data is closed to that admin too, with a reason; a client's is not.
+    let api = app
+        .get_with("/api/user/profile", &[("authorization", &bearer(&admin))])
+        .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN, "{}", api.body);
+    assert_eq!(api.json()["error"]["code"], "two_factor_required");
+    let api = app
+        .get_with("/api/v1/services", &[("authorization", &bearer(&admin))])
+        .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN, "{}", api.body);
+    let clients_api = app
+        .get_with("/api/user/profile", &[("authorization", &bearer(&client))])
+        .await;
+    assert_eq!(clients_api.status, StatusCode::OK);
 
     let (secret, _) = enrol(&app, &admin).await;
     let now_free = app.get_with("/admin", &[("authorization", &bearer(&admin))]).await;
     assert_eq!(now_free.status, StatusCode::OK);
+    let api_free = app
+        .get_with("/api/user/profile", &[("authorization", &bearer(&admin))])
+        .await;
+    assert_eq!(api_free.status, StatusCode::OK);
     app.advance(Duration::seconds(30));
     let code = code_at(&secret, app.now());
     let kept = call(
