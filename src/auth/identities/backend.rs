@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{LinkedIdentity, SignInMethods};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::backend::{
-    EMAIL_TAKEN, SignInOutcome, find_account_by_email, finish_sign_in, insert_session, insert_user_if_absent,
+    EMAIL_TAKEN, SignInOutcome, find_account_by_email, finish_sign_in, insert_session, insert_user_if_absent, lower,
     signed_in, user_with_id,
 };
 use crate::auth::rate_limit::{self, Key};
@@ -175,7 +175,8 @@ async fn insert_identity(
 }
 
 /// Links `identity` to the account, unless the provider's account is another's or this
-/// account already has one of the provider's.
+/// account already has one of the provider's. A verified address equal to the account's
+/// confirms it.
 pub async fn link(
     state: &AppState,
     user_id: Uuid,
@@ -209,6 +210,18 @@ pub async fn link(
             return Err(AppError::Conflict(message));
         }
         insert_identity(conn, user_id, identity, now).await?;
+        // The provider vouches for the account's own address: it counts as confirmed.
+        if let Some(email) = identity.email.as_deref().filter(|_| identity.email_verified) {
+            diesel::update(
+                users::table
+                    .find(user_id)
+                    .filter(users::email_verified_at.is_null())
+                    .filter(lower(users::email).eq(email.to_lowercase())),
+            )
+            .set(users::email_verified_at.eq(now))
+            .execute(conn)
+            .await?;
+        }
         let details = json!({ "provider": identity.provider, "email": identity.email });
         log_activity(conn, user_id, Entry::new(Action::IdentityLink, details), client).await?;
         Ok(())

@@ -343,6 +343,12 @@ async fn an_existing_address_is_linked_only_with_its_password() {
             .await,
         1
     );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM users WHERE email = 'ada@example.test' AND email_verified_at IS NOT NULL")
+            .await,
+        1,
+        "the provider verified Ada's own address"
+    );
     // From now on the provider alone signs Ada in.
     let direct = sign_in_as(&app, "ADA@example.test").await;
     assert!(direct.session_cookie().is_some());
@@ -366,6 +372,12 @@ async fn the_security_tab_links_lists_and_unlinks_but_never_the_last_way_in() {
     assert_eq!(linked.status, StatusCode::SEE_OTHER);
     assert_eq!(linked.header("location"), "/settings/security?saved=1&form=identities");
     let methods = call(&app, "load_sign_in_methods", &[], &ada).await.json();
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM users WHERE email = 'ada@example.test' AND email_verified_at IS NULL")
+            .await,
+        1,
+        "another address confirms nothing"
+    );
     assert_eq!(methods["has_password"], true);
     assert_eq!(methods["linked"][0]["provider"], "local");
     assert_eq!(methods["linked"][0]["email"], "ada.work@example.test");
