@@ -318,6 +318,7 @@ diesel::table! {
         id -> Uuid,
         user_id -> Uuid,
         provider -> Text,
+        issuer -> Text,
         subject -> Text,
         email -> Nullable<Text>,
         created_at -> Timestamptz,

@@ -74,7 +74,9 @@ export async function identityJourney(page: Page, tag: string) {
   // A password is another way in: this link may go.
   await linked.getByRole("button", { name: "Unlink Local ID" }).click();
   await expect(linked.getByText("Saved.")).toBeVisible();
-  // Linking again from the tab: a form whose answer leaves for the provider and comes back.
+  // Linking again from the tab (the password confirms it): a form whose answer leaves for the
+  // provider and comes back.
+  await linked.getByLabel("Your password, to link Local ID").fill(PASSWORD);
   await linked.getByRole("button", { name: "Link Local ID" }).click();
   await atProvider(page, existing);
   await expect(page).toHaveURL(/\/settings\/security\?saved=1&form=identities$/);

@@ -411,7 +411,7 @@ pub async fn finish_sign_in(
 }
 
 /// What the code step answers when its challenge is missing, stale or forged.
-const CHALLENGE_EXPIRED: &str = "This sign-in took too long: sign in with your password again.";
+const CHALLENGE_EXPIRED: &str = "This sign-in took too long: sign in again.";
 
 /// The second step of a sign-in with two factors: the challenge the password earned, and a code
 /// from the app or a recovery code. Each code counts against the same limits as a password.

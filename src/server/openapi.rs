@@ -91,7 +91,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         (name = "compatibility", description = "The original portal's analytics API, following its contract (camelCase \
             names, success rates in percent, latencies in ms) so that a front end written for it works unchanged. \
             The same auth and the same figures as `/api/v1/*` for the same window."),
-        (name = "sign-in", description = "Signing in through an OpenID Connect provider (browser redirects, not an API)"),
+        (name = "sign-in", description = "Signing in through an OpenID Connect provider or GitHub (browser redirects, not an API)"),
         (name = "mail", description = "One-click unsubscribe links of the portal's mails (HTML pages)"),
         (name = "openapi", description = "This document"),
     )

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{LinkedIdentity, SignInMethods};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::backend::{
-    EMAIL_TAKEN, SignInOutcome, find_account_by_email, finish_sign_in, insert_session, insert_user_if_absent, lower,
+    EMAIL_TAKEN, SignInOutcome, find_account_by_email, finish_sign_in, insert_session, insert_user_if_absent,
     signed_in, user_with_id,
 };
 use crate::auth::rate_limit::{self, Key};
@@ -22,15 +22,33 @@ use crate::server::state::AppState;
 pub const UNVERIFIED_EMAIL: &str = "has not confirmed an email address for your account, so no portal account can be made from it. Confirm your address there, or register with a password.";
 const LAST_WAY_IN: &str = "This is your only way to sign in. Set a password first (\"Forgot your password?\" on the sign-in page mails a link), then unlink it.";
 
-/// Who a provider says the user is, after its ID token passed every check.
+/// Who a provider says the user is, after its ID token (or GitHub's API) passed every check.
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// The configured name it came through.
     pub provider: String,
+    /// Where subjects are unique: the OpenID Connect issuer, or GitHub's address.
+    pub issuer: String,
     pub subject: String,
     pub email: Option<String>,
     /// Only the provider's `email_verified: true` counts.
     pub email_verified: bool,
     pub name: Option<String>,
+}
+
+impl Identity {
+    /// The identity as the portal keeps it: a subject of 1 to 255 bytes (else refused); an
+    /// address that is not a plausible one of at most 254 characters is dropped.
+    pub fn bounded(mut self, label: &str) -> Result<Self, AppError> {
+        if self.subject.is_empty() || self.subject.len() > 255 || self.issuer.len() > 255 {
+            return Err(AppError::BadRequest(format!(
+                "{label} sent an account id the portal cannot keep. Sign in another way."
+            )));
+        }
+        self.email = self.email.filter(|email| validate_email(email).is_ok());
+        self.name = self.name.filter(|name| name.len() <= 1024);
+        Ok(self)
+    }
 }
 
 /// Where a sign-in through a provider arrives.
@@ -48,40 +66,80 @@ pub async fn sign_in(
     label: &str,
     client: &ClientInfo,
 ) -> Result<Arrival, AppError> {
-    let now = state.clock.now();
     let mut conn = state.conn().await?;
-    let linked: Option<Uuid> = diesel::update(
-        user_identities::table
-            .filter(user_identities::provider.eq(&identity.provider))
-            .filter(user_identities::subject.eq(&identity.subject)),
-    )
-    .set(user_identities::last_used_at.eq(now))
-    .returning(user_identities::user_id)
-    .get_result(&mut conn)
-    .await
-    .optional()?;
-    if let Some(user_id) = linked {
-        let user = user_with_id(&mut conn, user_id).await?.ok_or(AppError::Unauthorized)?;
-        let details = json!({ "provider": identity.provider });
-        return Ok(Arrival::Outcome(
-            finish_sign_in(state, &mut conn, user, &[], client, details).await?,
-        ));
+    if let Some(outcome) = sign_in_linked(state, &mut conn, identity, client).await? {
+        return Ok(Arrival::Outcome(outcome));
     }
     let email = verified_email(identity, label)?;
     if let Some((user_id, _)) = find_account_by_email(&mut conn, &email).await? {
-        return Ok(Arrival::NeedsPassword { user_id });
+        return needs_password(state, &mut conn, user_id).await;
     }
     drop(conn);
-    match register(state, identity, &email, client).await? {
-        Some(signed_in) => Ok(Arrival::Outcome(SignInOutcome::SignedIn(signed_in))),
-        // Registered by someone else a moment ago: that account's password decides.
-        None => {
-            let (user_id, _) = find_account_by_email(&mut *state.conn().await?, &email)
-                .await?
-                .ok_or_else(|| AppError::Conflict(EMAIL_TAKEN.into()))?;
-            Ok(Arrival::NeedsPassword { user_id })
-        }
+    if let Some(signed_in) = register(state, identity, &email, client).await? {
+        return Ok(Arrival::Outcome(SignInOutcome::SignedIn(signed_in)));
     }
+    // The address was taken a moment ago: by this same identity (a second callback), or by
+    // another account, whose password decides.
+    let mut conn = state.conn().await?;
+    if let Some(outcome) = sign_in_linked(state, &mut conn, identity, client).await? {
+        return Ok(Arrival::Outcome(outcome));
+    }
+    let (user_id, _) = find_account_by_email(&mut conn, &email)
+        .await?
+        .ok_or_else(|| AppError::Conflict(EMAIL_TAKEN.into()))?;
+    needs_password(state, &mut conn, user_id).await
+}
+
+/// Whether the account signs in with a password too.
+pub async fn has_password(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<bool> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash.is_not_null())
+        .first(conn)
+        .await
+}
+
+/// Signs in the account the identity is linked to, if any.
+async fn sign_in_linked(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    identity: &Identity,
+    client: &ClientInfo,
+) -> Result<Option<SignInOutcome>, AppError> {
+    let linked: Option<Uuid> = diesel::update(
+        user_identities::table
+            .filter(user_identities::issuer.eq(&identity.issuer))
+            .filter(user_identities::subject.eq(&identity.subject)),
+    )
+    .set(user_identities::last_used_at.eq(state.clock.now()))
+    .returning(user_identities::user_id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let Some(user_id) = linked else {
+        return Ok(None);
+    };
+    let user = user_with_id(conn, user_id).await?.ok_or(AppError::Unauthorized)?;
+    let details = json!({ "provider": identity.provider });
+    Ok(Some(finish_sign_in(state, conn, user, &[], client, details).await?))
+}
+
+/// The link page, for an account with a password; an account without one can only say how it
+/// signs in (its providers), after which this provider is linked from its security tab.
+async fn needs_password(state: &AppState, conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Arrival, AppError> {
+    if has_password(conn, user_id).await? {
+        return Ok(Arrival::NeedsPassword { user_id });
+    }
+    let providers: Vec<String> = user_identities::table
+        .filter(user_identities::user_id.eq(user_id))
+        .select(user_identities::provider)
+        .load(conn)
+        .await?;
+    let labels: Vec<String> = providers.iter().map(|p| state.identities.label_of(p)).collect();
+    Err(AppError::Conflict(format!(
+        "An account with this address already signs in with {}. Sign in that way, then link this one from Settings → Security.",
+        labels.join(" or ")
+    )))
 }
 
 fn verified_email(identity: &Identity, label: &str) -> Result<String, AppError> {
@@ -164,6 +222,7 @@ async fn insert_identity(
         .values((
             user_identities::user_id.eq(user_id),
             user_identities::provider.eq(&identity.provider),
+            user_identities::issuer.eq(&identity.issuer),
             user_identities::subject.eq(&identity.subject),
             user_identities::email.eq(identity.email.as_deref()),
             user_identities::created_at.eq(now),
@@ -174,9 +233,10 @@ async fn insert_identity(
         .map(drop)
 }
 
-/// Links `identity` to the account, unless the provider's account is another's or this
-/// account already has one of the provider's. A verified address equal to the account's
-/// confirms it.
+/// Links `identity` to the account, unless the provider's account is another's, this account
+/// already has one of the provider's, or the account's address is unconfirmed and not the one
+/// the provider verified (else whoever registered someone else's address could keep a way in
+/// after its owner reset the password). A verified address equal to the account's confirms it.
 pub async fn link(
     state: &AppState,
     user_id: Uuid,
@@ -187,10 +247,25 @@ pub async fn link(
     let now = state.clock.now();
     let mut conn = state.conn().await?;
     conn.transaction(async |conn| {
+        let (address, confirmed) = users::table
+            .find(user_id)
+            .select((users::email, users::email_verified_at.is_not_null()))
+            .first::<(String, bool)>(conn)
+            .await?;
+        let vouched = identity.email_verified
+            && identity
+                .email
+                .as_deref()
+                .is_some_and(|email| email.eq_ignore_ascii_case(&address));
+        if !confirmed && !vouched {
+            return Err(AppError::Conflict(
+                "Confirm your email address first (the link we mailed you), then link a provider.".to_owned(),
+            ));
+        }
         let owners: Vec<(Uuid, String)> = user_identities::table
             .filter(
-                user_identities::provider
-                    .eq(&identity.provider)
+                user_identities::issuer
+                    .eq(&identity.issuer)
                     .and(user_identities::subject.eq(&identity.subject))
                     .or(user_identities::user_id
                         .eq(user_id)
@@ -210,17 +285,11 @@ pub async fn link(
             return Err(AppError::Conflict(message));
         }
         insert_identity(conn, user_id, identity, now).await?;
-        // The provider vouches for the account's own address: it counts as confirmed.
-        if let Some(email) = identity.email.as_deref().filter(|_| identity.email_verified) {
-            diesel::update(
-                users::table
-                    .find(user_id)
-                    .filter(users::email_verified_at.is_null())
-                    .filter(lower(users::email).eq(email.to_lowercase())),
-            )
-            .set(users::email_verified_at.eq(now))
-            .execute(conn)
-            .await?;
+        if vouched && !confirmed {
+            diesel::update(users::table.find(user_id))
+                .set(users::email_verified_at.eq(now))
+                .execute(conn)
+                .await?;
         }
         let details = json!({ "provider": identity.provider, "email": identity.email });
         log_activity(conn, user_id, Entry::new(Action::IdentityLink, details), client).await?;
@@ -232,11 +301,7 @@ pub async fn link(
 /// The account's ways in, and the configured providers it could still link.
 pub async fn methods(state: &AppState, user_id: Uuid) -> Result<SignInMethods, AppError> {
     let mut conn = state.conn().await?;
-    let has_password = users::table
-        .find(user_id)
-        .select(users::password_hash.is_not_null())
-        .first::<bool>(&mut conn)
-        .await?;
+    let has_password = has_password(&mut conn, user_id).await?;
     type Row = (
         Uuid,
         String,

@@ -2,6 +2,7 @@
 //! browser by a signed cookie, the ID token's signature, issuer, audience, expiry and `nonce`
 //! checked against the provider's discovery document and keys (the `openidconnect` crate).
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::request::Parts;
@@ -75,6 +76,7 @@ struct LinkClaims {
     /// The account with the address.
     sub: Uuid,
     provider: String,
+    issuer: String,
     subject: String,
     email: String,
     next: Option<String>,
@@ -96,7 +98,7 @@ struct StartQuery {
 
 /// Starts a sign-in with the provider (the buttons of the sign-in and register pages).
 #[utoipa::path(get, path = "/auth/oidc/{provider}", tag = "sign-in",
-    params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS"),
+    params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS, or github"),
         ("next" = Option<String>, Query, description = "A path on this site to land on afterwards")),
     responses(
         (status = 303, description = "To the provider's authorization endpoint (or back to the sign-in page with the error)"),
@@ -120,7 +122,7 @@ async fn sign_in(
 
 /// Links the provider to the signed-in account: the same dance, ending on the security tab.
 #[utoipa::path(post, path = "/auth/oidc/{provider}/link", tag = "sign-in",
-    params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS")),
+    params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS, or github")),
     responses(
         (status = 303, description = "To the provider (or back to the security tab with the error)"),
         (status = 401, response = Unauthorized),
@@ -128,18 +130,37 @@ async fn sign_in(
         (status = 404, description = "No such provider", body = crate::error::ErrorBody),
     ),
     security(("session_cookie" = [])))]
-async fn link(State(state): State<AppState>, Path(name): Path<String>, parts: Parts) -> Result<Response, AppError> {
+async fn link(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    parts: Parts,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, AppError> {
     let Some(AuthStatus::SignedIn(auth)) = parts.extensions.get::<AuthStatus>() else {
         return Err(AppError::Unauthorized);
     };
-    // An API token has no session: it cannot link a provider.
-    if auth.session_id.is_nil() {
-        return Err(AppError::Forbidden);
-    }
     let provider = state.identities.get(&name).ok_or(AppError::NotFound)?;
-    Ok(start(&state, &provider, Some(auth.user.id), None)
-        .await
-        .unwrap_or_else(|error| back_with(&state, SECURITY_PAGE, error)))
+    let result = async {
+        // A stolen session alone must not add a way in: the password confirms it (an account
+        // made through a provider has none).
+        if backend::has_password(&mut *state.conn().await?, auth.user.id).await? {
+            crate::auth::backend::confirm_password(&state, auth.user.id, &form.password)
+                .await
+                .map_err(|error| match error.field_message("current_password") {
+                    Some(message) => AppError::BadRequest(message),
+                    None => error,
+                })?;
+        }
+        start(&state, &provider, Some(auth.user.id), None).await
+    }
+    .await;
+    Ok(result.unwrap_or_else(|error| back_with(&state, SECURITY_PAGE, error)))
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    password: String,
 }
 
 async fn start(
@@ -225,7 +246,7 @@ struct CallbackQuery {
 
 /// Where the provider sends the browser back.
 #[utoipa::path(get, path = "/auth/oidc/{provider}/callback", tag = "sign-in",
-    params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS"),
+    params(("provider" = String, Path, description = "The provider's name in OIDC_PROVIDERS, or github"),
         ("code" = Option<String>, Query, description = "The authorization code"),
         ("state" = Option<String>, Query, description = "The state this browser's dance started with")),
     responses(
@@ -303,6 +324,7 @@ async fn finish(
                     aud: AUDIENCE.to_owned(),
                     sub: user_id,
                     provider: identity.provider,
+                    issuer: identity.issuer,
                     subject: identity.subject,
                     email: identity.email.unwrap_or_default(),
                     next: flow.next,
@@ -339,6 +361,7 @@ async fn verified_identity(
     {
         return Err(refused("the answer came from another issuer", &issuer));
     }
+    let issuer = metadata.issuer().to_string();
     let client = client(state, provider, metadata)?;
     let response = client
         .exchange_code(AuthorizationCode::new(code))
@@ -376,8 +399,9 @@ async fn verified_identity(
             return Err(refused("the access token does not match", &"at_hash"));
         }
     }
-    Ok(Identity {
+    Identity {
         provider: provider.name.clone(),
+        issuer,
         subject: claims.subject().as_str().to_owned(),
         email: claims.email().map(|email| email.as_str().trim().to_owned()),
         email_verified: claims.email_verified() == Some(true),
@@ -385,7 +409,8 @@ async fn verified_identity(
             .name()
             .and_then(|name| name.get(None))
             .map(|name| name.as_str().to_owned()),
-    })
+    }
+    .bounded(label)
 }
 
 /// The session cookie (or the code page's challenge) and where to go.
@@ -419,8 +444,10 @@ pub fn waiting_link(state: &AppState, headers: &HeaderMap) -> Option<WaitingLink
         user_id: claims.sub,
         identity: Identity {
             provider: claims.provider,
+            issuer: claims.issuer,
             subject: claims.subject,
             email: Some(claims.email),
+            // Only a verified address finds the account a link waits for.
             email_verified: true,
             name: None,
         },

@@ -91,13 +91,15 @@ pub async fn identity(state: &AppState, github: &GitHub, code: String, verifier:
         .await
         .map_err(|e| refused("its API did not answer", &e))?;
     let primary = emails.into_iter().find(|email| email.primary);
-    Ok(Identity {
+    Identity {
         provider: GITHUB.to_owned(),
+        issuer: github.web_url.clone(),
         subject: user.id.to_string(),
         email_verified: primary.as_ref().is_some_and(|email| email.verified),
         email: primary.map(|email| email.email),
         name: user.name.or(Some(user.login)),
-    })
+    }
+    .bounded("GitHub")
 }
 
 async fn get<T: DeserializeOwned>(state: &AppState, github: &GitHub, path: &str, token: &str) -> Result<T, String> {
@@ -115,9 +117,13 @@ async fn get<T: DeserializeOwned>(state: &AppState, github: &GitHub, path: &str,
     if !answer.status().is_success() {
         return Err(format!("{path}: {}", answer.status()));
     }
-    let body = answer.bytes().await.map_err(|e| e.to_string())?;
-    if body.len() > MAX_ANSWER_BYTES {
-        return Err(format!("{path}: an answer of {} bytes", body.len()));
+    let mut answer = answer;
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(format!("{path}: an answer over {MAX_ANSWER_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body).map_err(|e| format!("{path}: {e}"))
 }

@@ -13,7 +13,7 @@ use crate::ui::panel::Panel;
 #[component]
 pub fn SignInMethodsPanel(methods: SignInMethods) -> impl IntoView {
     let (error, saved) = use_form_answer("identities");
-    let can_unlink = methods.can_unlink();
+    let (can_unlink, has_password) = (methods.can_unlink(), methods.has_password);
     let password = if methods.has_password {
         "Password: set."
     } else {
@@ -29,8 +29,23 @@ pub fn SignInMethodsPanel(methods: SignInMethods) -> impl IntoView {
         .into_iter()
         .map(|provider| {
             let text = format!("Link {}", provider.label);
+            // The password confirms a new way in (an account made through a provider has none).
+            let password = has_password.then(|| {
+                let label = format!("Your password, to link {}", provider.label);
+                view! {
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        placeholder="Your password"
+                        aria-label=label
+                        required=""
+                    />
+                }
+            });
             view! {
-                <form method="post" action=provider.link_url()>
+                <form method="post" action=provider.link_url() class="identities__form">
+                    {password}
                     <button class="button button--small" type="submit">
                         {text}
                     </button>

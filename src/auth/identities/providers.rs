@@ -116,8 +116,14 @@ pub fn check_provider_url(url: &str) -> Result<url::Url, String> {
 /// Parses `OIDC_PROVIDERS`: a JSON array of `{"name", "label"?, "issuer", "client_id",
 /// "client_secret"}`. Each problem is named, never with the secret.
 pub fn parse(text: &str) -> Result<Vec<OidcProvider>, String> {
+    // serde's message could quote a value, the secret included: say only where it went wrong.
     let providers: Vec<OidcProvider> = serde_json::from_str(text).map_err(|e| {
-        format!("expected a JSON array of {{\"name\", \"label\", \"issuer\", \"client_id\", \"client_secret\"}}: {e}")
+        format!(
+            "expected a JSON array of {{\"name\", \"label\", \"issuer\", \"client_id\", \"client_secret\"}} \
+             (the first problem is at line {}, column {})",
+            e.line(),
+            e.column()
+        )
     })?;
     if providers.len() > MAX_PROVIDERS {
         return Err(format!("at most {MAX_PROVIDERS} providers"));
@@ -297,6 +303,7 @@ mod tests {
         ] {
             let error = parse(bad).unwrap_err();
             assert!(error.contains(says), "{bad}: {error}");
+            assert!(!error.contains("12345"), "no value is quoted: {error}");
         }
     }
 }

@@ -37,7 +37,8 @@ async fn start(app: &TestApp, provider: &str, session: Option<&str>) -> Started 
     let response = match session {
         Some(token) => {
             let cookie = format!("ragsites_session={token}");
-            app.form_post(&format!("/auth/oidc/{provider}/link"), &[], &[("cookie", &cookie)])
+            let link = format!("/auth/oidc/{provider}/link");
+            app.form_post(&link, &[("password", PASSWORD)], &[("cookie", &cookie)])
                 .await
         }
         None => {
@@ -99,6 +100,14 @@ async fn sign_in_as(app: &TestApp, login: &str) -> TestResponse {
     let started = start(app, "local", None).await;
     let callback = authorize(&started.authorization_url, login).await;
     back(app, &callback, &[&started.flow]).await
+}
+
+/// Confirms the account's address, as its mailed link would.
+async fn confirm_address(app: &TestApp, email: &str) {
+    let sql = format!(
+        "WITH u AS (UPDATE users SET email_verified_at = now() WHERE email = '{email}' RETURNING 1) SELECT count(*) AS n FROM u"
+    );
+    assert_eq!(app.count(&sql).await, 1);
 }
 
 /// The text of the page a refused answer sends the browser back to, with its flash cookie.
@@ -365,19 +374,31 @@ async fn the_security_tab_links_lists_and_unlinks_but_never_the_last_way_in() {
     let provider = Provider::start();
     let app = app_with(&provider).await;
     let ada = app.register("Ada", "ada@example.test", PASSWORD).await;
+    let session = format!("ragsites_session={ada}");
+    // Linking asks for the password: a session alone adds no way in.
+    let link = "/auth/oidc/local/link";
+    let wrong = app
+        .form_post(link, &[("password", "Wrong@123456")], &[("cookie", &session)])
+        .await;
+    assert!(cookie(&wrong, "ragsites_oidc").is_empty(), "no dance starts");
+    let page = refusal_to(&app, &wrong, &session).await;
+    assert!(page.contains("The current password is wrong."), "{page}");
+    // An unconfirmed address (anyone may have registered it) links only the provider that
+    // verified that very address.
     let started = start(&app, "local", Some(&ada)).await;
     let callback = authorize(&started.authorization_url, "ada.work@example.test").await;
-    let session = format!("ragsites_session={ada}");
+    let unconfirmed = back(&app, &callback, &[&started.flow, &session]).await;
+    let page = refusal_to(&app, &unconfirmed, &session).await;
+    assert!(page.contains("Confirm your email address first"), "{page}");
+    assert_eq!(app.count("SELECT count(*) AS n FROM user_identities").await, 0);
+    confirm_address(&app, "ada@example.test").await;
+
+    let started = start(&app, "local", Some(&ada)).await;
+    let callback = authorize(&started.authorization_url, "ada.work@example.test").await;
     let linked = back(&app, &callback, &[&started.flow, &session]).await;
     assert_eq!(linked.status, StatusCode::SEE_OTHER);
     assert_eq!(linked.header("location"), "/settings/security?saved=1&form=identities");
     let methods = call(&app, "load_sign_in_methods", &[], &ada).await.json();
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM users WHERE email = 'ada@example.test' AND email_verified_at IS NULL")
-            .await,
-        1,
-        "another address confirms nothing"
-    );
     assert_eq!(methods["has_password"], true);
     assert_eq!(methods["linked"][0]["provider"], "local");
     assert_eq!(methods["linked"][0]["email"], "ada.work@example.test");
@@ -391,6 +412,7 @@ async fn the_security_tab_links_lists_and_unlinks_but_never_the_last_way_in() {
 
     // Another account cannot take the same provider account, nor link it twice.
     let bob = app.register("Bob", "bob@example.test", PASSWORD).await;
+    confirm_address(&app, "bob@example.test").await;
     let started = start(&app, "local", Some(&bob)).await;
     let callback = authorize(&started.authorization_url, "ada.work@example.test").await;
     let bob_session = format!("ragsites_session={bob}");
@@ -421,6 +443,12 @@ async fn the_security_tab_links_lists_and_unlinks_but_never_the_last_way_in() {
     // An account made by a provider has no other way in: its only link stays.
     let made = sign_in_as(&app, "solo@example.test").await;
     let solo = made.session_cookie().unwrap();
+    // Its address through another provider finds no password to ask for: it says how it signs in.
+    let started = start(&app, "github", None).await;
+    let callback = authorize(&started.authorization_url, "solo@example.test").await;
+    let other = back(&app, &callback, &[&started.flow]).await;
+    let page = refusal(&app, &other).await;
+    assert!(page.contains("already signs in with Local ID"), "{page}");
     let methods = call(&app, "load_sign_in_methods", &[], &solo).await.json();
     assert_eq!(methods["has_password"], false);
     let id = methods["linked"][0]["id"].as_str().unwrap().to_owned();

@@ -172,7 +172,7 @@ async fn a_challenge_is_not_a_session_and_expires() {
         "a challenge opens nothing"
     );
     let as_challenge = second_factor(&app, &token, &code_at(&secret, app.now() + Duration::seconds(30))).await;
-    assert!(field(&as_challenge, "code").contains("sign in with your password again"));
+    assert!(field(&as_challenge, "code").contains("took too long: sign in again"));
     app.advance(Duration::minutes(6));
     let stale = second_factor(&app, &first, &code_at(&secret, app.now())).await;
     assert!(field(&stale, "code").contains("took too long"));
