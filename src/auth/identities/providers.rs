@@ -298,7 +298,15 @@ mod tests {
             ),
             (
                 r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":"b","extra":1}]"#,
-                "unknown field",
+                "line 1, column",
+            ),
+            (
+                r#"[{"name":"a","issuer":"https://x.example","client_id":"a","client_secret":12345}]"#,
+                "line 1, column",
+            ),
+            (
+                r#"[{"name":"github","issuer":"https://x.example","client_id":"a","client_secret":"b"}]"#,
+                "GitHub's",
             ),
         ] {
             let error = parse(bad).unwrap_err();
