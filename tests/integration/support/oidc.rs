@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use ragsites_portal::auth::identities::providers::{GitHub, OidcProvider};
 use reqwest::header::LOCATION;
@@ -29,10 +30,17 @@ impl Provider {
             .spawn()
             .expect("node runs the OpenID provider (installed by scripts/setup.sh --test)");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("the provider says where it listens");
-        // It goes on writing notices: a closed pipe would end it.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let _ = said.send(line);
+            // It goes on writing notices: a closed pipe would end it.
+            std::io::copy(&mut stdout, &mut std::io::sink())
+        });
+        let line = heard
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the provider says where it listens within 30 s");
         let ports: Vec<u16> = line
             .trim()
             .strip_prefix("listening on ")
@@ -87,6 +95,7 @@ impl Drop for Provider {
 pub async fn authorize(authorization_url: &str, login: &str) -> String {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
         .cookie_store(true)
         .build()
         .expect("an HTTP client");
