@@ -286,21 +286,27 @@ pub async fn find_account_by_email(conn: &mut AsyncPgConnection, email: &str) ->
         .optional()
 }
 
+/// Counts a registration against its address's hourly limit (`REGISTRATIONS_PER_HOUR`).
+pub(super) async fn reserve_registration(
+    state: &AppState,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let key = Key::registration(client, state.config.registrations_per_hour);
+    rate_limit::reserve(&*state.conn().await?, &[key], now)
+        .await
+        .map_err(|error| match error {
+            AppError::RateLimited { retry_after } => AppError::RegistrationsLimited { retry_after },
+            other => other,
+        })
+}
+
 /// Creates the account, its preferences, a session and the audit entry in one transaction.
 /// Each registration from an address counts against its limit before the password is hashed.
 pub async fn register(state: &AppState, form: RegisterForm, client: &ClientInfo) -> Result<SignedIn, AppError> {
     form.validate()?;
     let now = state.clock.now();
-    rate_limit::reserve(
-        &*state.conn().await?,
-        &[Key::registration(client, state.config.registrations_per_hour)],
-        now,
-    )
-    .await
-    .map_err(|error| match error {
-        AppError::RateLimited { retry_after } => AppError::RegistrationsLimited { retry_after },
-        other => other,
-    })?;
+    reserve_registration(state, client, now).await?;
     let hash = hash_password(form.password.clone(), state.config.bcrypt_cost).await?;
     let mut conn = state.conn().await?;
     let expires_in = state.config.jwt_expires_in;

@@ -11,9 +11,8 @@ use super::{LinkedIdentity, SignInMethods};
 use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::backend::{
     EMAIL_TAKEN, SignInOutcome, find_account_by_email, finish_sign_in, insert_session, insert_user_if_absent,
-    signed_in, user_with_id,
+    reserve_registration, signed_in, user_with_id,
 };
-use crate::auth::rate_limit::{self, Key};
 use crate::auth::{NAME_MAX_CHARS, Role, User, validate_email, validate_name};
 use crate::error::AppError;
 use crate::schema::{user_identities, users};
@@ -159,16 +158,7 @@ async fn register(
     client: &ClientInfo,
 ) -> Result<Option<crate::auth::backend::SignedIn>, AppError> {
     let now = state.clock.now();
-    rate_limit::reserve(
-        &*state.conn().await?,
-        &[Key::registration(client, state.config.registrations_per_hour)],
-        now,
-    )
-    .await
-    .map_err(|error| match error {
-        AppError::RateLimited { retry_after } => AppError::RegistrationsLimited { retry_after },
-        other => other,
-    })?;
+    reserve_registration(state, client, now).await?;
     let name = display_name(identity.name.as_deref(), email);
     let expires_in = state.config.jwt_expires_in;
     let mut conn = state.conn().await?;
