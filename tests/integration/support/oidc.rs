@@ -21,10 +21,22 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// Starts the provider; one that has not said where it listens within 15 s (seen, rarely,
+    /// under the whole suite's load: node alive and idle) is stopped and started again.
     pub fn start() -> Self {
+        for _ in 0..3 {
+            if let Some(provider) = Self::try_start() {
+                return provider;
+            }
+        }
+        panic!("the OpenID provider did not start in three tries");
+    }
+
+    fn try_start() -> Option<Self> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/end2end/oidc-provider.mjs");
         let mut child = Command::new("node")
             .args([script, "0", "0", PORTAL])
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -38,9 +50,11 @@ impl Provider {
             // It goes on writing notices: a closed pipe would end it.
             std::io::copy(&mut stdout, &mut std::io::sink())
         });
-        let line = heard
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the provider says where it listens within 30 s");
+        let Ok(line) = heard.recv_timeout(Duration::from_secs(15)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        };
         let ports: Vec<u16> = line
             .trim()
             .strip_prefix("listening on ")
@@ -48,11 +62,11 @@ impl Provider {
             .split(' ')
             .map(|port| port.parse().expect("a port"))
             .collect();
-        Self {
+        Some(Self {
             child,
             port: ports[0],
             forger_port: ports[1],
-        }
+        })
     }
 
     /// The portal's configuration of both: `local` (honest) and `forged`.
