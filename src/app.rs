@@ -1,7 +1,9 @@
 //! The HTML shell and every route, in one place.
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+#[cfg(feature = "ssr")]
+use leptos_meta::{HashedStylesheet, MetaTags};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment, path};
 
@@ -25,7 +27,11 @@ use crate::ui::states::NotFound;
 /// a status set while rendering (404, a redirect) still reaches the response.
 const SSR: SsrMode = SsrMode::Async;
 
+/// The HTML document around every page. Only a page with an interactive island loads the
+/// browser build (WASM); the others are HTML and forms alone.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let hydrate = use_context::<axum::http::request::Parts>().is_some_and(|request| has_islands(request.uri.path()));
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -35,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() islands=true />
+                {hydrate.then(|| view! { <HydrationScripts options=options.clone() islands=true /> })}
                 <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
@@ -44,6 +50,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The pages holding an island: the dashboard's and the service pages' filters and live
+/// figures, a service's API keys. `integration::headers` checks every page against this.
+#[cfg(feature = "ssr")]
+fn has_islands(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    matches!(segments[..], ["dashboard"] | ["services"] | ["services", _])
 }
 
 #[component]

@@ -1,9 +1,8 @@
-import { DEMO, expect, hydrated, register, signIn, test, uniqueEmail } from "./helpers";
+import { DEMO, expect, register, signIn, test, uniqueEmail } from "./helpers";
 import { linkFromMail } from "./mail";
 
 test("register lands on the dashboard with the user in the navbar", async ({ page }) => {
   await page.goto("/auth/register");
-  await hydrated(page);
   await register(page, "Grace Hopper", uniqueEmail("register"));
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
@@ -13,7 +12,6 @@ test("register lands on the dashboard with the user in the navbar", async ({ pag
 
 test("demo sign-in, sign out, and back to the protected page after signing in", async ({ page }) => {
   await page.goto("/auth/signin");
-  await hydrated(page);
   await signIn(page, DEMO.email, DEMO.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByText("Welcome, Demo Client.")).toBeVisible();
@@ -25,7 +23,6 @@ test("demo sign-in, sign out, and back to the protected page after signing in", 
 
   await page.goto("/dashboard");
   await expect(page).toHaveURL(/\/auth\/signin\?next=%2Fdashboard$/);
-  await hydrated(page);
   await page.getByLabel("Email").fill(DEMO.email);
   await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -41,7 +38,6 @@ test("a wrong password and an unknown email get the same answer", async ({ page,
   await owner.close();
 
   await page.goto("/auth/signin");
-  await hydrated(page);
   await signIn(page, email, "Wr0ng!password");
   await expect(page.getByRole("alert")).toHaveText("Invalid email or password.");
   await expect(page).toHaveURL(/\/auth\/signin/);
@@ -52,7 +48,6 @@ test("a wrong password and an unknown email get the same answer", async ({ page,
 
 test("a weak password is refused next to the field", async ({ page }) => {
   await page.goto("/auth/register");
-  await hydrated(page);
   await register(page, "Weak", uniqueEmail("weak"), "password");
   const field = page.getByLabel("Password", { exact: true });
   await expect(field).toHaveAttribute("aria-invalid", "true");
@@ -63,11 +58,9 @@ test("a weak password is refused next to the field", async ({ page }) => {
 test("a session revoked from another browser is asked to sign in on its next navigation", async ({ page, browser }) => {
   const email = uniqueEmail("revoked");
   await page.goto("/auth/register");
-  await hydrated(page);
   await register(page, "Revoked User", email);
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.goto("/");
-  await hydrated(page);
 
   // Another browser holding a copy of this session signs it out.
   const other = await browser.newContext();
@@ -80,7 +73,7 @@ test("a session revoked from another browser is asked to sign in on its next nav
   await expect(otherPage).toHaveURL(/\/$/);
   await other.close();
 
-  // The first browser navigates in the page (client-side) and is sent to sign in.
+  // The first browser follows a link of the page and is sent to sign in.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).first().click();
   await expect(page).toHaveURL(/\/auth\/signin\?next=%2Fdashboard$/);
   await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
@@ -93,7 +86,6 @@ test("forgot password: the mailed link sets a new password and signs out every d
   await expect(other).toHaveURL(/\/dashboard$/);
 
   await page.goto("/auth/signin");
-  await hydrated(page);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
   await expect(page).toHaveURL(/\/auth\/forgot$/);
   await page.getByLabel("Email").fill(email);

@@ -6,7 +6,6 @@ import {
   type Event,
   expect,
   hoursAgo,
-  hydrated,
   PASSWORD,
   register,
   sendEvents,
@@ -31,7 +30,6 @@ test("profile and preferences: an edit survives a reload, a bad value is refused
   await expect(page).toHaveURL(/\/dashboard/);
   await page.goto("/settings");
   await expect(page).toHaveURL(/\/settings\/profile$/);
-  await hydrated(page);
   await page.getByLabel("Company").fill("Compilers Inc.");
   // A refused post gives back what was typed, a long bio in accents and CJK (up to 2,000 bytes) included.
   const longBio = "Grâce à COBOL, 編譯器。".repeat(26);
@@ -51,7 +49,6 @@ test("profile and preferences: an edit survives a reload, a bad value is refused
 
   await page.getByRole("link", { name: "Notifications" }).click();
   await expect(page).toHaveURL(/\/settings\/notifications$/);
-  await hydrated(page);
   await page.getByLabel("Time zone").fill("Mars/Olympus");
   await page.getByRole("button", { name: "Save preferences" }).click();
   await expect(page.locator("#field-timezone-message")).toContainText("Unknown time zone");
@@ -77,7 +74,6 @@ test("changing the password signs out the other device and retires the old passw
   await expect(second).toHaveURL(/\/dashboard/);
 
   await first.goto("/settings/security");
-  await hydrated(first);
   await first.getByLabel("Current password").fill(PASSWORD);
   await first.getByLabel("New password", { exact: true }).fill("Enigma!1942");
   await first.getByLabel("Confirm new password").fill("Enigma!1942");
@@ -91,7 +87,7 @@ test("changing the password signs out the other device and retires the old passw
 
   const third = await browser.newPage();
   await signIn(third, email, PASSWORD);
-  // Shown in place once hydrated, or after the plain post's redirect before.
+  // Shown on the page the plain post comes back to.
   await expect(third.locator(".form-alert")).toHaveText("Invalid email or password.", { timeout: 20_000 });
   await expect(third).not.toHaveURL(/\/dashboard/);
   const fourth = await browser.newPage();
@@ -111,7 +107,6 @@ test("revoking a session from the list signs that device out", async ({ browser 
   await expect(phone).toHaveURL(/\/dashboard/);
 
   await laptop.goto("/settings/security");
-  await hydrated(laptop);
   const rows = laptop.locator("tr[data-session]");
   await expect(rows).toHaveCount(2);
   await expect(laptop.locator('tr[data-current="true"]')).toContainText("This device");
@@ -151,7 +146,6 @@ test("billing shows the plan, the quota meter and the statements of the events s
   await signIn(admin, "admin@ragsites.com", adminPassword());
   await expect(admin).toHaveURL(/\/dashboard/);
   await admin.goto("/admin");
-  await hydrated(admin);
   await createStarterClient(admin, "Billed Client", email);
   await admin.close();
 
@@ -239,7 +233,6 @@ test("the admin view refuses clients and lets an admin create a client", async (
   await signIn(admin, "admin@ragsites.com", adminPassword());
   await expect(admin).toHaveURL(/\/dashboard/);
   await admin.goto("/admin");
-  await hydrated(admin);
   await expect(admin.locator('tr[data-client="demo@ragsites.com"]')).toContainText("Growth");
   const email = uniqueEmail("new-client");
   const form = await createStarterClient(admin, "New Client", email);

@@ -1,19 +1,39 @@
-import { expect, test } from "./helpers";
+import { DEMO, expect, hydrated, signIn, test } from "./helpers";
 
-test("landing page hydrates and its menu closes with Escape", async ({ page }) => {
+test("a page without islands loads no WASM; its menu is opaque and closes with Escape", async ({ page }) => {
+  const wasm: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().endsWith(".wasm")) wasm.push(request.url());
+  });
+  await page.setViewportSize({ width: 375, height: 800 });
   await page.goto("/");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("measured and in your hands");
 
-  // Escape only closes the menu once the page is hydrated.
-  await page.setViewportSize({ width: 375, height: 800 });
-  const menuButton = page.getByLabel("Menu");
-  await menuButton.click();
-  const signIn = page.getByRole("link", { name: "Sign in" }).first();
-  await expect(signIn).toBeVisible();
+  await page.getByLabel("Menu").click();
+  const getStarted = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Get started" });
+  await expect(getStarted).toBeVisible();
+  // The open panel is opaque and on top: the point at its centre belongs to it, not to the page.
+  const panel = page.locator(".menu__list");
+  const [background, onTop] = await panel.evaluate((list) => {
+    const box = list.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return [getComputedStyle(list).backgroundColor, hit !== null && list.contains(hit)];
+  });
+  expect(background).toMatch(/^rgb\(\d+, \d+, \d+\)$/);
+  expect(onTop).toBe(true);
+  await page.screenshot({ path: "test-results/menu-375.png" });
+
   await page.keyboard.press("Escape");
   await expect(page.getByLabel("Menu")).not.toBeChecked();
-  await expect(page.getByRole("navigation").getByRole("link", { name: "Get started" })).toBeHidden();
+  await expect(getStarted).toBeHidden();
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  expect(wasm).toEqual([]);
+});
+
+test("a page with an island loads the WASM and hydrates", async ({ page }) => {
+  await signIn(page, DEMO.email, DEMO.password);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await hydrated(page);
 });
 
 test("navbar menu works at 375 px without horizontal scroll", async ({ page }) => {

@@ -1,7 +1,8 @@
 //! The responsive navbar. On narrow screens a checkbox opens the menu and a `<details>` holds
-//! the account menu, so both work without JavaScript; once hydrated, Escape closes them.
+//! the account menu, so both work without JavaScript; a few lines of plain script (no WASM) let
+//! Escape close them.
 
-use leptos::ev;
+use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -97,39 +98,12 @@ pub fn Navbar() -> impl IntoView {
                             {move || Suspend::new(async move { links(auth.user.await.ok().flatten()) })}
                         </Transition>
                     </ul>
-                    <CloseOnEscape />
+                    <script nonce=use_nonce()>{include_str!("close_menus.js")}</script>
                 </div>
             </nav>
         </header>
     }
 }
-
-/// Escape closes the menu and the account menu: the navbar's one island.
-#[island]
-fn CloseOnEscape() -> impl IntoView {
-    let escape = window_event_listener(ev::keydown, |event| {
-        if event.key() == "Escape" {
-            close_menus();
-        }
-    });
-    on_cleanup(move || escape.remove());
-}
-
-#[cfg(feature = "hydrate")]
-fn close_menus() {
-    use wasm_bindgen::JsCast;
-    let find = |selector| document().query_selector(selector).ok().flatten();
-    if let Some(toggle) = find(".menu__toggle").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-        toggle.set_checked(false);
-    }
-    if let Some(details) = find("details.account").and_then(|e| e.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
-        details.set_open(false);
-    }
-}
-
-/// Never called: the server sends no key presses.
-#[cfg(not(feature = "hydrate"))]
-fn close_menus() {}
 
 fn initials(name: &str) -> String {
     name.split_whitespace()

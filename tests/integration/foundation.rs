@@ -12,6 +12,7 @@ use ragsites_portal::server::embedded_pg::EmbeddedPostgres;
 use ragsites_portal::server::seed;
 use ragsites_portal::server::state::AppState;
 
+use crate::support::services::create_service;
 use crate::support::{self, FAST_SETTINGS, TestApp};
 
 #[derive(QueryableByName)]
@@ -144,6 +145,47 @@ async fn landing_page_renders_on_the_server() {
         page.headers.contains_key("x-request-id"),
         "every answer carries a request id"
     );
+}
+
+/// Only a page holding an island loads the browser build; every page has the navbar's Escape
+/// script, which is plain JavaScript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_pages_with_an_island_load_the_wasm() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada Lovelace", "ada@example.com", support::PASSWORD).await;
+    let service = create_service(&app, &token, "Support bot").await;
+    let cookie = format!("ragsites_session={token}");
+    let guest: &[(&str, &str)] = &[];
+    let signed_in: &[(&str, &str)] = &[("cookie", cookie.as_str())];
+    let pages = [
+        ("/", guest, false),
+        ("/auth/signin", guest, false),
+        ("/auth/register", guest, false),
+        ("/auth/forgot", guest, false),
+        ("/no/such/page", guest, false),
+        ("/settings/profile", signed_in, false),
+        ("/settings/notifications", signed_in, false),
+        ("/settings/security", signed_in, false),
+        ("/settings/billing", signed_in, false),
+        (&format!("/services/{service}/events"), signed_in, false),
+        ("/dashboard", signed_in, true),
+        ("/services", signed_in, true),
+        (&format!("/services/{service}"), signed_in, true),
+    ];
+    for (path, headers, islands) in pages {
+        let page = app.get_with(path, headers).await;
+        assert!(
+            page.status == StatusCode::OK || page.status == StatusCode::NOT_FOUND,
+            "{path}: {}",
+            page.status
+        );
+        assert_eq!(page.body.contains("<leptos-island"), islands, "{path} holds an island");
+        assert_eq!(page.body.contains(".wasm\""), islands, "{path} loads the WASM");
+        assert!(
+            page.body.contains(r#"addEventListener("keydown""#),
+            "{path}: Escape closes the menus without WASM"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
