@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod analytics;
+pub mod annotations;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -28,6 +28,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    annotations (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        service_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+        text -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Uuid,
         service_id -> Uuid,
@@ -355,6 +367,8 @@ diesel::table! {
 diesel::joinable!(activity_logs -> services (service_id));
 diesel::joinable!(activity_logs -> users (user_id));
 diesel::joinable!(alerts -> services (service_id));
+diesel::joinable!(annotations -> services (service_id));
+diesel::joinable!(annotations -> users (user_id));
 diesel::joinable!(alerts -> users (user_id));
 diesel::table! {
     mail_outbox (id) {
@@ -412,6 +426,7 @@ diesel::joinable!(weekly_reports -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     activity_logs,
     alerts,
+    annotations,
     api_keys,
     api_tokens,
     auth_limits,

@@ -277,7 +277,7 @@ test("the CSV export holds the figures on the screen, to the event", async ({ pa
     .map((row) => row.split(","));
   expect(rows[0].join(",")).toBe(
     "section,start,end,service,requests,errors,success_rate,avg_latency_ms,p50_latency_ms,p95_latency_ms,tokens,cost_usd," +
-      "conversations,unique_end_users,rated,satisfaction,call_minutes",
+      "conversations,unique_end_users,rated,satisfaction,call_minutes,annotation",
   );
   const total = rows.find((r) => r[0] === "total")!;
   expect(total.slice(4, 8)).toEqual(["4", "1", "0.7500", "300.0000"]);

@@ -1,12 +1,15 @@
-//! The dashboard's current view as one CSV file. Rows of three sections share one header: the
-//! period's `total`, its time series, and per service. The conversation and end-user figures
-//! are the period's (the total row's).
+//! The dashboard's current view as one CSV file. Rows of four sections share one header: the
+//! period's `total`, its time series, per service, and its annotations (their time in `start`
+//! and `end`, their text in `annotation`). The conversation and end-user figures are the
+//! period's (the total row's).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{Breakdown, Series, Summary, ratio};
+use crate::annotations::Annotation;
 
-const HEADER: [&str; 17] = [
+const COLUMNS: usize = 18;
+const HEADER: [&str; COLUMNS] = [
     "section",
     "start",
     "end",
@@ -24,10 +27,17 @@ const HEADER: [&str; 17] = [
     "rated",
     "satisfaction",
     "call_minutes",
+    "annotation",
 ];
 
 /// The file's bytes. `scope` names the services the figures are of.
-pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &str) -> Result<Vec<u8>, csv::Error> {
+pub fn csv(
+    summary: &Summary,
+    series: &Series,
+    breakdown: &Breakdown,
+    annotations: &[Annotation],
+    scope: &str,
+) -> Result<Vec<u8>, csv::Error> {
     let mut out = Rows(csv::Writer::from_writer(Vec::new()));
     out.write_record(HEADER.map(String::from))?;
     let now = &summary.current;
@@ -49,6 +59,7 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
         now.conversations.rated.to_string(),
         optional(now.conversations.satisfaction),
         format!("{:.2}", now.conversations.call_minutes),
+        String::new(),
     ])?;
     let ends = series.points.iter().skip(1).map(|p| p.at).chain([summary.to]);
     for (point, end) in series.points.iter().zip(ends) {
@@ -63,6 +74,7 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             String::new(),
             optional(point.p50_latency_ms),
             optional(point.p95_latency_ms),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -91,7 +103,17 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
             String::new(),
             String::new(),
             String::new(),
+            String::new(),
         ])?;
+    }
+    for annotation in annotations {
+        let mut cells: [String; COLUMNS] = Default::default();
+        cells[0] = "annotation".into();
+        cells[1] = time(annotation.at);
+        cells[2] = time(annotation.at);
+        cells[3] = annotation.service_name.clone().unwrap_or_else(|| "all services".into());
+        cells[COLUMNS - 1] = annotation.text.clone();
+        out.write_record(cells)?;
     }
     out.0.into_inner().map_err(|e| e.into_error().into())
 }
@@ -100,7 +122,7 @@ pub fn csv(summary: &Summary, series: &Series, breakdown: &Breakdown, scope: &st
 struct Rows(csv::Writer<Vec<u8>>);
 
 impl Rows {
-    fn write_record<const N: usize>(&mut self, cells: [String; N]) -> Result<(), csv::Error> {
+    fn write_record(&mut self, cells: [String; COLUMNS]) -> Result<(), csv::Error> {
         self.0.write_record(cells.iter().map(|cell| defuse(cell)))
     }
 }
@@ -165,7 +187,7 @@ mod tests {
     #[test]
     fn text_fields_are_quoted_and_formulas_defused() {
         let (summary, series, breakdown) = empty_figures();
-        let file = |scope| String::from_utf8(csv(&summary, &series, &breakdown, scope).unwrap()).unwrap();
+        let file = |scope| String::from_utf8(csv(&summary, &series, &breakdown, &[], scope).unwrap()).unwrap();
         let row = |scope| file(scope).lines().nth(1).unwrap().to_owned();
         assert!(file("x").starts_with("section,start,end,service,requests,"));
         assert!(row("Support bot").contains(",Support bot,"));
@@ -197,7 +219,7 @@ mod tests {
         }
         // Split on any separator, no piece of any line starts a formula.
         let (summary, series, breakdown) = empty_figures();
-        let file = csv(&summary, &series, &breakdown, "x;=1+1|@cmd\t-2,+3").unwrap();
+        let file = csv(&summary, &series, &breakdown, &[], "x;=1+1|@cmd\t-2,+3").unwrap();
         let text = String::from_utf8(file).unwrap();
         for piece in text.split(SEPARATORS) {
             let piece = piece.trim_start_matches('"');

@@ -179,12 +179,14 @@ async fn get_export(
     let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     let (summary, series) = summary::overview(&mut conn, &window).await?;
     let breakdown = breakdown::breakdown(&mut conn, &window).await?;
+    let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;
     drop(conn);
     let scope = match query.service {
         Some(_) => breakdown.services.first().map(|s| s.name.clone()).unwrap_or_default(),
         None => "all services".to_owned(),
     };
-    let file = export::csv(&summary, &series, &breakdown, &scope).map_err(|e| AppError::internal("csv", e))?;
+    let file =
+        export::csv(&summary, &series, &breakdown, &annotations, &scope).map_err(|e| AppError::internal("csv", e))?;
     let name = format!("ragsites-{}-{}.csv", query.range.as_str(), summary.to.format("%Y%m%d"));
     Ok((
         [

@@ -228,7 +228,8 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
 #[derive(Clone, Copy)]
 struct Arrived(DateTime<Utc>);
 
-fn status_of(parts: &Parts) -> Result<Authenticated, AppError> {
+/// The signed-in user the middleware found for a request, or why there is none.
+pub fn status_of(parts: &Parts) -> Result<Authenticated, AppError> {
     match parts.extensions.get::<AuthStatus>() {
         Some(AuthStatus::SignedIn(auth)) => Ok(auth.clone()),
         Some(AuthStatus::Unavailable) => Err(AppError::Unavailable),

@@ -18,6 +18,7 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
     let now = state.clock.now();
     let window = window::resolve(&mut conn, auth, &query, now).await?;
     let alerts = crate::alerts::backend::list(&mut conn, auth.user.id, query.service, &window.tz).await?;
+    let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;
     let figures = state.changes.figures();
     let (summary, series, breakdown, end_users) = match figures.get(&window, now) {
         Ok(cached) => cached,
@@ -41,6 +42,7 @@ pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<
         end_users,
         activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
         alerts,
+        annotations,
         services: crate::services::backend::list(&mut conn, auth)
             .await?
             .into_iter()

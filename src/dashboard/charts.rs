@@ -2,8 +2,9 @@
 //! description and a table view. Hovering a point shows its values, and the legend hides or
 //! shows a series (the plot of the other one is drawn on its own scale), both in CSS
 //! (`:hover`, a checkbox per series and `:has()`): they work before hydration and need no code
-//! in the browser.
+//! in the browser. Annotations are vertical marks whose text shows on hover or focus.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 const WIDTH: f64 = 720.0;
@@ -33,6 +34,34 @@ impl Series {
     }
 }
 
+/// An annotation on the time axis.
+#[derive(Clone)]
+pub struct Mark {
+    /// Where it stands across the plot, from 0 (the first point's start) to 1 (the last's end).
+    pub position: f64,
+    /// When, as the view's clock reads it.
+    pub when: String,
+    pub text: String,
+}
+
+/// Where `at` stands across a plot whose points start at `starts` (one bucket each, the last
+/// as long as the one before it), from 0 to 1; `None` outside.
+pub fn position_of(starts: &[DateTime<Utc>], at: DateTime<Utc>) -> Option<f64> {
+    let n = starts.len();
+    let first = *starts.first()?;
+    let width = |i: usize| match (starts.get(i), starts.get(i + 1)) {
+        (Some(start), Some(next)) => *next - *start,
+        _ if n > 1 => starts[n - 1] - starts[n - 2],
+        _ => chrono::Duration::hours(1),
+    };
+    if at < first {
+        return None;
+    }
+    let i = starts.partition_point(|start| *start <= at) - 1;
+    let into = (at - starts[i]).num_milliseconds() as f64 / width(i).num_milliseconds().max(1) as f64;
+    (into <= 1.0).then(|| (i as f64 + into) / n as f64)
+}
+
 /// Rounds a maximum up to 1, 2 or 5 times a power of ten, for the axis.
 fn nice_ceiling(max: f64) -> f64 {
     if max <= 0.0 || !max.is_finite() {
@@ -57,6 +86,8 @@ pub fn Chart(
     series: [Series; 2],
     /// Writes a value (axis labels, tooltip, table).
     format: fn(f64) -> String,
+    /// Annotations within the period.
+    marks: Vec<Mark>,
 ) -> impl IntoView {
     let id = title.to_lowercase().replace(' ', "-");
     let n = labels.len().max(1);
@@ -189,9 +220,21 @@ pub fn Chart(
                             }
                         })}
                 </svg>
-                <div class="chart__points" style=points_place aria-hidden="true">
+                <div class="chart__points" style=points_place.clone() aria-hidden="true">
                     {points}
                 </div>
+                {(!marks.is_empty()).then(|| view! {
+                    <ul class="chart__marks" style=points_place aria-label="Annotations">
+                        {marks.into_iter().map(|mark| view! {
+                            <li class="chart__mark" style=format!("left: {:.2}%", mark.position * 100.0) tabindex="0">
+                                <span class="chart__mark-text">
+                                    <time>{mark.when}</time>
+                                    {mark.text}
+                                </span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
             </div>
             <details class="chart__table">
                 <summary>"Table view"</summary>
@@ -292,7 +335,21 @@ fn plot(shape: Shape, shown: &[&Series], n: usize, format: fn(f64) -> String, em
 
 #[cfg(test)]
 mod tests {
-    use super::nice_ceiling;
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::{nice_ceiling, position_of};
+
+    #[test]
+    fn marks_stand_where_their_time_falls() {
+        let start: DateTime<Utc> = "2026-11-16T00:00:00Z".parse().unwrap();
+        let starts: Vec<_> = (0..4).map(|h| start + Duration::hours(h)).collect();
+        assert_eq!(position_of(&starts, start), Some(0.0));
+        assert_eq!(position_of(&starts, start + Duration::minutes(90)), Some(1.5 / 4.0));
+        assert_eq!(position_of(&starts, start + Duration::hours(4)), Some(1.0));
+        assert_eq!(position_of(&starts, start - Duration::seconds(1)), None);
+        assert_eq!(position_of(&starts, start + Duration::minutes(241)), None);
+        assert_eq!(position_of(&[], start), None);
+    }
 
     #[test]
     fn axis_tops_are_round() {

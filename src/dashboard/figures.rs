@@ -5,10 +5,11 @@ use leptos::prelude::*;
 
 use super::DashboardData;
 use super::cards::MetricCards;
-use super::charts::{Chart, Series as ChartSeries, Shape};
+use super::charts::{Chart, Mark, Series as ChartSeries, Shape, position_of};
 use super::panels::{ActivityFeed, EndUsersTable, ErrorTable, ModelTable, ServiceUsageTable};
 use crate::alerts::pages::AlertsPanel;
 use crate::analytics::{Bucket, Range, Series};
+use crate::annotations::Annotation;
 use crate::ui::format::{compact, count, millis};
 use crate::ui::states::EmptyState;
 
@@ -34,6 +35,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         end_users,
         activity,
         alerts,
+        annotations,
         ..
     } = data;
     // A service's page: its kind chooses the cards, and its tables link to its events.
@@ -42,6 +44,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         .flatten();
     let labels = labels(&series);
     let (requests, latency) = charts(&series);
+    let marks = marks(&series, &annotations);
     let total = summary.current.total_requests;
     let requests_text = format!(
         "{} requests {period}, {} of them errors; busiest {}: {}.",
@@ -69,6 +72,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
                 labels=labels.clone()
                 series=requests
                 format=|v| compact(v.round() as i64)
+                marks=marks.clone()
             />
             <Chart
                 title="Latency"
@@ -77,6 +81,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
                 labels
                 series=latency
                 format=|v| millis(Some(v))
+                marks
             />
         </div>
         {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
@@ -133,6 +138,21 @@ fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
         },
     ];
     (requests, latency)
+}
+
+/// The annotations as marks on the charts of `series`.
+fn marks(series: &Series, annotations: &[Annotation]) -> Vec<Mark> {
+    let starts: Vec<_> = series.points.iter().map(|p| p.at).collect();
+    annotations
+        .iter()
+        .filter_map(|a| {
+            Some(Mark {
+                position: position_of(&starts, a.at)?,
+                when: a.local.format("%b %-d, %H:%M").to_string(),
+                text: a.text.clone(),
+            })
+        })
+        .collect()
 }
 
 fn labels(series: &Series) -> Vec<String> {

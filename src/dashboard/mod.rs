@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::alerts::Alert;
 use crate::analytics::{Activity, Breakdown, Series, Summary, TopEndUsers};
+use crate::annotations::Annotation;
 
 /// Everything the dashboard (or a service page) draws for one query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +29,8 @@ pub struct DashboardData {
     pub activity: Vec<Activity>,
     /// The alerts of the services in view: open ones first.
     pub alerts: Vec<Alert>,
+    /// The annotations of the period: of the services in view, and the viewer's own without one.
+    pub annotations: Vec<Annotation>,
     /// Every service the user may pick in the filter: id and name.
     pub services: Vec<(Uuid, String)>,
 }

@@ -8,6 +8,7 @@ use super::figures::{FIGURES_ID, figures};
 use super::filters::{Filters, query_string};
 use super::live::LiveFigures;
 use crate::analytics::AnalyticsQuery;
+use crate::annotations::panel::AnnotationsPanel;
 use crate::error::AppError;
 use crate::ui::states::{Loading, loaded};
 
@@ -28,6 +29,11 @@ pub fn AnalyticsView(
     };
     let export = format!("/api/v1/analytics/export.csv?{}", query_string(&query));
     let range = query.range;
+    let back = match query_string(&query) {
+        empty if empty.is_empty() => path.clone(),
+        query => format!("{path}?{query}"),
+    };
+    let service = query.service;
     let filters_query = query.clone();
     view! {
         <div class="toolbar">
@@ -57,5 +63,16 @@ pub fn AnalyticsView(
                 }}
             </Suspense>
         </div>
+        <Suspense fallback=|| ()>
+            {move || {
+                let back = back.clone();
+                Suspend::new(async move {
+                    let data = data.await.ok()?;
+                    (single || !data.services.is_empty()).then(|| view! {
+                        <AnnotationsPanel annotations=data.annotations services=data.services service back />
+                    })
+                })
+            }}
+        </Suspense>
     }
 }

@@ -142,7 +142,7 @@ async fn rate(State(state): State<AppState>, parts: Parts, body: Bytes) -> Resul
 
 /// The service a request's key belongs to, once the key, its rate and the service's status
 /// allow the request.
-async fn authorize(state: &AppState, parts: &Parts) -> Result<Uuid, AppError> {
+pub async fn authorize(state: &AppState, parts: &Parts) -> Result<Uuid, AppError> {
     let address = client_info(parts).ip.unwrap_or_default();
     // An address guessing keys is refused before the database is asked.
     if let Err(retry_after) = state.ingest_throttle.check_address(&address, state.clock.now()) {

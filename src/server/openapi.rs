@@ -67,6 +67,10 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::analytics::rest::get_activity,
         crate::analytics::rest::get_export,
         crate::changes::stream::stream,
+        crate::annotations::rest::list,
+        crate::annotations::rest::create,
+        crate::annotations::rest::update,
+        crate::annotations::rest::delete,
         crate::analytics::compat::metrics,
         crate::analytics::compat::activity,
         crate::analytics::compat::service_usage,
@@ -88,6 +92,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         (name = "ingestion", description = "Events from a service, with its ingestion key"),
         (name = "events", description = "A service's raw events: the explorer's list, one event, one conversation"),
         (name = "analytics", description = "Figures from the hourly and daily rollups: `/api/v1/analytics/*`, `/api/v1/live`"),
+        (name = "annotations", description = "Marks on the charts' time axis: `/api/v1/annotations`"),
         (name = "compatibility", description = "The original portal's analytics API, following its contract (camelCase \
             names, success rates in percent, latencies in ms) so that a front end written for it works unchanged. \
             The same auth and the same figures as `/api/v1/*` for the same window."),

@@ -333,6 +333,11 @@ pub async fn revoke_key(
     Ok(key_from_row(row))
 }
 
+/// Whether `token` has the shape of a service's ingestion key (`rsk_…`), not of a user's token.
+pub fn is_service_key(token: &str) -> bool {
+    secret::prefix_of(KEY_KIND, token).is_some()
+}
+
 /// The service a live ingestion key belongs to, and that service's status.
 pub async fn service_for_key(
     conn: &mut AsyncPgConnection,

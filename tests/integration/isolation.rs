@@ -30,6 +30,7 @@ struct Ids {
     /// The first event of the service's and its conversation.
     event: String,
     conversation: String,
+    annotation: String,
 }
 
 impl Ids {
@@ -43,6 +44,7 @@ impl Ids {
             plan: id(),
             event: id(),
             conversation: id(),
+            annotation: "880001234".into(),
         }
     }
 
@@ -63,6 +65,7 @@ impl Ids {
             (&self.plan, "{plan}"),
             (&self.event, "{event}"),
             (&self.conversation, "{conversation}"),
+            (&self.annotation, "{annotation}"),
         ]
         .into_iter()
         .fold(text, |text, (id, name)| text.replace(id.as_str(), name))
@@ -150,6 +153,9 @@ const B_END_USER: &str = "bravo-end-user";
 /// The conversation of A's events (B's are of none).
 const A_CONVERSATION: &str = "alpha-conversation";
 const A_PEER: &str = "198.51.100.7";
+const A_ANNOTATION: &str = "alpha-only annotation";
+/// A's annotation's id: distinctive, since answers are compared with every id written as text.
+const A_ANNOTATION_ID: &str = "770001234";
 const B_EMAIL: &str = "bravo@example.com";
 const B_SERVICE: &str = "Bravo bot";
 const B_PEER: &str = "192.0.2.20";
@@ -158,6 +164,7 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
     use Case::{Foreign, Open, Own};
     const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
     const FORBIDDEN: StatusCode = StatusCode::FORBIDDEN;
+    const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
     vec![
         // REST.
         ("GET", "/healthz", Open("reads no tenant data")),
@@ -352,6 +359,95 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
                 [&a.service, &b.service]
                     .map(|service| get(format!("/api/v1/services/{service}/conversations/{}", a.conversation)))
                     .into()
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/annotations",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!("/api/v1/annotations?range=24h&service={}", a.service))]
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/annotations",
+            Own(
+                || get("/api/v1/annotations?range=24h".into()),
+                |_, r| assert_eq!(r.json(), json!([]), "B has made none"),
+            ),
+        ),
+        (
+            "POST",
+            "/api/v1/annotations",
+            Foreign(UNPROCESSABLE, |a, _| {
+                vec![json_call(
+                    Method::POST,
+                    "/api/v1/annotations".into(),
+                    json!({ "text": "on A's service", "service_id": a.service }),
+                )]
+            }),
+        ),
+        (
+            "PATCH",
+            "/api/v1/annotations/{id}",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![json_call(
+                    Method::PATCH,
+                    format!("/api/v1/annotations/{}", a.annotation),
+                    json!({ "text": "taken over" }),
+                )]
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/annotations/{id}",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![Call {
+                    method: Method::DELETE,
+                    uri: format!("/api/v1/annotations/{}", a.annotation),
+                    body: Payload::None,
+                }]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/create_annotation",
+            Foreign(UNPROCESSABLE, |a, _| {
+                vec![server_fn(
+                    "create_annotation",
+                    &[
+                        ("at", ""),
+                        ("text", "on A's service"),
+                        ("service_id", &a.service),
+                        ("back", "/dashboard"),
+                    ],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/update_annotation",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "update_annotation",
+                    &[
+                        ("id", &a.annotation),
+                        ("at", ""),
+                        ("text", "taken over"),
+                        ("service_id", ""),
+                        ("back", "/dashboard"),
+                    ],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/delete_annotation",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "delete_annotation",
+                    &[("id", &a.annotation), ("back", "/dashboard")],
+                )]
             }),
         ),
         (
@@ -1225,6 +1321,21 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let annotation = json!({ "text": A_ANNOTATION, "at": app.now() - chrono::Duration::hours(1) });
+    let annotated = app
+        .json(
+            "POST",
+            "/api/v1/annotations",
+            &annotation,
+            &[("authorization", &format!("Bearer {}", alpha.key))],
+        )
+        .await;
+    assert_eq!(annotated.status, StatusCode::CREATED, "{}", annotated.body);
+    text(
+        &app,
+        &format!("UPDATE annotations SET id = {A_ANNOTATION_ID} RETURNING id::text AS t"),
+    )
+    .await;
 
     app.set_peer(B_PEER);
     let bravo = client(&app, B_EMAIL, B_SERVICE).await;
@@ -1253,6 +1364,7 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         A_PEER,
         &a.event,
         A_CONVERSATION,
+        A_ANNOTATION,
     ];
     let no_trace_of_a = |what: &str, body: &str| {
         for marker in markers {
@@ -1421,6 +1533,10 @@ async fn ids_of(app: &TestApp, email: &str) -> Ids {
              JOIN services s ON s.id = e.service_id WHERE s.user_id = '{user}'"
         ))
         .await,
+        annotation: one(format!(
+            "SELECT coalesce(min(id)::text, 'no annotation') AS t FROM annotations WHERE user_id = '{user}'"
+        ))
+        .await,
         user,
     }
 }
@@ -1472,6 +1588,7 @@ async fn rows_of(app: &TestApp, a: &Ids) -> Vec<String> {
         ("services", format!("user_id = '{user}' OR id = '{service}'")),
         ("api_keys", format!("service_id = '{service}'")),
         ("events", format!("service_id = '{service}'")),
+        ("annotations", format!("user_id = '{user}' OR service_id = '{service}'")),
         ("metrics", format!("service_id = '{service}'")),
         ("metrics_daily", format!("service_id = '{service}'")),
         ("metrics_by_model", format!("service_id = '{service}'")),

@@ -3,6 +3,7 @@
 //! Every `#[tokio::test]` in these modules is collected by the standard harness.
 
 mod alerts;
+mod annotations;
 mod auth;
 mod compat;
 mod events;

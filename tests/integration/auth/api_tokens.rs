@@ -16,7 +16,7 @@ async fn tokens(app: &TestApp, session: &str) -> Value {
 }
 
 /// Makes a token from the security tab's form; returns it whole, as the tab shows it once.
-async fn make(app: &TestApp, session: &str, name: &str, scope: &str, lifetime: &str) -> String {
+pub async fn make(app: &TestApp, session: &str, name: &str, scope: &str, lifetime: &str) -> String {
     let made = call(
         app,
         "create_api_token",

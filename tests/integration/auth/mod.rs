@@ -1,6 +1,6 @@
 //! Accounts and sessions: registration, sign-in, tokens, sign-out, guards, limits, audit.
 
-mod api_tokens;
+pub mod api_tokens;
 mod confirm;
 mod csrf;
 mod flash;

@@ -45,9 +45,10 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     let summary = summary(&app, &a.token, "range=24h").await.json();
     let rows: Vec<&str> = csv.body.lines().collect();
     assert!(rows[0].starts_with("section,start,end,service,requests,errors,success_rate"));
-    // Read from the right: only the service name (left of them) may hold a comma.
+    // Read from the right, past the annotation column (empty on figure rows): only the service
+    // name (left of them) may hold a comma.
     let (requests, errors) = (12, 11);
-    let column = |row: &str, from_right: usize| row.rsplit(',').nth(from_right).unwrap().to_owned();
+    let column = |row: &str, from_right: usize| row.rsplit(',').nth(from_right + 1).unwrap().to_owned();
     let errors_sent = sent.iter().filter(|(_, ok)| !ok).count();
     assert_eq!(errors_sent, 8);
     let total = rows.iter().find(|r| r.starts_with("total,")).unwrap();
@@ -115,7 +116,7 @@ async fn csv_export_matches_the_summary_and_stays_with_its_owner() {
     );
     // Latencies 100 to 139 ms; each event has 10 tokens in and 5 out, and costs $0.001.
     let average = (0..40).map(|i| 100.0 + f64::from(i)).sum::<f64>() / 40.0;
-    let figures = format!(",40,{errors_sent},0.8000,{average:.4},,,600,0.040000,,,,,");
+    let figures = format!(",40,{errors_sent},0.8000,{average:.4},,,600,0.040000,,,,,,");
     assert!(service_row.ends_with(&figures), "{service_row}");
 
     let theirs = app
