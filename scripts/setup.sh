@@ -21,6 +21,8 @@ if $for_tests; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
   # The tests' S3-compatible store (moto) lives in a virtual environment of its own.
   python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3 python3-venv)
+  # The PDF reports are read back as text (and looked at as images) with poppler's tools.
+  command -v pdftotext >/dev/null || packages+=(poppler-utils)
 fi
 if ((${#packages[@]})); then
   echo "==> installing Debian packages: ${packages[*]}"

@@ -17,6 +17,8 @@ pub mod ingest;
 pub mod landing;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod reports;
 pub mod services;
 pub mod settings;
 pub mod ui;

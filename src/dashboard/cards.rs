@@ -53,11 +53,13 @@ fn change(current: Option<f64>, previous: Option<f64>, delta: Delta, better: Bet
     (format!("{arrow} {text}"), format!("change--{tone}"))
 }
 
-struct Card {
-    title: &'static str,
-    value: String,
-    detail: Option<String>,
-    change: (String, String),
+/// A figure as its card shows it: the dashboard and the PDF report write the same.
+pub struct Card {
+    pub title: &'static str,
+    pub value: String,
+    pub detail: Option<String>,
+    /// The change's text and its tone's class.
+    pub change: (String, String),
 }
 
 /// The two periods' figures, with the previous one's left out when it had no traffic (a change
@@ -171,7 +173,7 @@ fn minutes(minutes: f64) -> String {
 }
 
 /// The dashboard's overview cards (`kind` none), or those chosen for a service's kind.
-fn cards(summary: &Summary, kind: Option<ServiceKind>) -> Vec<Card> {
+pub fn cards(summary: &Summary, kind: Option<ServiceKind>) -> Vec<Card> {
     let (now, before): (&Figures, &Figures) = (&summary.current, &summary.previous);
     let p = Periods {
         now,

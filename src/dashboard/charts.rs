@@ -63,7 +63,7 @@ pub fn position_of(starts: &[DateTime<Utc>], at: DateTime<Utc>) -> Option<f64> {
 }
 
 /// Rounds a maximum up to 1, 2 or 5 times a power of ten, for the axis.
-fn nice_ceiling(max: f64) -> f64 {
+pub fn nice_ceiling(max: f64) -> f64 {
     if max <= 0.0 || !max.is_finite() {
         return 1.0;
     }

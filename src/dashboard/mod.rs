@@ -7,6 +7,8 @@ pub mod charts;
 pub mod figures;
 pub mod filters;
 pub mod live;
+#[cfg(feature = "ssr")]
+pub mod load;
 pub mod pages;
 pub mod panels;
 pub mod view;

@@ -28,6 +28,7 @@ pub fn AnalyticsView(
         Resource::new(|| (), move |_| load_dashboard(query.clone()))
     };
     let export = format!("/api/v1/analytics/export.csv?{}", query_string(&query));
+    let report = format!("/api/v1/analytics/report.pdf?{}", query_string(&query));
     let range = query.range;
     let back = match query_string(&query) {
         empty if empty.is_empty() => path.clone(),
@@ -53,6 +54,9 @@ pub fn AnalyticsView(
                 <LiveFigures query single />
                 <a class="button" href=export download="" rel="nofollow">
                     "Export CSV"
+                </a>
+                <a class="button" href=report download="" rel="nofollow">
+                    "Download PDF"
                 </a>
             </div>
         </div>

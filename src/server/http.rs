@@ -130,6 +130,7 @@ fn site_api() -> Routes {
         .merge(crate::events::rest::routes())
         .merge(crate::analytics::rest::routes())
         .merge(crate::annotations::rest::routes())
+        .merge(crate::reports::rest::routes())
         .route(Method::GET, "/api/v1/live", crate::changes::stream::stream)
         .merge(crate::settings::rest::routes())
         .merge(crate::alerts::unsubscribe::routes())

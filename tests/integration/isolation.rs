@@ -363,6 +363,26 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "GET",
+            "/api/v1/analytics/report.pdf",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!(
+                    "/api/v1/analytics/report.pdf?range=24h&service={}",
+                    a.service
+                ))]
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/analytics/report.pdf",
+            // Its text is compressed: `pdf::the_report_has_the_summarys_figures_the_annotations_and_the_services`
+            // reads B's report back and finds none of A's.
+            Own(
+                || get("/api/v1/analytics/report.pdf?range=24h".into()),
+                |_, r| assert!(r.body.starts_with("%PDF-"), "a PDF"),
+            ),
+        ),
+        (
+            "GET",
             "/api/v1/annotations",
             Foreign(NOT_FOUND, |a, _| {
                 vec![get(format!("/api/v1/annotations?range=24h&service={}", a.service))]

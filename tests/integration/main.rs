@@ -14,6 +14,7 @@ mod isolation;
 mod mail;
 mod openapi;
 mod operations;
+mod pdf;
 mod reports;
 mod settings;
 mod support;

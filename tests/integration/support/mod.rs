@@ -164,6 +164,7 @@ impl TestApp {
             status: parts.status,
             headers: parts.headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body,
         }
     }
 
@@ -177,7 +178,9 @@ impl TestApp {
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (invalid UTF-8 replaced); `bytes` as sent.
     pub body: String,
+    pub bytes: axum::body::Bytes,
 }
 
 impl TestApp {

@@ -1,0 +1,49 @@
+//! Everything a view shows, read in one pass: the page, its live updates and its PDF report
+//! all take their figures from here.
+
+use super::DashboardData;
+use crate::analytics::AnalyticsQuery;
+use crate::auth::Authenticated;
+use crate::error::AppError;
+use crate::server::state::AppState;
+
+/// The view of `query` for `auth`'s user; the figures come from the cache while no change
+/// touches them.
+pub async fn load(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery) -> Result<DashboardData, AppError> {
+    use crate::analytics::{activity, breakdown, end_users, summary, window};
+    let mut conn = state.conn().await?;
+    let now = state.clock.now();
+    let window = window::resolve(&mut conn, auth, query, now).await?;
+    let alerts = crate::alerts::backend::list(&mut conn, auth.user.id, query.service, &window.tz).await?;
+    let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;
+    let figures = state.changes.figures();
+    let (summary, series, breakdown, end_users) = match figures.get(&window, now) {
+        Ok(cached) => cached,
+        Err(ticket) => {
+            let (summary, series) = summary::overview(&mut conn, &window).await?;
+            let breakdown = breakdown::breakdown(&mut conn, &window).await?;
+            // Decided by the window (the cache's key) alone: a view of one service.
+            let end_users = match window.service_ids.len() {
+                1 => Some(end_users::top_end_users(&mut conn, &window).await?),
+                _ => None,
+            };
+            let computed = (summary, series, breakdown, end_users);
+            figures.put(ticket, window, computed.clone(), now);
+            computed
+        }
+    };
+    Ok(DashboardData {
+        summary,
+        series,
+        breakdown,
+        end_users,
+        activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
+        alerts,
+        annotations,
+        services: crate::services::backend::list(&mut conn, auth)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect(),
+    })
+}

@@ -1,0 +1,509 @@
+//! The PDF of a view: the dashboard's (every service) or a service's page, for the view's
+//! period. The same cards, charts, annotations and tables as the page, with the same words
+//! and numbers (the page's formatting functions write both).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::pdf::{
+    ACCENT, CONTENT, DANGER, INK, Layout, MARGIN, MUTED, PANEL, PRIMARY, RULE, Rgb, SUCCESS, WARNING, Weight, fit,
+    text_width,
+};
+use crate::analytics::{Range, Series};
+use crate::dashboard::DashboardData;
+use crate::dashboard::cards::cards;
+use crate::dashboard::charts::{nice_ceiling, position_of};
+use crate::error::AppError;
+use crate::services::ServiceKind;
+use crate::ui::format::{compact, count, millis, percent, usd};
+
+/// Who the report is for and what it covers, as its first lines say.
+pub struct Heading {
+    pub client: String,
+    pub email: String,
+    /// "All services" or the service's name.
+    pub scope: String,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// The report of `data`, the view of `range` (`kind`: a service's page, whose kind chose its
+/// cards).
+pub fn report(
+    data: &DashboardData,
+    range: Range,
+    kind: Option<ServiceKind>,
+    heading: &Heading,
+) -> Result<Vec<u8>, AppError> {
+    let mut doc = Layout::default();
+    let period = period_text(data);
+    title(&mut doc, heading, &period);
+    key_figures(&mut doc, data, range, kind);
+    let labels = labels(&data.series);
+    let marks = marks(data);
+    let points = &data.series.points;
+    chart(
+        &mut doc,
+        "Requests",
+        &labels,
+        &[
+            (
+                "Success",
+                SUCCESS,
+                points.iter().map(|p| Some((p.requests - p.errors) as f64)).collect(),
+            ),
+            ("Errors", DANGER, points.iter().map(|p| Some(p.errors as f64)).collect()),
+        ],
+        true,
+        &marks,
+        |v| compact(v.round() as i64),
+    );
+    chart(
+        &mut doc,
+        "Latency",
+        &labels,
+        &[
+            ("p50", PRIMARY, points.iter().map(|p| p.p50_latency_ms).collect()),
+            ("p95", ACCENT, points.iter().map(|p| p.p95_latency_ms).collect()),
+        ],
+        false,
+        &marks,
+        |v| millis(Some(v)),
+    );
+    annotations(&mut doc, data);
+    tables(&mut doc, data, kind.is_some());
+    let title = format!("{} · {}", heading.scope, period);
+    let footer = format!("RagSites Portal · {} · {}", heading.client, heading.scope);
+    doc.finish(&title, &footer)
+}
+
+fn local(at: NaiveDateTime) -> String {
+    at.format("%b %-d, %Y %H:%M").to_string()
+}
+
+/// The period on the view's clock: from the first bucket's start to the period's end.
+fn period_text(data: &DashboardData) -> String {
+    let series = &data.series;
+    match (series.points.first(), series.points.last()) {
+        (Some(first), Some(last)) => {
+            let end = last.local + (data.summary.to - last.at);
+            format!("{} – {} ({})", local(first.local), local(end), series.tz)
+        }
+        _ => format!("{} – {} (UTC)", data.summary.from, data.summary.to),
+    }
+}
+
+fn title(doc: &mut Layout, heading: &Heading, period: &str) {
+    doc.text((MARGIN, doc.y + 10.0), 9.0, Weight::Bold, PRIMARY, "◆ RagSites Portal");
+    doc.y += 34.0;
+    doc.text(
+        (MARGIN, doc.y),
+        20.0,
+        Weight::Bold,
+        INK,
+        fit(&format!("Report: {}", heading.scope), CONTENT, 20.0, Weight::Bold),
+    );
+    doc.y += 20.0;
+    let client = format!("{} ({})", heading.client, heading.email);
+    for (label, value) in [
+        ("Client", client),
+        ("Period", period.to_owned()),
+        (
+            "Generated",
+            heading.generated_at.format("%b %-d, %Y %H:%M UTC").to_string(),
+        ),
+    ] {
+        doc.text((MARGIN, doc.y), 9.0, Weight::Bold, MUTED, label);
+        doc.text(
+            (MARGIN + 64.0, doc.y),
+            9.0,
+            Weight::Regular,
+            INK,
+            fit(&value, CONTENT - 64.0, 9.0, Weight::Regular),
+        );
+        doc.y += 14.0;
+    }
+    doc.y += 8.0;
+    doc.line((MARGIN, doc.y), (MARGIN + CONTENT, doc.y), 0.75, RULE);
+    doc.y += 18.0;
+}
+
+fn section(doc: &mut Layout, name: &str, height: f32) {
+    doc.room_for(height + 24.0);
+    doc.text((MARGIN, doc.y + 10.0), 12.0, Weight::Bold, INK, name);
+    doc.y += 24.0;
+}
+
+/// The cards, three to a row.
+fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range, kind: Option<ServiceKind>) {
+    let cards = cards(&data.summary, kind);
+    let (columns, gap, height) = (3, 10.0, 65.0);
+    let width = (CONTENT - gap * (columns as f32 - 1.0)) / columns as f32;
+    section(doc, "Key figures", height);
+    for row in cards.chunks(columns) {
+        doc.room_for(height + gap);
+        for (i, card) in row.iter().enumerate() {
+            let x = MARGIN + i as f32 * (width + gap);
+            let (top, inner) = (doc.y, width - 20.0);
+            doc.rect((x, top), (width, height), PANEL);
+            doc.text(
+                (x + 10.0, top + 15.0),
+                8.0,
+                Weight::Regular,
+                MUTED,
+                fit(card.title, inner, 8.0, Weight::Regular),
+            );
+            doc.text(
+                (x + 10.0, top + 35.0),
+                15.0,
+                Weight::Bold,
+                INK,
+                fit(&card.value, inner, 15.0, Weight::Bold),
+            );
+            if let Some(detail) = &card.detail {
+                doc.text(
+                    (x + 10.0, top + 48.0),
+                    7.5,
+                    Weight::Regular,
+                    MUTED,
+                    fit(detail, inner, 7.5, Weight::Regular),
+                );
+            }
+            let (change, tone) = &card.change;
+            let tone = match tone.as_str() {
+                "change--good" => SUCCESS,
+                "change--bad" => DANGER,
+                _ => MUTED,
+            };
+            let versus = format!("{change} vs previous {}", range.span());
+            doc.text(
+                (x + 10.0, top + 61.0),
+                7.5,
+                Weight::Regular,
+                tone,
+                fit(&versus, inner, 7.5, Weight::Regular),
+            );
+        }
+        doc.y += height + gap;
+    }
+    doc.y += 8.0;
+}
+
+fn labels(series: &Series) -> Vec<String> {
+    let format = match series.bucket {
+        crate::analytics::Bucket::Hour => "%H:%M",
+        crate::analytics::Bucket::Day => "%b %-d",
+    };
+    series
+        .points
+        .iter()
+        .map(|p| p.local.format(format).to_string())
+        .collect()
+}
+
+/// The annotations drawn on the charts, numbered as the list after them.
+fn marks(data: &DashboardData) -> Vec<(usize, f64)> {
+    let starts: Vec<_> = data.series.points.iter().map(|p| p.at).collect();
+    data.annotations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| Some((i + 1, position_of(&starts, a.at)?)))
+        .collect()
+}
+
+/// Two series over the period as vector graphics: stacked bars or lines, the axis scaled to a
+/// round top, the annotations as numbered dashed lines.
+fn chart(
+    doc: &mut Layout,
+    name: &str,
+    labels: &[String],
+    series: &[(&str, Rgb, Vec<Option<f64>>); 2],
+    stacked: bool,
+    marks: &[(usize, f64)],
+    format: fn(f64) -> String,
+) {
+    let (height, axis) = (112.0, 52.0);
+    section(doc, name, height + 30.0);
+    // The legend, right-aligned on the heading's line.
+    let mut x = MARGIN + CONTENT;
+    for (label, color, _) in series.iter().rev() {
+        x -= text_width(label, 8.0, Weight::Regular);
+        doc.text((x, doc.y - 14.0), 8.0, Weight::Regular, INK, *label);
+        x -= 12.0;
+        doc.rect((x, doc.y - 21.0), (8.0, 8.0), *color);
+        x -= 10.0;
+    }
+    let (left, top, width) = (MARGIN + axis, doc.y, CONTENT - axis);
+    let n = labels.len().max(1);
+    let band = width / n as f32;
+    let value = |k: usize, i: usize| series[k].2.get(i).copied().flatten();
+    let max = (0..n)
+        .map(|i| {
+            let (a, b) = (value(0, i).unwrap_or(0.0), value(1, i).unwrap_or(0.0));
+            if stacked { a + b } else { a.max(b) }
+        })
+        .fold(0.0, f64::max);
+    let top_value = nice_ceiling(max);
+    let y = |v: f64| top + height - (v / top_value) as f32 * height;
+    for f in [0.0, 0.5, 1.0] {
+        let v = top_value * f;
+        doc.line((left, y(v)), (left + width, y(v)), 0.5, RULE);
+        if max > 0.0 {
+            doc.text_right((left - 6.0, y(v) + 3.0), 7.0, Weight::Regular, MUTED, format(v));
+        }
+    }
+    let center = |i: usize| left + (i as f32 + 0.5) * band;
+    if stacked {
+        for i in 0..n {
+            let mut base = 0.0;
+            for (_, color, values) in series {
+                let v = values.get(i).copied().flatten().unwrap_or(0.0);
+                let (y0, y1) = (y(base), y(base + v));
+                doc.rect(
+                    (left + i as f32 * band + band * 0.15, y1),
+                    (band * 0.7, y0 - y1),
+                    *color,
+                );
+                base += v;
+            }
+        }
+    } else {
+        for (k, (_, color, _)) in series.iter().enumerate() {
+            // A missing value (no traffic in the bucket) breaks the line.
+            let mut run = Vec::new();
+            for i in 0..n {
+                match value(k, i) {
+                    Some(v) => run.push((center(i), y(v))),
+                    None => doc.polyline(std::mem::take(&mut run), 1.4, *color),
+                }
+            }
+            doc.polyline(run, 1.4, *color);
+        }
+    }
+    if max == 0.0 {
+        let text = "No data in this period";
+        let x = left + (width - text_width(text, 9.0, Weight::Regular)) / 2.0;
+        doc.text((x, top + height / 2.0), 9.0, Weight::Regular, MUTED, text);
+    }
+    let step = n.div_ceil(8).max(1);
+    for (i, label) in labels.iter().enumerate().step_by(step) {
+        let w = text_width(label, 7.0, Weight::Regular);
+        doc.text(
+            (center(i) - w / 2.0, top + height + 12.0),
+            7.0,
+            Weight::Regular,
+            MUTED,
+            label.clone(),
+        );
+    }
+    for (number, position) in marks {
+        let x = left + *position as f32 * width;
+        doc.dashed_line((x, top), (x, top + height), 1.0, WARNING);
+        doc.text((x + 2.0, top + 8.0), 7.0, Weight::Bold, WARNING, number.to_string());
+    }
+    doc.y = top + height + 28.0;
+}
+
+fn annotations(doc: &mut Layout, data: &DashboardData) {
+    if data.annotations.is_empty() {
+        return;
+    }
+    section(doc, "Annotations", 14.0);
+    for (i, a) in data.annotations.iter().enumerate() {
+        doc.room_for(14.0);
+        let scope = a.service_name.as_deref().unwrap_or("All services");
+        doc.text((MARGIN, doc.y + 9.0), 9.0, Weight::Bold, WARNING, (i + 1).to_string());
+        doc.text(
+            (MARGIN + 16.0, doc.y + 9.0),
+            9.0,
+            Weight::Regular,
+            MUTED,
+            a.local.format("%b %-d, %H:%M").to_string(),
+        );
+        let text = format!("{} ({scope})", a.text);
+        doc.text(
+            (MARGIN + 96.0, doc.y + 9.0),
+            9.0,
+            Weight::Regular,
+            INK,
+            fit(&text, CONTENT - 96.0, 9.0, Weight::Regular),
+        );
+        doc.y += 14.0;
+    }
+    doc.y += 12.0;
+}
+
+/// A column of a table: its heading, its share of the width, and whether it holds numbers
+/// (right-aligned).
+struct Column(&'static str, f32, bool);
+
+/// A table that goes on over pages, its heading repeated on each.
+fn table(doc: &mut Layout, name: &str, columns: &[Column], rows: Vec<Vec<String>>) {
+    let row_height = 15.0;
+    let heading = |doc: &mut Layout| {
+        let mut x = MARGIN;
+        for Column(title, share, numeric) in columns {
+            let width = share * CONTENT;
+            if *numeric {
+                doc.text_right((x + width - 4.0, doc.y + 10.0), 8.0, Weight::Bold, MUTED, *title);
+            } else {
+                doc.text((x, doc.y + 10.0), 8.0, Weight::Bold, MUTED, *title);
+            }
+            x += width;
+        }
+        doc.y += row_height;
+        doc.line((MARGIN, doc.y - 3.0), (MARGIN + CONTENT, doc.y - 3.0), 0.5, RULE);
+    };
+    section(doc, name, 2.0 * row_height);
+    heading(doc);
+    if rows.is_empty() {
+        doc.text(
+            (MARGIN, doc.y + 10.0),
+            9.0,
+            Weight::Regular,
+            MUTED,
+            "Nothing in this period.",
+        );
+        doc.y += row_height;
+    }
+    for row in rows {
+        let page_before = doc.y;
+        doc.room_for(row_height);
+        if doc.y < page_before {
+            heading(doc);
+        }
+        let mut x = MARGIN;
+        for (Column(_, share, numeric), cell) in columns.iter().zip(row) {
+            let width = share * CONTENT;
+            let cell = fit(&cell, width - 8.0, 9.0, Weight::Regular);
+            if *numeric {
+                doc.text_right((x + width - 4.0, doc.y + 10.0), 9.0, Weight::Regular, INK, cell);
+            } else {
+                doc.text((x, doc.y + 10.0), 9.0, Weight::Regular, INK, cell);
+            }
+            x += width;
+        }
+        doc.y += row_height;
+    }
+    doc.y += 14.0;
+}
+
+fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
+    if !data.alerts.is_empty() {
+        let rows = data
+            .alerts
+            .iter()
+            .map(|a| {
+                vec![
+                    a.service_name.clone(),
+                    a.kind.label().to_owned(),
+                    a.kind.format(a.threshold),
+                    a.kind.format(a.observed),
+                    a.fired_local.format("%b %-d, %H:%M").to_string(),
+                    a.resolved_local
+                        .map_or("open".to_owned(), |at| at.format("%b %-d, %H:%M").to_string()),
+                ]
+            })
+            .collect();
+        let columns = [
+            Column("Service", 0.24, false),
+            Column("Alert", 0.2, false),
+            Column("Threshold", 0.14, true),
+            Column("Observed", 0.14, true),
+            Column("Fired", 0.14, true),
+            Column("Resolved", 0.14, true),
+        ];
+        table(doc, "Alerts", &columns, rows);
+    }
+    if !single {
+        let rows = data
+            .breakdown
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    count(s.requests),
+                    count(s.errors),
+                    percent(s.success_rate),
+                    millis(s.avg_latency_ms),
+                    compact(s.tokens),
+                    usd(s.cost_usd),
+                ]
+            })
+            .collect();
+        let columns = [
+            Column("Service", 0.3, false),
+            Column("Requests", 0.12, true),
+            Column("Errors", 0.1, true),
+            Column("Success", 0.12, true),
+            Column("Avg latency", 0.13, true),
+            Column("Tokens", 0.11, true),
+            Column("Cost", 0.12, true),
+        ];
+        table(doc, "Usage by service", &columns, rows);
+    }
+    if let Some(top) = data.end_users.as_ref().filter(|_| single) {
+        let rows = top
+            .by_requests
+            .iter()
+            .map(|u| vec![u.end_user.clone(), count(u.requests), count(u.errors), usd(u.cost_usd)])
+            .collect();
+        let columns = [
+            Column("End user", 0.46, false),
+            Column("Requests", 0.18, true),
+            Column("Errors", 0.18, true),
+            Column("Cost", 0.18, true),
+        ];
+        table(doc, "Top end users by requests", &columns, rows);
+    }
+    let rows = data
+        .breakdown
+        .errors
+        .iter()
+        .map(|e| vec![e.error_kind.clone(), count(e.errors)])
+        .collect();
+    table(
+        doc,
+        "Errors by kind",
+        &[Column("Error", 0.7, false), Column("Errors", 0.3, true)],
+        rows,
+    );
+    let rows = data
+        .breakdown
+        .models
+        .iter()
+        .map(|m| {
+            vec![
+                m.model.clone(),
+                count(m.requests),
+                count(m.errors),
+                compact(m.tokens),
+                usd(m.cost_usd),
+            ]
+        })
+        .collect();
+    let columns = [
+        Column("Model", 0.4, false),
+        Column("Requests", 0.15, true),
+        Column("Errors", 0.15, true),
+        Column("Tokens", 0.15, true),
+        Column("Cost", 0.15, true),
+    ];
+    table(doc, "Models", &columns, rows);
+    let rows = data
+        .activity
+        .iter()
+        .map(|a| {
+            vec![
+                a.action.describe().to_owned(),
+                a.service_name.clone().unwrap_or_default(),
+                a.at.format("%b %-d, %H:%M UTC").to_string(),
+            ]
+        })
+        .collect();
+    let columns = [
+        Column("Activity", 0.5, false),
+        Column("Service", 0.26, false),
+        Column("When", 0.24, true),
+    ];
+    table(doc, "Recent activity", &columns, rows);
+}
