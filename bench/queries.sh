@@ -59,16 +59,21 @@ echo "== in the last 30 days: $(figure conversations conversations) conversation
   "$(figure users unique_end_users) unique end users"
 # The dashboard keeps a view's figures until new events arrive: repeated views are cache hits.
 # A first view is measured with a different 30-day window (an hour earlier) on every request.
-cat >target/bench-first-views.lua <<'LUA'
+# $1: the path asked for, $2: the script written.
+first_views() {
+  cat >"$2" <<LUA
 counter = 0
 request = function()
   counter = counter + 1
   local from = os.time() - 30 * 86400 - counter * 3600
   local at = function(t) return os.date("!%Y-%m-%dT%H%%3A00%%3A00Z", t) end
-  return wrk.format(nil, "/dashboard?range=custom&from=" .. at(from) .. "&to=" .. at(from + 30 * 86400))
+  return wrk.format(nil, "$1?range=custom&from=" .. at(from) .. "&to=" .. at(from + 30 * 86400))
 end
 LUA
-cat target/bench-percentiles.lua >>target/bench-first-views.lua
+  cat target/bench-percentiles.lua >>"$2"
+}
+first_views /dashboard target/bench-first-views.lua
+first_views /api/v1/analytics/report.pdf target/bench-first-reports.lua
 
 bench() {
   local connections=$1 script=$2 url=$3
@@ -76,7 +81,8 @@ bench() {
   wrk -t1 -c"$connections" -d"$DURATION" -s "$script" -H "Cookie: ragsites_session=$token" "$url" | tail -1
 }
 # wrk counts only 4xx/5xx as errors: a signed-out page (a redirect) must be caught here.
-for path in dashboard api/v1/analytics/summary api/v1/analytics/conversations api/v1/analytics/users; do
+for path in dashboard api/v1/analytics/summary api/v1/analytics/conversations api/v1/analytics/users \
+  api/v1/analytics/report.pdf; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: ragsites_session=$token" "http://$LEPTOS_SITE_ADDR/$path")
   [[ $status == 200 ]] || { echo "GET /$path answered $status, not 200: no figures" >&2; exit 1; }
 done
@@ -96,14 +102,29 @@ echo "GET /dashboard, a new 30-day window each time (first views: the figures ar
 for connections in 1 4; do
   bench "$connections" target/bench-first-views.lua "http://$LEPTOS_SITE_ADDR/dashboard"
 done
+echo "GET /api/v1/analytics/report.pdf?range=30d (the PDF of the repeated view: figures from the cache)"
+bench 1 target/bench-percentiles.lua "http://$LEPTOS_SITE_ADDR/api/v1/analytics/report.pdf?range=30d"
+echo "GET /api/v1/analytics/report.pdf, a new 30-day window each time (figures computed, then the PDF)"
+bench 1 target/bench-first-reports.lua "http://$LEPTOS_SITE_ADDR/api/v1/analytics/report.pdf"
+echo "    a 30-day report is $(curl -sf -o /dev/null -w '%{size_download}' -H "Cookie: ragsites_session=$token" \
+  "http://$LEPTOS_SITE_ADDR/api/v1/analytics/report.pdf?range=30d") bytes"
 
+# What the browser downloads for a page: the page itself and its assets (brotli, as served).
+downloads() {
+  local path=$1 page total
+  page=$(curl -sf "http://$LEPTOS_SITE_ADDR$path" -H "Cookie: ragsites_session=$token")
+  total=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' \
+    -H "Cookie: ragsites_session=$token" "http://$LEPTOS_SITE_ADDR$path")
+  printf '    %-50s %8d bytes\n' "$path (the HTML)" "$total"
+  for asset in $(echo "$page" | grep -Eo '/pkg/[^"]+\.(js|wasm|css)' | sort -u); do
+    bytes=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "http://$LEPTOS_SITE_ADDR$asset")
+    printf '    %-50s %8d bytes\n' "$asset" "$bytes"
+    total=$((total + bytes))
+  done
+  echo "    total: $total bytes ($((total / 1024)) KiB)"
+}
 echo
 echo "== what the browser downloads for /dashboard (brotli, as served)"
-page=$(curl -sf "http://$LEPTOS_SITE_ADDR/dashboard" -H "Cookie: ragsites_session=$token")
-total=0
-for asset in $(echo "$page" | grep -Eo '/pkg/[^"]+\.(js|wasm|css)' | sort -u); do
-  bytes=$(curl -sf -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "http://$LEPTOS_SITE_ADDR$asset")
-  printf '    %-50s %8d bytes\n' "$asset" "$bytes"
-  total=$((total + bytes))
-done
-echo "    total: $total bytes ($((total / 1024)) KiB)"
+downloads /dashboard
+echo "== what the browser downloads for /settings/profile, a page without islands"
+downloads /settings/profile

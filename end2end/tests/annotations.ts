@@ -42,11 +42,12 @@ export async function annotationJourney(page: Page, request: APIRequestContext, 
   await expectMarks(page, ["Deployed build 7"]);
 
   // The form refuses an empty text by name, then adds one for every service, at now.
-  await panel.getByRole("button", { name: "Add annotation" }).click();
+  const add = panel.locator("form").filter({ has: page.getByRole("button", { name: "Add annotation" }) });
+  await add.getByRole("button", { name: "Add annotation" }).click();
   await expect(panel.locator("#field-text-message")).toHaveText("Write what happened.");
-  await panel.getByLabel("Text").fill("Index rebuilt");
-  await panel.getByLabel("Service").selectOption({ label: "All services" });
-  await panel.getByRole("button", { name: "Add annotation" }).click();
+  await add.getByLabel("Annotation").fill("Index rebuilt");
+  await add.getByLabel("For service").selectOption({ label: "All services" });
+  await add.getByRole("button", { name: "Add annotation" }).click();
   await expect(page).toHaveURL(/\/dashboard\?range=24h#annotations$/);
   await expect(panel.locator(".annotation")).toHaveCount(2);
   await expect(panel.locator(".annotation").nth(1)).toContainText("Index rebuiltAll services");

@@ -12,8 +12,10 @@ test("a page without islands loads no WASM; its menu is opaque and closes with E
   await page.getByLabel("Menu").click();
   const getStarted = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Get started" });
   await expect(getStarted).toBeVisible();
-  // The open panel is opaque and on top: the point at its centre belongs to it, not to the page.
+  // The open panel is opaque (once its drop-in has run) and on top: the point at its centre
+  // belongs to it, not to the page.
   const panel = page.locator(".menu__list");
+  await expect(panel).toHaveCSS("opacity", "1");
   const [background, onTop] = await panel.evaluate((list) => {
     const box = list.getBoundingClientRect();
     const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);

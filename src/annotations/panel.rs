@@ -54,10 +54,10 @@ pub fn AnnotationsPanel(
             {list}
             <form method="post" action=CreateAnnotation::url() class="form form--inline" novalidate="">
                 <input type="hidden" name="back" value=back.clone() />
-                <FormField label="Text" name="text" value=text error />
+                <FormField label="Annotation" name="text" value=text error />
                 <FormField label="When (empty: now)" name="at" kind="datetime-local" value=at error />
                 <div class="field">
-                    <label for="field-service_id">"Service"</label>
+                    <label for="field-service_id">"For service"</label>
                     <select id="field-service_id" name="service_id">
                         {service_options(&services, service)}
                     </select>
@@ -99,7 +99,7 @@ fn AnnotationRow(annotation: Annotation, services: Vec<(Uuid, String)>, back: St
                         <input id=field("at") name="at" type="datetime-local" value=local.format("%Y-%m-%dT%H:%M").to_string() />
                     </div>
                     <div class="field">
-                        <label for=field("service")>"Service"</label>
+                        <label for=field("service")>"For service"</label>
                         <select id=field("service") name="service_id">{service_options(&services, service_id)}</select>
                     </div>
                     <button class="button button--small" type="submit">"Save"</button>
