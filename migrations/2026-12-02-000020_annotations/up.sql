@@ -11,3 +11,5 @@ CREATE TABLE annotations (
     updated_at timestamptz NOT NULL
 );
 CREATE INDEX annotations_user_at ON annotations (user_id, at);
+-- The views' annotations of their services, and a service's deletion.
+CREATE INDEX annotations_service_at ON annotations (service_id, at) WHERE service_id IS NOT NULL;

@@ -32,10 +32,17 @@ async fn content(
     Ok(super::backend::Content { at, text, service_id })
 }
 
-/// Where the form goes back to: the view it was posted from, at the panel.
+/// Where the form goes back to: the view it was posted from.
 #[cfg(feature = "ssr")]
 fn view_of(back: &str) -> String {
     crate::auth::safe_next(Some(back))
+}
+
+/// The view with the panel's name, where a refused form shows its error.
+#[cfg(feature = "ssr")]
+fn refused_at(page: &str) -> String {
+    let join = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{join}form={}", super::FORM)
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_annotation")]
@@ -49,7 +56,7 @@ pub async fn create_annotation(at: String, text: String, service_id: String, bac
         Ok(())
     }
     .await;
-    crate::ui::form::answer_form_post(result, &page, &[("at", &at), ("text", &text)], |_| {
+    crate::ui::form::answer_form_post(result, &refused_at(&page), &[("at", &at), ("text", &text)], |_| {
         format!("{page}#annotations")
     })
 }
@@ -67,11 +74,17 @@ pub async fn update_annotation(
         let id = id.parse().map_err(|_| AppError::NotFound)?;
         let caller = crate::auth::guard::require_user().await?;
         let mut conn = caller.state.conn().await?;
-        let content = content(&caller, &mut conn, &at, text, &service_id).await?;
+        let mut content = content(&caller, &mut conn, &at, text, &service_id).await?;
+        // The form shows minutes: the same minute back keeps the time to the second.
+        let tz = crate::analytics::window::user_timezone(&mut conn, caller.auth.user.id).await?;
+        let current = super::backend::find(&mut conn, caller.auth.user.id, id, &tz).await?;
+        if current.local.format(super::panel::TIME_FORMAT).to_string() == at.trim() {
+            content.at = current.at;
+        }
         super::backend::update(&mut conn, caller.auth.user.id, id, content, caller.state.clock.now()).await
     }
     .await;
-    crate::ui::form::answer_form_post(result, &page, &[], |_| format!("{page}#annotations"))
+    crate::ui::form::answer_form_post(result, &refused_at(&page), &[], |_| format!("{page}#annotations"))
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_annotation")]
@@ -83,5 +96,5 @@ pub async fn delete_annotation(id: String, back: String) -> Result<(), AppError>
         super::backend::delete(&mut *caller.state.conn().await?, caller.auth.user.id, id).await
     }
     .await;
-    crate::ui::form::answer_form_post(result, &page, &[], |_| format!("{page}#annotations"))
+    crate::ui::form::answer_form_post(result, &refused_at(&page), &[], |_| format!("{page}#annotations"))
 }

@@ -3,16 +3,14 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::{Annotation, MAX_TEXT_CHARS};
+use super::{Annotation, LISTED, MAX_TEXT_CHARS};
 use crate::analytics::window::Window;
 use crate::error::AppError;
-use crate::schema::{annotations, services};
+use crate::schema::{annotations, services, users};
 
-/// What a view lists and draws at most: the earliest of its period.
-const LISTED: i64 = 200;
 /// What one client keeps at most.
 const MAX_PER_USER: i64 = 5_000;
 
@@ -38,19 +36,21 @@ struct Row {
 /// the viewer's own without a service. The window's services are the viewer's to see already.
 pub async fn in_window(conn: &mut AsyncPgConnection, viewer: Uuid, window: &Window) -> QueryResult<Vec<Annotation>> {
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT a.id, a.service_id, s.name AS service_name, a.at, (a.at AT TIME ZONE $1) AS local, a.text, \
-                a.user_id = $2 AS editable \
-         FROM annotations a LEFT JOIN services s ON s.id = a.service_id \
-         WHERE a.at >= $3 AND a.at < $4 \
-           AND (a.service_id = ANY($5) OR (a.service_id IS NULL AND a.user_id = $2)) \
-         ORDER BY a.at, a.id LIMIT $6",
+        "SELECT * FROM ( \
+           SELECT a.id, a.service_id, s.name AS service_name, a.at, (a.at AT TIME ZONE $1) AS local, a.text, \
+                  a.user_id = $2 AS editable \
+           FROM annotations a LEFT JOIN services s ON s.id = a.service_id \
+           WHERE a.at >= $3 AND a.at < $4 \
+             AND (a.service_id = ANY($5) OR (a.service_id IS NULL AND a.user_id = $2)) \
+           ORDER BY a.at DESC, a.id DESC LIMIT $6 \
+         ) latest ORDER BY at, id",
     )
     .bind::<Text, _>(&window.tz)
     .bind::<SqlUuid, _>(viewer)
     .bind::<Timestamptz, _>(window.from)
     .bind::<Timestamptz, _>(window.to)
     .bind::<Array<SqlUuid>, _>(&window.service_ids)
-    .bind::<BigInt, _>(LISTED)
+    .bind::<BigInt, _>(LISTED as i64)
     .load(conn)
     .await?;
     Ok(rows
@@ -76,8 +76,15 @@ pub struct Content {
 
 impl Content {
     /// The text trimmed and bounded, the time plausible (not before 2000, at most a year ahead),
-    /// the service one of `owner`'s.
-    async fn check(mut self, conn: &mut AsyncPgConnection, owner: Uuid, now: DateTime<Utc>) -> Result<Self, AppError> {
+    /// the service one of `owner`'s live ones (or the one it already has: a service archived
+    /// since keeps its annotations editable).
+    async fn check(
+        mut self,
+        conn: &mut AsyncPgConnection,
+        owner: Uuid,
+        now: DateTime<Utc>,
+        kept: Option<Uuid>,
+    ) -> Result<Self, AppError> {
         self.text = self.text.trim().to_owned();
         if self.text.is_empty() {
             return Err(AppError::field("text", "Write what happened."));
@@ -98,7 +105,7 @@ impl Content {
                 "The time must be after 2000 and at most a year ahead.",
             ));
         }
-        if let Some(id) = self.service_id {
+        if let Some(id) = self.service_id.filter(|id| Some(*id) != kept) {
             let owned: i64 = services::table
                 .filter(services::id.eq(id))
                 .filter(services::user_id.eq(owner))
@@ -121,31 +128,53 @@ pub async fn create(
     content: Content,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let content = content.check(conn, owner, now).await?;
-    let kept: i64 = annotations::table
+    let content = content.check(conn, owner, now, None).await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        // The owner's row, locked: concurrent additions count one after the other.
+        users::table
+            .find(owner)
+            .select(users::id)
+            .for_update()
+            .first::<Uuid>(conn)
+            .await?;
+        let kept: i64 = annotations::table
+            .filter(annotations::user_id.eq(owner))
+            .count()
+            .get_result(conn)
+            .await?;
+        if kept >= MAX_PER_USER {
+            return Err(AppError::Conflict(format!(
+                "You keep {MAX_PER_USER} annotations already: delete old ones first."
+            )));
+        }
+        let id = diesel::insert_into(annotations::table)
+            .values((
+                annotations::user_id.eq(owner),
+                annotations::service_id.eq(content.service_id),
+                annotations::at.eq(content.at),
+                annotations::text.eq(&content.text),
+                annotations::created_at.eq(now),
+                annotations::updated_at.eq(now),
+            ))
+            .returning(annotations::id)
+            .get_result(conn)
+            .await?;
+        announce(conn, owner, &[content.service_id]).await?;
+        Ok(id)
+    })
+    .await
+}
+
+/// The service an annotation of `owner`'s belongs to; anyone else's is `NotFound`.
+pub async fn service_of(conn: &mut AsyncPgConnection, owner: Uuid, id: i64) -> Result<Option<Uuid>, AppError> {
+    annotations::table
+        .find(id)
         .filter(annotations::user_id.eq(owner))
-        .count()
-        .get_result(conn)
-        .await?;
-    if kept >= MAX_PER_USER {
-        return Err(AppError::Conflict(format!(
-            "You keep {MAX_PER_USER} annotations already: delete old ones first."
-        )));
-    }
-    let id = diesel::insert_into(annotations::table)
-        .values((
-            annotations::user_id.eq(owner),
-            annotations::service_id.eq(content.service_id),
-            annotations::at.eq(content.at),
-            annotations::text.eq(&content.text),
-            annotations::created_at.eq(now),
-            annotations::updated_at.eq(now),
-        ))
-        .returning(annotations::id)
-        .get_result(conn)
-        .await?;
-    announce(conn, owner, &[content.service_id]).await?;
-    Ok(id)
+        .select(annotations::service_id)
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound)
 }
 
 /// Replaces an annotation of `owner`'s; anyone else's is `NotFound`.
@@ -156,41 +185,44 @@ pub async fn update(
     content: Content,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let content = content.check(conn, owner, now).await?;
-    let mine = annotations::table.find(id).filter(annotations::user_id.eq(owner));
-    let before: Option<Uuid> = mine
-        .select(annotations::service_id)
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    diesel::update(mine)
-        .set((
-            annotations::service_id.eq(content.service_id),
-            annotations::at.eq(content.at),
-            annotations::text.eq(&content.text),
-            annotations::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    announce(conn, owner, &[before, content.service_id]).await?;
-    Ok(())
+    let before = service_of(conn, owner, id).await?;
+    let content = content.check(conn, owner, now, before).await?;
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let changed = diesel::update(annotations::table.find(id).filter(annotations::user_id.eq(owner)))
+            .set((
+                annotations::service_id.eq(content.service_id),
+                annotations::at.eq(content.at),
+                annotations::text.eq(&content.text),
+                annotations::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        if changed == 0 {
+            return Err(AppError::NotFound);
+        }
+        announce(conn, owner, &[before, content.service_id]).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Deletes an annotation of `owner`'s; anyone else's is `NotFound`.
 pub async fn delete(conn: &mut AsyncPgConnection, owner: Uuid, id: i64) -> Result<(), AppError> {
-    let service: Option<Uuid> = diesel::delete(annotations::table.find(id).filter(annotations::user_id.eq(owner)))
-        .returning(annotations::service_id)
-        .get_result(conn)
-        .await
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    announce(conn, owner, &[service]).await?;
-    Ok(())
+    conn.transaction::<_, AppError, _>(async |conn| {
+        let service: Option<Uuid> = diesel::delete(annotations::table.find(id).filter(annotations::user_id.eq(owner)))
+            .returning(annotations::service_id)
+            .get_result(conn)
+            .await
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        announce(conn, owner, &[service]).await?;
+        Ok(())
+    })
+    .await
 }
 
-/// Open views of the services concerned redraw their charts: an annotation without a service
-/// concerns every service of its owner's.
+/// Open views of the services concerned redraw their charts when the change commits: an
+/// annotation without a service concerns every service of its owner's.
 async fn announce(conn: &mut AsyncPgConnection, owner: Uuid, services: &[Option<Uuid>]) -> QueryResult<()> {
     let mut concerned: Vec<Uuid> = services.iter().flatten().copied().collect();
     if services.contains(&None) {
@@ -200,11 +232,23 @@ async fn announce(conn: &mut AsyncPgConnection, owner: Uuid, services: &[Option<
             .load(conn)
             .await?;
     }
+    concerned.sort();
     concerned.dedup();
     for service_id in concerned {
         crate::changes::announce(conn, service_id).await?;
     }
     Ok(())
+}
+
+/// The services `owner` may annotate: their own, not archived, by name.
+pub async fn annotatable(conn: &mut AsyncPgConnection, owner: Uuid) -> QueryResult<Vec<(Uuid, String)>> {
+    services::table
+        .filter(services::user_id.eq(owner))
+        .filter(services::status.ne("archived"))
+        .order(services::name)
+        .select((services::id, services::name))
+        .load(conn)
+        .await
 }
 
 /// One annotation of `owner`'s, times on the clock of `tz`.

@@ -15,6 +15,10 @@ use uuid::Uuid;
 
 /// The longest text, in characters.
 pub const MAX_TEXT_CHARS: usize = 200;
+/// What a view lists and draws at most: the latest of its period.
+pub const LISTED: usize = 200;
+/// The name the panel's forms come back with (`?form=`), so that their errors show there.
+pub const FORM: &str = "annotations";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -32,7 +36,7 @@ pub struct Annotation {
     pub editable: bool,
 }
 
-/// A new annotation, or the new content of one, as the REST API takes it.
+/// A new annotation, as the REST API takes it.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -44,4 +48,22 @@ pub struct AnnotationInput {
     /// The service it belongs to; left out: every view of the owner. A service's key can only
     /// annotate its own service.
     pub service_id: Option<Uuid>,
+}
+
+/// A change of an annotation: what is left out stays as it is.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AnnotationChange {
+    pub at: Option<DateTime<Utc>>,
+    pub text: Option<String>,
+    /// A service of the caller's, or `null`: every view of theirs.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub service_id: Option<Option<Uuid>>,
+}
+
+/// A field that is there, even as `null`, as opposed to left out (`None` by `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(field: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(field).map(Some)
 }

@@ -6,9 +6,12 @@ use leptos::server_fn::ServerFn;
 use uuid::Uuid;
 
 use super::api::{CreateAnnotation, DeleteAnnotation, UpdateAnnotation};
-use super::{Annotation, MAX_TEXT_CHARS};
-use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error};
+use super::{Annotation, FORM, LISTED, MAX_TEXT_CHARS};
+use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_answer};
 use crate::ui::panel::Panel;
+
+/// How the edit form writes a time (`datetime-local`).
+pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 /// The services a form offers: every one of the client's, or on a service's page that one.
 fn service_options(services: &[(Uuid, String)], selected: Option<Uuid>) -> impl IntoView + use<> {
@@ -32,7 +35,11 @@ pub fn AnnotationsPanel(
     /// The view's path and query, where every form comes back to.
     back: String,
 ) -> impl IntoView {
-    let error = use_form_error();
+    let (error, _) = use_form_answer(FORM);
+    let service_message = move || error.get().and_then(|e| e.field_message("service_id"));
+    let cut = (annotations.len() >= LISTED).then(|| {
+        view! { <p class="panel__lead">"The latest 200 of the period are shown: choose a shorter period for the others."</p> }
+    });
     let at = use_field_value("at", String::new());
     let text = use_field_value("text", String::new());
     let list = if annotations.is_empty() {
@@ -51,6 +58,7 @@ pub fn AnnotationsPanel(
                 <code>"POST /api/v1/annotations"</code> " with the service's key."
             </p>
             <FormAlert error />
+            {cut}
             {list}
             <form method="post" action=CreateAnnotation::url() class="form form--inline" novalidate="">
                 <input type="hidden" name="back" value=back.clone() />
@@ -58,9 +66,10 @@ pub fn AnnotationsPanel(
                 <FormField label="When (empty: now)" name="at" kind="datetime-local" value=at error />
                 <div class="field">
                     <label for="field-service_id">"For service"</label>
-                    <select id="field-service_id" name="service_id">
+                    <select id="field-service_id" name="service_id" aria-describedby="field-service_id-message">
                         {service_options(&services, service)}
                     </select>
+                    <p class="field__message" id="field-service_id-message">{service_message}</p>
                 </div>
                 <button class="button button--primary" type="submit">
                     "Add annotation"
@@ -96,7 +105,7 @@ fn AnnotationRow(annotation: Annotation, services: Vec<(Uuid, String)>, back: St
                     </div>
                     <div class="field">
                         <label for=field("at")>"When"</label>
-                        <input id=field("at") name="at" type="datetime-local" value=local.format("%Y-%m-%dT%H:%M").to_string() />
+                        <input id=field("at") name="at" type="datetime-local" value=local.format(TIME_FORMAT).to_string() />
                     </div>
                     <div class="field">
                         <label for=field("service")>"For service"</label>

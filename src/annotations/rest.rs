@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 
 use super::backend::{self, Content};
-use super::{Annotation, AnnotationInput};
+use super::{Annotation, AnnotationChange, AnnotationInput};
 use crate::analytics::params::Params;
 use crate::analytics::window;
 use crate::auth::guard::{CurrentUser, status_of};
@@ -108,10 +108,11 @@ async fn create(
     ))
 }
 
-/// Replaces the time, text and service of one of the caller's annotations.
+/// Changes the time, text or service of one of the caller's annotations: what is left out stays
+/// as it is (`"service_id": null` makes it one for every view).
 #[utoipa::path(patch, path = "/api/v1/annotations/{id}", tag = "annotations",
     params(("id" = i64, Path, description = "The annotation")),
-    request_body(content = AnnotationInput, example = json!({"text": "Prompt v42 deployed (rolled back)", "at": "2026-11-16T10:00:00Z"})),
+    request_body(content = AnnotationChange, example = json!({"text": "Prompt v42 deployed (rolled back)"})),
     responses(
         (status = 200, description = "The annotation as changed", body = Annotation),
         (status = 400, response = BadRequest),
@@ -128,16 +129,17 @@ async fn update(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<AnnotationInput>,
+    ApiJson(change): ApiJson<AnnotationChange>,
 ) -> Result<Json<Annotation>, AppError> {
     let id = parse_id(&id)?;
     let now = state.clock.now();
-    let content = Content {
-        at: input.at.unwrap_or(now),
-        text: input.text,
-        service_id: input.service_id,
-    };
     let mut conn = state.conn().await?;
+    let current = backend::find(&mut conn, auth.user.id, id, "UTC").await?;
+    let content = Content {
+        at: change.at.unwrap_or(current.at),
+        text: change.text.unwrap_or(current.text),
+        service_id: change.service_id.unwrap_or(current.service_id),
+    };
     backend::update(&mut conn, auth.user.id, id, content, now).await?;
     let tz = window::user_timezone(&mut conn, auth.user.id).await?;
     Ok(Json(backend::find(&mut conn, auth.user.id, id, &tz).await?))

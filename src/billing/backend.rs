@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::{BillingOverview, Plan, Statement, projection};
+use super::{BillingOverview, Plan, ServiceMonth, Statement, projection};
 use crate::schema::{plans, users};
 
 const PLAN_COLUMNS: (plans::id, plans::name, plans::monthly_request_quota, plans::price_cents) =
@@ -92,6 +92,57 @@ async fn months(
             cost_usd: crate::analytics::usd(row.cost_micros),
         })
         .collect())
+}
+
+#[derive(QueryableByName)]
+struct ServiceMonthRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+    #[diesel(sql_type = BigInt)]
+    tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    cost_micros: i64,
+}
+
+/// The month starting on `month` (its first day) for the user: in all, and per service with
+/// traffic in it, the busiest first. The month may still be running.
+pub async fn month(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    month: NaiveDate,
+) -> QueryResult<(Statement, Vec<ServiceMonth>)> {
+    let start = Utc.from_utc_datetime(&month.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    let end = Utc.from_utc_datetime(&(month + Months::new(1)).and_hms_opt(0, 0, 0).expect("midnight exists"));
+    let rows: Vec<ServiceMonthRow> = diesel::sql_query(
+        "SELECT s.name, sum(m.requests)::int8 AS requests, sum(m.tokens_in + m.tokens_out)::int8 AS tokens, \
+                sum(m.cost_micros)::int8 AS cost_micros \
+         FROM metrics m JOIN services s ON s.id = m.service_id \
+         WHERE s.user_id = $1 AND m.bucket >= $2 AND m.bucket < $3 \
+         GROUP BY s.id, s.name ORDER BY 2 DESC, s.name",
+    )
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<Timestamptz, _>(start)
+    .bind::<Timestamptz, _>(end)
+    .load(conn)
+    .await?;
+    let statement = Statement {
+        month,
+        requests: rows.iter().map(|r| r.requests).sum(),
+        tokens: rows.iter().map(|r| r.tokens).sum(),
+        cost_usd: crate::analytics::usd(rows.iter().map(|r| r.cost_micros).sum()),
+    };
+    let services = rows
+        .into_iter()
+        .map(|r| ServiceMonth {
+            name: r.name,
+            requests: r.requests,
+            tokens: r.tokens,
+            cost_usd: crate::analytics::usd(r.cost_micros),
+        })
+        .collect();
+    Ok((statement, services))
 }
 
 /// The user's plan, this period's usage and projection, and the twelve months before.

@@ -28,6 +28,15 @@ pub struct Statement {
     pub cost_usd: f64,
 }
 
+/// One service's part of a month's usage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceMonth {
+    pub name: String,
+    pub requests: i64,
+    pub tokens: i64,
+    pub cost_usd: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingOverview {
     pub plan: Option<Plan>,

@@ -45,21 +45,16 @@ pub struct Mark {
 }
 
 /// Where `at` stands across a plot whose points start at `starts` (one bucket each, the last
-/// as long as the one before it), from 0 to 1; `None` outside.
-pub fn position_of(starts: &[DateTime<Utc>], at: DateTime<Utc>) -> Option<f64> {
+/// one ending at `end`), from 0 to 1; `None` outside.
+pub fn position_of(starts: &[DateTime<Utc>], end: DateTime<Utc>, at: DateTime<Utc>) -> Option<f64> {
     let n = starts.len();
-    let first = *starts.first()?;
-    let width = |i: usize| match (starts.get(i), starts.get(i + 1)) {
-        (Some(start), Some(next)) => *next - *start,
-        _ if n > 1 => starts[n - 1] - starts[n - 2],
-        _ => chrono::Duration::hours(1),
-    };
-    if at < first {
+    if at < *starts.first()? || at > end {
         return None;
     }
     let i = starts.partition_point(|start| *start <= at) - 1;
-    let into = (at - starts[i]).num_milliseconds() as f64 / width(i).num_milliseconds().max(1) as f64;
-    (into <= 1.0).then(|| (i as f64 + into) / n as f64)
+    let next = starts.get(i + 1).copied().unwrap_or(end);
+    let into = (at - starts[i]).num_milliseconds() as f64 / (next - starts[i]).num_milliseconds().max(1) as f64;
+    Some((i as f64 + into) / n as f64)
 }
 
 /// Rounds a maximum up to 1, 2 or 5 times a power of ten, for the axis.
@@ -343,12 +338,22 @@ mod tests {
     fn marks_stand_where_their_time_falls() {
         let start: DateTime<Utc> = "2026-11-16T00:00:00Z".parse().unwrap();
         let starts: Vec<_> = (0..4).map(|h| start + Duration::hours(h)).collect();
-        assert_eq!(position_of(&starts, start), Some(0.0));
-        assert_eq!(position_of(&starts, start + Duration::minutes(90)), Some(1.5 / 4.0));
-        assert_eq!(position_of(&starts, start + Duration::hours(4)), Some(1.0));
-        assert_eq!(position_of(&starts, start - Duration::seconds(1)), None);
-        assert_eq!(position_of(&starts, start + Duration::minutes(241)), None);
-        assert_eq!(position_of(&[], start), None);
+        let end = start + Duration::hours(4);
+        assert_eq!(position_of(&starts, end, start), Some(0.0));
+        assert_eq!(
+            position_of(&starts, end, start + Duration::minutes(90)),
+            Some(1.5 / 4.0)
+        );
+        assert_eq!(position_of(&starts, end, end), Some(1.0));
+        assert_eq!(position_of(&starts, end, start - Duration::seconds(1)), None);
+        assert_eq!(position_of(&starts, end, end + Duration::seconds(1)), None);
+        // A last bucket cut short (the period ends at the end of the current hour, or a 23-hour day).
+        let short = start + Duration::minutes(210);
+        assert_eq!(
+            position_of(&starts, short, start + Duration::minutes(195)),
+            Some(3.5 / 4.0)
+        );
+        assert_eq!(position_of(&[], end, start), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The figures of a view as the server renders them: cards, charts, tables and activity. The
 //! page renders them in place, and the live island fetches them again after new events.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::DashboardData;
@@ -44,7 +45,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         .flatten();
     let labels = labels(&series);
     let (requests, latency) = charts(&series);
-    let marks = marks(&series, &annotations);
+    let marks = marks(&series, summary.to, &annotations);
     let total = summary.current.total_requests;
     let requests_text = format!(
         "{} requests {period}, {} of them errors; busiest {}: {}.",
@@ -111,7 +112,9 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
     .into_any()
 }
 
-fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
+/// The requests (success and errors) and latency (p50 and p95) series, for the page's charts
+/// and the PDF's.
+pub fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
     let points = &series.points;
     let requests = [
         ChartSeries {
@@ -140,14 +143,14 @@ fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
     (requests, latency)
 }
 
-/// The annotations as marks on the charts of `series`.
-fn marks(series: &Series, annotations: &[Annotation]) -> Vec<Mark> {
+/// The annotations as marks on the charts of `series`, which ends at `end`.
+fn marks(series: &Series, end: DateTime<Utc>, annotations: &[Annotation]) -> Vec<Mark> {
     let starts: Vec<_> = series.points.iter().map(|p| p.at).collect();
     annotations
         .iter()
         .filter_map(|a| {
             Some(Mark {
-                position: position_of(&starts, a.at)?,
+                position: position_of(&starts, end, a.at)?,
                 when: a.local.format("%b %-d, %H:%M").to_string(),
                 text: a.text.clone(),
             })
@@ -155,7 +158,8 @@ fn marks(series: &Series, annotations: &[Annotation]) -> Vec<Mark> {
         .collect()
 }
 
-fn labels(series: &Series) -> Vec<String> {
+/// The points' labels: the hour or the day, on the view's clock.
+pub fn labels(series: &Series) -> Vec<String> {
     let format = match series.bucket {
         Bucket::Hour => "%H:%M",
         Bucket::Day => "%b %-d",

@@ -40,6 +40,7 @@ pub async fn load(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery
         activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
         alerts,
         annotations,
+        annotatable: crate::annotations::backend::annotatable(&mut conn, auth.user.id).await?,
         services: crate::services::backend::list(&mut conn, auth)
             .await?
             .into_iter()

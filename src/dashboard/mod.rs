@@ -33,6 +33,8 @@ pub struct DashboardData {
     pub alerts: Vec<Alert>,
     /// The annotations of the period: of the services in view, and the viewer's own without one.
     pub annotations: Vec<Annotation>,
+    /// The services the viewer may annotate: their own live ones.
+    pub annotatable: Vec<(Uuid, String)>,
     /// Every service the user may pick in the filter: id and name.
     pub services: Vec<(Uuid, String)>,
 }

@@ -73,7 +73,7 @@ pub fn AnalyticsView(
                 Suspend::new(async move {
                     let data = data.await.ok()?;
                     (single || !data.services.is_empty()).then(|| view! {
-                        <AnnotationsPanel annotations=data.annotations services=data.services service back />
+                        <AnnotationsPanel annotations=data.annotations services=data.annotatable service back />
                     })
                 })
             }}

@@ -5,13 +5,14 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::pdf::{
-    ACCENT, CONTENT, DANGER, INK, Layout, MARGIN, MUTED, PANEL, PRIMARY, RULE, Rgb, SUCCESS, WARNING, Weight, fit,
-    text_width,
+    ACCENT, CONTENT, Column, DANGER, INK, Layout, MARGIN, MUTED, PANEL, PRIMARY, RULE, Rgb, SUCCESS, WARNING, Weight,
+    fit, text_width,
 };
-use crate::analytics::{Range, Series};
+use crate::analytics::Range;
 use crate::dashboard::DashboardData;
 use crate::dashboard::cards::cards;
-use crate::dashboard::charts::{nice_ceiling, position_of};
+use crate::dashboard::charts::{Series as ChartSeries, nice_ceiling, position_of};
+use crate::dashboard::figures::{charts, labels};
 use crate::error::AppError;
 use crate::services::ServiceKind;
 use crate::ui::format::{compact, count, millis, percent, usd};
@@ -39,35 +40,13 @@ pub fn report(
     key_figures(&mut doc, data, range, kind);
     let labels = labels(&data.series);
     let marks = marks(data);
-    let points = &data.series.points;
-    chart(
-        &mut doc,
-        "Requests",
-        &labels,
-        &[
-            (
-                "Success",
-                SUCCESS,
-                points.iter().map(|p| Some((p.requests - p.errors) as f64)).collect(),
-            ),
-            ("Errors", DANGER, points.iter().map(|p| Some(p.errors as f64)).collect()),
-        ],
-        true,
-        &marks,
-        |v| compact(v.round() as i64),
-    );
-    chart(
-        &mut doc,
-        "Latency",
-        &labels,
-        &[
-            ("p50", PRIMARY, points.iter().map(|p| p.p50_latency_ms).collect()),
-            ("p95", ACCENT, points.iter().map(|p| p.p95_latency_ms).collect()),
-        ],
-        false,
-        &marks,
-        |v| millis(Some(v)),
-    );
+    let (requests, latency) = charts(&data.series);
+    chart(&mut doc, "Requests", &labels, &requests, true, &marks, |v| {
+        compact(v.round() as i64)
+    });
+    chart(&mut doc, "Latency", &labels, &latency, false, &marks, |v| {
+        millis(Some(v))
+    });
     annotations(&mut doc, data);
     tables(&mut doc, data, kind.is_some());
     let title = format!("{} · {}", heading.scope, period);
@@ -92,44 +71,17 @@ fn period_text(data: &DashboardData) -> String {
 }
 
 fn title(doc: &mut Layout, heading: &Heading, period: &str) {
-    doc.text((MARGIN, doc.y + 10.0), 9.0, Weight::Bold, PRIMARY, "◆ RagSites Portal");
-    doc.y += 34.0;
-    doc.text(
-        (MARGIN, doc.y),
-        20.0,
-        Weight::Bold,
-        INK,
-        fit(&format!("Report: {}", heading.scope), CONTENT, 20.0, Weight::Bold),
+    doc.title_block(
+        &format!("Report: {}", heading.scope),
+        &[
+            ("Client", format!("{} ({})", heading.client, heading.email)),
+            ("Period", period.to_owned()),
+            (
+                "Generated",
+                heading.generated_at.format("%b %-d, %Y %H:%M UTC").to_string(),
+            ),
+        ],
     );
-    doc.y += 20.0;
-    let client = format!("{} ({})", heading.client, heading.email);
-    for (label, value) in [
-        ("Client", client),
-        ("Period", period.to_owned()),
-        (
-            "Generated",
-            heading.generated_at.format("%b %-d, %Y %H:%M UTC").to_string(),
-        ),
-    ] {
-        doc.text((MARGIN, doc.y), 9.0, Weight::Bold, MUTED, label);
-        doc.text(
-            (MARGIN + 64.0, doc.y),
-            9.0,
-            Weight::Regular,
-            INK,
-            fit(&value, CONTENT - 64.0, 9.0, Weight::Regular),
-        );
-        doc.y += 14.0;
-    }
-    doc.y += 8.0;
-    doc.line((MARGIN, doc.y), (MARGIN + CONTENT, doc.y), 0.75, RULE);
-    doc.y += 18.0;
-}
-
-fn section(doc: &mut Layout, name: &str, height: f32) {
-    doc.room_for(height + 24.0);
-    doc.text((MARGIN, doc.y + 10.0), 12.0, Weight::Bold, INK, name);
-    doc.y += 24.0;
 }
 
 /// The cards, three to a row.
@@ -137,7 +89,7 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range, kind: Optio
     let cards = cards(&data.summary, kind);
     let (columns, gap, height) = (3, 10.0, 65.0);
     let width = (CONTENT - gap * (columns as f32 - 1.0)) / columns as f32;
-    section(doc, "Key figures", height);
+    doc.section("Key figures", height);
     for row in cards.chunks(columns) {
         doc.room_for(height + gap);
         for (i, card) in row.iter().enumerate() {
@@ -187,26 +139,24 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range, kind: Optio
     doc.y += 8.0;
 }
 
-fn labels(series: &Series) -> Vec<String> {
-    let format = match series.bucket {
-        crate::analytics::Bucket::Hour => "%H:%M",
-        crate::analytics::Bucket::Day => "%b %-d",
-    };
-    series
-        .points
-        .iter()
-        .map(|p| p.local.format(format).to_string())
-        .collect()
-}
-
 /// The annotations drawn on the charts, numbered as the list after them.
 fn marks(data: &DashboardData) -> Vec<(usize, f64)> {
     let starts: Vec<_> = data.series.points.iter().map(|p| p.at).collect();
     data.annotations
         .iter()
         .enumerate()
-        .filter_map(|(i, a)| Some((i + 1, position_of(&starts, a.at)?)))
+        .filter_map(|(i, a)| Some((i + 1, position_of(&starts, data.summary.to, a.at)?)))
         .collect()
+}
+
+/// The colour of a series' tone (the page's CSS modifier).
+fn tone(name: &str) -> Rgb {
+    match name {
+        "success" => SUCCESS,
+        "danger" => DANGER,
+        "primary" => PRIMARY,
+        _ => ACCENT,
+    }
 }
 
 /// Two series over the period as vector graphics: stacked bars or lines, the axis scaled to a
@@ -215,26 +165,26 @@ fn chart(
     doc: &mut Layout,
     name: &str,
     labels: &[String],
-    series: &[(&str, Rgb, Vec<Option<f64>>); 2],
+    series: &[ChartSeries; 2],
     stacked: bool,
     marks: &[(usize, f64)],
     format: fn(f64) -> String,
 ) {
     let (height, axis) = (112.0, 52.0);
-    section(doc, name, height + 30.0);
+    doc.section(name, height + 30.0);
     // The legend, right-aligned on the heading's line.
     let mut x = MARGIN + CONTENT;
-    for (label, color, _) in series.iter().rev() {
-        x -= text_width(label, 8.0, Weight::Regular);
-        doc.text((x, doc.y - 14.0), 8.0, Weight::Regular, INK, *label);
+    for s in series.iter().rev() {
+        x -= text_width(s.name, 8.0, Weight::Regular);
+        doc.text((x, doc.y - 14.0), 8.0, Weight::Regular, INK, s.name);
         x -= 12.0;
-        doc.rect((x, doc.y - 21.0), (8.0, 8.0), *color);
+        doc.rect((x, doc.y - 21.0), (8.0, 8.0), tone(s.tone));
         x -= 10.0;
     }
     let (left, top, width) = (MARGIN + axis, doc.y, CONTENT - axis);
     let n = labels.len().max(1);
     let band = width / n as f32;
-    let value = |k: usize, i: usize| series[k].2.get(i).copied().flatten();
+    let value = |k: usize, i: usize| series[k].values.get(i).copied().flatten();
     let max = (0..n)
         .map(|i| {
             let (a, b) = (value(0, i).unwrap_or(0.0), value(1, i).unwrap_or(0.0));
@@ -254,28 +204,28 @@ fn chart(
     if stacked {
         for i in 0..n {
             let mut base = 0.0;
-            for (_, color, values) in series {
-                let v = values.get(i).copied().flatten().unwrap_or(0.0);
+            for s in series {
+                let v = s.values.get(i).copied().flatten().unwrap_or(0.0);
                 let (y0, y1) = (y(base), y(base + v));
                 doc.rect(
                     (left + i as f32 * band + band * 0.15, y1),
                     (band * 0.7, y0 - y1),
-                    *color,
+                    tone(s.tone),
                 );
                 base += v;
             }
         }
     } else {
-        for (k, (_, color, _)) in series.iter().enumerate() {
+        for (k, s) in series.iter().enumerate() {
             // A missing value (no traffic in the bucket) breaks the line.
             let mut run = Vec::new();
             for i in 0..n {
                 match value(k, i) {
                     Some(v) => run.push((center(i), y(v))),
-                    None => doc.polyline(std::mem::take(&mut run), 1.4, *color),
+                    None => doc.polyline(std::mem::take(&mut run), 1.4, tone(s.tone)),
                 }
             }
-            doc.polyline(run, 1.4, *color);
+            doc.polyline(run, 1.4, tone(s.tone));
         }
     }
     if max == 0.0 {
@@ -306,7 +256,7 @@ fn annotations(doc: &mut Layout, data: &DashboardData) {
     if data.annotations.is_empty() {
         return;
     }
-    section(doc, "Annotations", 14.0);
+    doc.section("Annotations", 14.0);
     for (i, a) in data.annotations.iter().enumerate() {
         doc.room_for(14.0);
         let scope = a.service_name.as_deref().unwrap_or("All services");
@@ -329,61 +279,6 @@ fn annotations(doc: &mut Layout, data: &DashboardData) {
         doc.y += 14.0;
     }
     doc.y += 12.0;
-}
-
-/// A column of a table: its heading, its share of the width, and whether it holds numbers
-/// (right-aligned).
-struct Column(&'static str, f32, bool);
-
-/// A table that goes on over pages, its heading repeated on each.
-fn table(doc: &mut Layout, name: &str, columns: &[Column], rows: Vec<Vec<String>>) {
-    let row_height = 15.0;
-    let heading = |doc: &mut Layout| {
-        let mut x = MARGIN;
-        for Column(title, share, numeric) in columns {
-            let width = share * CONTENT;
-            if *numeric {
-                doc.text_right((x + width - 4.0, doc.y + 10.0), 8.0, Weight::Bold, MUTED, *title);
-            } else {
-                doc.text((x, doc.y + 10.0), 8.0, Weight::Bold, MUTED, *title);
-            }
-            x += width;
-        }
-        doc.y += row_height;
-        doc.line((MARGIN, doc.y - 3.0), (MARGIN + CONTENT, doc.y - 3.0), 0.5, RULE);
-    };
-    section(doc, name, 2.0 * row_height);
-    heading(doc);
-    if rows.is_empty() {
-        doc.text(
-            (MARGIN, doc.y + 10.0),
-            9.0,
-            Weight::Regular,
-            MUTED,
-            "Nothing in this period.",
-        );
-        doc.y += row_height;
-    }
-    for row in rows {
-        let page_before = doc.y;
-        doc.room_for(row_height);
-        if doc.y < page_before {
-            heading(doc);
-        }
-        let mut x = MARGIN;
-        for (Column(_, share, numeric), cell) in columns.iter().zip(row) {
-            let width = share * CONTENT;
-            let cell = fit(&cell, width - 8.0, 9.0, Weight::Regular);
-            if *numeric {
-                doc.text_right((x + width - 4.0, doc.y + 10.0), 9.0, Weight::Regular, INK, cell);
-            } else {
-                doc.text((x, doc.y + 10.0), 9.0, Weight::Regular, INK, cell);
-            }
-            x += width;
-        }
-        doc.y += row_height;
-    }
-    doc.y += 14.0;
 }
 
 fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
@@ -411,7 +306,7 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
             Column("Fired", 0.14, true),
             Column("Resolved", 0.14, true),
         ];
-        table(doc, "Alerts", &columns, rows);
+        doc.table("Alerts", &columns, rows);
     }
     if !single {
         let rows = data
@@ -439,7 +334,7 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
             Column("Tokens", 0.11, true),
             Column("Cost", 0.12, true),
         ];
-        table(doc, "Usage by service", &columns, rows);
+        doc.table("Usage by service", &columns, rows);
     }
     if let Some(top) = data.end_users.as_ref().filter(|_| single) {
         let rows = top
@@ -453,7 +348,7 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
             Column("Errors", 0.18, true),
             Column("Cost", 0.18, true),
         ];
-        table(doc, "Top end users by requests", &columns, rows);
+        doc.table("Top end users by requests", &columns, rows);
     }
     let rows = data
         .breakdown
@@ -461,8 +356,7 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
         .iter()
         .map(|e| vec![e.error_kind.clone(), count(e.errors)])
         .collect();
-    table(
-        doc,
+    doc.table(
         "Errors by kind",
         &[Column("Error", 0.7, false), Column("Errors", 0.3, true)],
         rows,
@@ -488,7 +382,7 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
         Column("Tokens", 0.15, true),
         Column("Cost", 0.15, true),
     ];
-    table(doc, "Models", &columns, rows);
+    doc.table("Models", &columns, rows);
     let rows = data
         .activity
         .iter()
@@ -505,5 +399,5 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
         Column("Service", 0.26, false),
         Column("When", 0.24, true),
     ];
-    table(doc, "Recent activity", &columns, rows);
+    doc.table("Recent activity", &columns, rows);
 }

@@ -4,3 +4,4 @@
 pub mod analytics;
 pub mod pdf;
 pub mod rest;
+pub mod statement;

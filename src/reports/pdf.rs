@@ -37,6 +37,10 @@ pub const PRIMARY: Rgb = Rgb(0x7c, 0x3a, 0xed);
 pub const ACCENT: Rgb = Rgb(0x08, 0x91, 0xb2);
 pub const WARNING: Rgb = Rgb(0xd9, 0x8e, 0x04);
 
+/// A column of a table: its heading, its share of the width, and whether it holds numbers
+/// (right-aligned).
+pub struct Column(pub &'static str, pub f32, pub bool);
+
 #[derive(Clone, Copy, PartialEq)]
 pub enum Weight {
     Regular,
@@ -202,6 +206,88 @@ impl Layout {
         }
     }
 
+    /// The first lines of a document: the brand, its title, and labelled lines under it.
+    pub fn title_block(&mut self, title: &str, lines: &[(&str, String)]) {
+        self.text((MARGIN, self.y + 10.0), 9.0, Weight::Bold, PRIMARY, "◆ RagSites Portal");
+        self.y += 34.0;
+        self.text(
+            (MARGIN, self.y),
+            20.0,
+            Weight::Bold,
+            INK,
+            fit(title, CONTENT, 20.0, Weight::Bold),
+        );
+        self.y += 20.0;
+        for (label, value) in lines {
+            self.text((MARGIN, self.y), 9.0, Weight::Bold, MUTED, *label);
+            let value = fit(value, CONTENT - 76.0, 9.0, Weight::Regular);
+            self.text((MARGIN + 76.0, self.y), 9.0, Weight::Regular, INK, value);
+            self.y += 14.0;
+        }
+        self.y += 8.0;
+        self.line((MARGIN, self.y), (MARGIN + CONTENT, self.y), 0.75, RULE);
+        self.y += 18.0;
+    }
+
+    /// A section's heading, on the page where `height` more points of it fit.
+    pub fn section(&mut self, name: &str, height: f32) {
+        self.room_for(height + 24.0);
+        self.text((MARGIN, self.y + 10.0), 12.0, Weight::Bold, INK, name);
+        self.y += 24.0;
+    }
+
+    /// A table that goes on over pages, its heading repeated on each.
+    pub fn table(&mut self, name: &str, columns: &[Column], rows: Vec<Vec<String>>) {
+        let row_height = 15.0;
+        self.section(name, 2.0 * row_height);
+        self.table_heading(columns);
+        if rows.is_empty() {
+            self.text(
+                (MARGIN, self.y + 10.0),
+                9.0,
+                Weight::Regular,
+                MUTED,
+                "Nothing in this period.",
+            );
+            self.y += row_height;
+        }
+        for row in rows {
+            let before = self.y;
+            self.room_for(row_height);
+            if self.y < before {
+                self.table_heading(columns);
+            }
+            let mut x = MARGIN;
+            for (Column(_, share, numeric), cell) in columns.iter().zip(row) {
+                let width = share * CONTENT;
+                let cell = fit(&cell, width - 8.0, 9.0, Weight::Regular);
+                if *numeric {
+                    self.text_right((x + width - 4.0, self.y + 10.0), 9.0, Weight::Regular, INK, cell);
+                } else {
+                    self.text((x, self.y + 10.0), 9.0, Weight::Regular, INK, cell);
+                }
+                x += width;
+            }
+            self.y += row_height;
+        }
+        self.y += 14.0;
+    }
+
+    fn table_heading(&mut self, columns: &[Column]) {
+        let mut x = MARGIN;
+        for Column(title, share, numeric) in columns {
+            let width = share * CONTENT;
+            if *numeric {
+                self.text_right((x + width - 4.0, self.y + 10.0), 8.0, Weight::Bold, MUTED, *title);
+            } else {
+                self.text((x, self.y + 10.0), 8.0, Weight::Bold, MUTED, *title);
+            }
+            x += width;
+        }
+        self.y += 15.0;
+        self.line((MARGIN, self.y - 3.0), (MARGIN + CONTENT, self.y - 3.0), 0.5, RULE);
+    }
+
     /// The PDF: every page with `footer` and its number, and `title` in the metadata.
     pub fn finish(mut self, title: &str, footer: &str) -> Result<Vec<u8>, AppError> {
         let total = self.pages.len();
@@ -212,7 +298,7 @@ impl Layout {
                 size: 8.0,
                 weight: Weight::Regular,
                 color: MUTED,
-                text: footer.to_owned(),
+                text: fit(footer, CONTENT - 80.0, 8.0, Weight::Regular),
             });
             let number = format!("Page {} of {total}", i + 1);
             let x = PAGE_WIDTH - MARGIN - text_width(&number, 8.0, Weight::Regular);

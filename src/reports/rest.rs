@@ -1,11 +1,18 @@
 //! `GET /api/v1/analytics/report.pdf`: the view of the analytics query string as a PDF, the
-//! "Download PDF" of the dashboard and of each service page.
+//! "Download PDF" of the dashboard and of each service page; `GET /api/v1/billing/statement.pdf`:
+//! a month's statement, the billing tab's "PDF" links.
 
 use axum::extract::State;
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 
+use std::sync::LazyLock;
+
+use chrono::Datelike;
+use tokio::sync::Semaphore;
+
 use super::analytics::{Heading, report};
+use super::statement::StatementPdf;
 use crate::analytics::params::Params;
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
@@ -13,8 +20,23 @@ use crate::server::openapi::{BadRequest, NotFound, Unauthorized, Unavailable};
 use crate::server::routes::Routes;
 use crate::server::state::AppState;
 
+/// PDFs written at once: one a core. Past it a request is answered 503 at once rather than
+/// queued behind the others.
+static RENDERING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from)));
+
+/// Writes a PDF off the async threads, if a slot is free.
+async fn render(write: impl FnOnce() -> Result<Vec<u8>, AppError> + Send + 'static) -> Result<Vec<u8>, AppError> {
+    let _slot = RENDERING.try_acquire().map_err(|_| AppError::Unavailable)?;
+    tokio::task::spawn_blocking(write)
+        .await
+        .map_err(|e| AppError::internal("pdf", e))?
+}
+
 pub fn routes() -> Routes {
-    Routes::new().route(Method::GET, "/api/v1/analytics/report.pdf", analytics_report)
+    Routes::new()
+        .route(Method::GET, "/api/v1/analytics/report.pdf", analytics_report)
+        .route(Method::GET, "/api/v1/billing/statement.pdf", statement)
 }
 
 /// The view as an A4 report: the cards with their changes, the requests and latency charts
@@ -47,14 +69,67 @@ async fn analytics_report(
         generated_at: state.clock.now(),
     };
     let kind = service.map(|s| s.kind);
-    let file = tokio::task::spawn_blocking(move || report(&data, query.range, kind, &heading))
-        .await
-        .map_err(|e| AppError::internal("pdf", e))??;
+    let file = render(move || report(&data, query.range, kind, &heading)).await?;
     let name = format!(
         "ragsites-report-{}-{}.pdf",
         query.range.as_str(),
         state.clock.now().format("%Y%m%d")
     );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        file,
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementQuery {
+    /// The month, `YYYY-MM` (UTC): the current one (to date) or an earlier one.
+    month: String,
+}
+
+/// A month's statement: the plan, the month's requests, tokens and AI provider cost in all
+/// and per service, from the same hourly figures as the billing tab.
+#[utoipa::path(get, path = "/api/v1/billing/statement.pdf", tag = "user",
+    params(StatementQuery),
+    responses(
+        (status = 200, description = "The statement, as an attachment", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, description = "Not a month, or one still to come", body = crate::error::ErrorBody),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])))]
+async fn statement(
+    State(state): State<AppState>,
+    CurrentUser(auth): CurrentUser,
+    query: Result<axum::extract::Query<StatementQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let axum::extract::Query(query) =
+        query.map_err(|_| AppError::BadRequest("Give the month as ?month=YYYY-MM.".into()))?;
+    let now = state.clock.now();
+    let month = chrono::NaiveDate::parse_from_str(&format!("{}-01", query.month.trim()), "%Y-%m-%d")
+        .ok()
+        .filter(|month| month.year() >= 2000 && *month <= now.date_naive())
+        .ok_or_else(|| AppError::field("month", "Give a month as YYYY-MM, from 2000 to this one."))?;
+    let mut conn = state.conn().await?;
+    let plan = crate::billing::backend::plan_of(&mut conn, auth.user.id).await?;
+    let (totals, services) = crate::billing::backend::month(&mut conn, auth.user.id, month).await?;
+    drop(conn);
+    let pdf = StatementPdf {
+        client: auth.user.name.clone(),
+        email: auth.user.email.clone(),
+        plan,
+        month: totals,
+        services,
+        generated_at: now,
+    };
+    let file = render(move || super::statement::statement(&pdf)).await?;
+    let name = format!("ragsites-statement-{}.pdf", month.format("%Y-%m"));
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),

@@ -67,6 +67,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::analytics::rest::get_activity,
         crate::analytics::rest::get_export,
         crate::reports::rest::analytics_report,
+        crate::reports::rest::statement,
         crate::changes::stream::stream,
         crate::annotations::rest::list,
         crate::annotations::rest::create,

@@ -61,7 +61,7 @@ pub async fn set_service_status(id: Uuid, status: ServiceStatus) -> Result<Servi
     }
     .await;
     let page = format!("/services/{id}");
-    crate::ui::form::answer_form_post(result, &page, &[], |_| page.clone())
+    crate::ui::form::answer_form_post(result, &format!("{page}?form=status"), &[], |_| page.clone())
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_keys")]

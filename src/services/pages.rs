@@ -15,7 +15,7 @@ use crate::auth::pages::RequireUser;
 use crate::dashboard::filters::{Filters, analytics_query};
 use crate::dashboard::view::AnalyticsView;
 use crate::error::AppError;
-use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_error};
+use crate::ui::form::{FormAlert, FormField, use_field_value, use_form_answer, use_form_error};
 use crate::ui::format::{count, percent, timestamp};
 use crate::ui::panel::Panel;
 use crate::ui::states::{Loading, NotFound, loaded};
@@ -174,7 +174,7 @@ fn ServiceDetail(service: Service) -> impl IntoView {
         ServiceStatus::Active => (ServiceStatus::Paused, "Pause"),
         _ => (ServiceStatus::Active, "Resume"),
     };
-    let status_error = use_form_error();
+    let (status_error, _) = use_form_answer("status");
     let config = service.config.clone();
     view! {
         <Title text=service.name.clone() />

@@ -216,6 +216,23 @@ async fn annotations_are_drawn_on_their_views_and_changed_by_their_owner_only() 
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert_eq!(changed.json()["text"], "Prompt v42 rolled back");
+    // What a change leaves out stays; `null` makes it one for every view.
+    let patch = async |body: Value| {
+        app.json(
+            "PATCH",
+            &format!("/api/v1/annotations/{id}"),
+            &body,
+            &[("authorization", &ada_auth)],
+        )
+        .await
+        .json()
+    };
+    let text_only = patch(json!({ "text": "Prompt v42 rolled back at 9" })).await;
+    assert_eq!(text_only["at"], json!(at), "the time stays");
+    assert_eq!(text_only["service_id"], json!(bot), "the service stays");
+    let everywhere_now = patch(json!({ "service_id": null })).await;
+    assert_eq!(everywhere_now["service_id"], Value::Null);
+    assert_eq!(everywhere_now["text"], "Prompt v42 rolled back at 9");
     let deleted = app
         .json(
             "DELETE",
@@ -324,9 +341,17 @@ async fn the_panels_forms_work_without_javascript() {
             &signed_in,
         )
         .await;
-    assert_eq!(refused.header("location"), back);
+    let answered = "/dashboard?range=24h&form=annotations";
+    assert_eq!(
+        refused.header("location"),
+        answered,
+        "back to the view, naming the panel"
+    );
     let answer = app
-        .get_with(back, &[("cookie", &format!("{cookie}; {}", refused.flash_cookie()))])
+        .get_with(
+            answered,
+            &[("cookie", &format!("{cookie}; {}", refused.flash_cookie()))],
+        )
         .await;
     assert!(
         answer.body.contains("Give the time as a date and a time of day."),
@@ -358,6 +383,31 @@ async fn the_panels_forms_work_without_javascript() {
             .await,
         "none"
     );
+
+    // The edit form shows minutes: sending the same minute back keeps the seconds.
+    let precise = app.now() - Duration::hours(5) + Duration::seconds(17);
+    let posted = annotate(&app, &ada, json!({ "text": "Cache warmed", "at": precise })).await;
+    let precise_id = posted.json()["id"].to_string();
+    let minute = precise.naive_utc().format("%Y-%m-%dT%H:%M").to_string();
+    let fields = [
+        ("id", precise_id.as_str()),
+        ("at", &minute),
+        ("text", "Cache warmed up"),
+        ("service_id", ""),
+        ("back", back),
+    ];
+    app.form_post("/api/fn/update_annotation", &fields, &signed_in).await;
+    let kept = app
+        .text(&format!("SELECT to_char(at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' ' || text AS t FROM annotations WHERE id = {precise_id}"))
+        .await;
+    assert_eq!(kept, format!("{} Cache warmed up", precise.format("%H:%M:%S")));
+    app.json(
+        "DELETE",
+        &format!("/api/v1/annotations/{precise_id}"),
+        &json!({}),
+        &[("authorization", &format!("Bearer {ada}"))],
+    )
+    .await;
 
     let deleted = app
         .form_post("/api/fn/delete_annotation", &[("id", &id), ("back", back)], &signed_in)

@@ -383,6 +383,16 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "GET",
+            "/api/v1/billing/statement.pdf",
+            // Compressed like the report's: `pdf::a_months_statement_adds_up_the_events_of_each_service`
+            // reads another client's statement back and finds none of the first's.
+            Own(
+                || get("/api/v1/billing/statement.pdf?month=2026-11".into()),
+                |_, r| assert!(r.body.starts_with("%PDF-"), "a PDF"),
+            ),
+        ),
+        (
+            "GET",
             "/api/v1/annotations",
             Foreign(NOT_FOUND, |a, _| {
                 vec![get(format!("/api/v1/annotations?range=24h&service={}", a.service))]

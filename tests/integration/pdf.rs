@@ -168,3 +168,75 @@ async fn a_long_report_goes_on_over_pages() {
         .count();
     assert!(headings >= 2, "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_months_statement_adds_up_the_events_of_each_service() {
+    let app = TestApp::new().await;
+    let ada = client(&app, "ada@example.com", "Support bot").await;
+    let events: Vec<_> = (0..12)
+        .map(|i| event(&format!("e{i}"), app.now() - Duration::hours(i), 100, true))
+        .collect();
+    assert_eq!(
+        post_events(&app, &ada.key, &json!(events)).await.status,
+        StatusCode::ACCEPTED
+    );
+    let statement = async |month: &str| {
+        let path = format!("/api/v1/billing/statement.pdf?month={month}");
+        app.get_with(&path, &[("authorization", &format!("Bearer {}", ada.token))])
+            .await
+    };
+    let month = app.now().format("%Y-%m").to_string();
+    let pdf = statement(&month).await;
+    assert_eq!(
+        pdf.header("content-disposition"),
+        format!("attachment; filename=\"ragsites-statement-{month}.pdf\"")
+    );
+    let text = text_of(&pdf);
+    assert!(
+        text.contains(&format!("Statement: {}", app.now().format("%B %Y"))),
+        "{text}"
+    );
+    // Twelve events of ten tokens in and five out, $0.001 each.
+    let row = |name: &str| {
+        text.lines()
+            .find(|line| line.trim_start().starts_with(name))
+            .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("a {name} row: {text}"))
+    };
+    assert_eq!(row("Support bot"), "Support bot 12 180 $0.01");
+    assert_eq!(row("Total"), "Total 12 180 $0.01");
+
+    let empty = text_of(&statement("2026-01").await);
+    let total = empty
+        .lines()
+        .find(|line| line.trim_start().starts_with("Total"))
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "));
+    assert_eq!(
+        total.as_deref(),
+        Some("Total 0 0 $0.00"),
+        "a month without traffic: {empty}"
+    );
+    for bad in ["2099-01", "2026-13", "soon"] {
+        assert_eq!(statement(bad).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let missing = app
+        .get_with(
+            "/api/v1/billing/statement.pdf",
+            &[("authorization", &format!("Bearer {}", ada.token))],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    // Another client's statement holds none of these.
+    let bob = client(&app, "bob@example.com", "Bob's bot").await;
+    let theirs = app
+        .get_with(
+            &format!("/api/v1/billing/statement.pdf?month={month}"),
+            &[("authorization", &format!("Bearer {}", bob.token))],
+        )
+        .await;
+    let theirs = text_of(&theirs);
+    assert!(
+        !theirs.contains("Support bot") && theirs.contains("Client (bob@example.com)"),
+        "{theirs}"
+    );
+}

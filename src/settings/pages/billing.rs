@@ -70,6 +70,11 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
                     <td class="num">{count(s.requests)}</td>
                     <td class="num">{count(s.tokens)}</td>
                     <td class="num">{usd(s.cost_usd)}</td>
+                    <td>
+                        <a href=statement_pdf(s.month) download="" rel="nofollow">
+                            "PDF"
+                        </a>
+                    </td>
                 </tr>
             }
         })
@@ -110,6 +115,11 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
                     {over.then_some(" — above your quota")}
                 </p>
                 <p>"AI provider cost so far: " {usd(current.cost_usd)} " · " {count(current.tokens)} " tokens"</p>
+                <p>
+                    <a class="button button--small" href=statement_pdf(current.month) download="" rel="nofollow">
+                        "Statement to date (PDF)"
+                    </a>
+                </p>
             </Panel>
         </div>
         <Panel id="statements-title" title="Monthly statements" class="panel card">
@@ -120,6 +130,7 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
                     Column::Number("Requests"),
                     Column::Number("Tokens"),
                     Column::Number("AI cost"),
+                    Column::Action,
                 ]
             >
                 {rows}
@@ -127,4 +138,9 @@ fn Billing(billing: BillingOverview) -> impl IntoView {
         </Panel>
     }
     .into_any()
+}
+
+/// Where a month's statement PDF is served.
+fn statement_pdf(month: chrono::NaiveDate) -> String {
+    format!("/api/v1/billing/statement.pdf?month={}", month.format("%Y-%m"))
 }
