@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import {
   apiToken,
   count,
@@ -215,8 +216,16 @@ test("billing shows the plan, the quota meter and the statements of the events s
   const long = utc({ month: "long", year: "numeric" });
   const rows = page.getByRole("table", { name: "Monthly statements" }).locator("tbody tr");
   await expect(rows).toHaveCount(2);
-  await expect(rows.nth(0).locator("th, td")).toHaveText([long.format(month(-1)), "3", "450", "$1.50"]);
-  await expect(rows.nth(1).locator("th, td")).toHaveText([long.format(month(-2)), "2", "3,000", "$4.50"]);
+  await expect(rows.nth(0).locator("th, td")).toHaveText([long.format(month(-1)), "3", "450", "$1.50", "PDF"]);
+  await expect(rows.nth(1).locator("th, td")).toHaveText([long.format(month(-2)), "2", "3,000", "$4.50", "PDF"]);
+  // Each month's statement downloads as a PDF.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    rows.nth(0).getByRole("link", { name: "PDF" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^ragsites-statement-\d{4}-\d{2}\.pdf$/);
+  const pdf = readFileSync((await download.path())!);
+  expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
   await page.screenshot({ path: "test-results/settings-billing-statements.png", fullPage: true });
 });
 

@@ -19,6 +19,9 @@ use crate::ui::format::{compact, count, millis, percent, usd};
 
 /// Who the report is for and what it covers, as its first lines say.
 pub struct Heading {
+    /// "Client", or "Requested by" when an admin asks (an admin's view may hold several
+    /// clients' services).
+    pub who: &'static str,
     pub client: String,
     pub email: String,
     /// "All services" or the service's name.
@@ -74,7 +77,7 @@ fn title(doc: &mut Layout, heading: &Heading, period: &str) {
     doc.title_block(
         &format!("Report: {}", heading.scope),
         &[
-            ("Client", format!("{} ({})", heading.client, heading.email)),
+            (heading.who, format!("{} ({})", heading.client, heading.email)),
             ("Period", period.to_owned()),
             (
                 "Generated",

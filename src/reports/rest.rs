@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use super::analytics::{Heading, report};
 use super::statement::StatementPdf;
 use crate::analytics::params::Params;
+use crate::auth::Role;
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
 use crate::server::openapi::{BadRequest, NotFound, Unauthorized, Unavailable};
@@ -63,6 +64,10 @@ async fn analytics_report(
         .service
         .and_then(|id| data.breakdown.services.iter().find(|s| s.service_id == id));
     let heading = Heading {
+        who: match auth.user.role {
+            Role::Admin => "Requested by",
+            Role::Client => "Client",
+        },
         client: auth.user.name.clone(),
         email: auth.user.email.clone(),
         scope: service.map_or_else(|| "All services".to_owned(), |s| s.name.clone()),
