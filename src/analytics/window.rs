@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -95,23 +95,29 @@ pub async fn resolve(
 
 /// The instant a moment names: a day starts (or, as the end of a range, ends) at midnight in `tz`.
 pub async fn instant(conn: &mut AsyncPgConnection, moment: Moment, tz: &str, end: bool) -> QueryResult<DateTime<Utc>> {
+    match moment {
+        Moment::At(at) => Ok(at),
+        Moment::Day(day) => {
+            let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+            local_instant(conn, day.and_time(NaiveTime::MIN), tz).await
+        }
+    }
+}
+
+/// The instant a time on the clock of `tz` names (PostgreSQL's reading of a time a change of
+/// clocks skips or repeats).
+pub async fn local_instant(conn: &mut AsyncPgConnection, local: NaiveDateTime, tz: &str) -> QueryResult<DateTime<Utc>> {
     #[derive(QueryableByName)]
     struct At {
         #[diesel(sql_type = Timestamptz)]
         at: DateTime<Utc>,
     }
-    match moment {
-        Moment::At(at) => Ok(at),
-        Moment::Day(day) => {
-            let day = if end { day.succ_opt().unwrap_or(day) } else { day };
-            let at: At = diesel::sql_query("SELECT ($1::date::timestamp AT TIME ZONE $2) AS at")
-                .bind::<diesel::sql_types::Date, _>(day)
-                .bind::<Text, _>(tz)
-                .get_result(conn)
-                .await?;
-            Ok(at.at)
-        }
-    }
+    let at: At = diesel::sql_query("SELECT ($1::timestamp AT TIME ZONE $2) AS at")
+        .bind::<diesel::sql_types::Timestamp, _>(local)
+        .bind::<Text, _>(tz)
+        .get_result(conn)
+        .await?;
+    Ok(at.at)
 }
 
 /// The user's time zone preference (`UTC` until set).

@@ -32,6 +32,20 @@ struct Row {
     editable: bool,
 }
 
+impl From<Row> for Annotation {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            service_id: r.service_id,
+            service_name: r.service_name,
+            at: r.at,
+            local: r.local,
+            text: r.text,
+            editable: r.editable,
+        }
+    }
+}
+
 /// The annotations in `window`'s period that `viewer` sees: those of the services in view, and
 /// the viewer's own without a service. The window's services are the viewer's to see already.
 pub async fn in_window(conn: &mut AsyncPgConnection, viewer: Uuid, window: &Window) -> QueryResult<Vec<Annotation>> {
@@ -53,18 +67,7 @@ pub async fn in_window(conn: &mut AsyncPgConnection, viewer: Uuid, window: &Wind
     .bind::<BigInt, _>(LISTED as i64)
     .load(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Annotation {
-            id: r.id,
-            service_id: r.service_id,
-            service_name: r.service_name,
-            at: r.at,
-            local: r.local,
-            text: r.text,
-            editable: r.editable,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Annotation::from).collect())
 }
 
 /// What an owner writes: checked by [`Content::check`] before it reaches the table.
@@ -265,16 +268,7 @@ pub async fn find(conn: &mut AsyncPgConnection, owner: Uuid, id: i64, tz: &str) 
     .get_result(conn)
     .await
     .optional()?;
-    let r = row.ok_or(AppError::NotFound)?;
-    Ok(Annotation {
-        id: r.id,
-        service_id: r.service_id,
-        service_name: r.service_name,
-        at: r.at,
-        local: r.local,
-        text: r.text,
-        editable: r.editable,
-    })
+    row.map(Annotation::from).ok_or(AppError::NotFound)
 }
 
 /// A time typed in a form (`2026-11-16T10:30`, on the clock of `tz`) as an instant.
@@ -282,17 +276,7 @@ pub async fn from_local(conn: &mut AsyncPgConnection, typed: &str, tz: &str) -> 
     let local = NaiveDateTime::parse_from_str(typed.trim(), "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(typed.trim(), "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| AppError::field("at", "Give the time as a date and a time of day."))?;
-    #[derive(QueryableByName)]
-    struct Instant {
-        #[diesel(sql_type = Timestamptz)]
-        at: DateTime<Utc>,
-    }
-    let instant: Instant = diesel::sql_query("SELECT ($1::timestamp AT TIME ZONE $2) AS at")
-        .bind::<Timestamp, _>(local)
-        .bind::<Text, _>(tz)
-        .get_result(conn)
-        .await?;
-    Ok(instant.at)
+    Ok(crate::analytics::window::local_instant(conn, local, tz).await?)
 }
 
 /// The owner of the service a key belongs to.

@@ -113,8 +113,7 @@ pub async fn month(
     user_id: Uuid,
     month: NaiveDate,
 ) -> QueryResult<(Statement, Vec<ServiceMonth>)> {
-    let start = Utc.from_utc_datetime(&month.and_hms_opt(0, 0, 0).expect("midnight exists"));
-    let end = Utc.from_utc_datetime(&(month + Months::new(1)).and_hms_opt(0, 0, 0).expect("midnight exists"));
+    let (start, end) = period(Utc.from_utc_datetime(&month.and_time(chrono::NaiveTime::MIN)));
     let rows: Vec<ServiceMonthRow> = diesel::sql_query(
         "SELECT s.name, sum(m.requests)::int8 AS requests, sum(m.tokens_in + m.tokens_out)::int8 AS tokens, \
                 sum(m.cost_micros)::int8 AS cost_micros \
