@@ -20,6 +20,8 @@ use crate::settings::pages::billing::BillingSettingsPage;
 use crate::settings::pages::notifications::NotificationSettingsPage;
 use crate::settings::pages::profile::ProfileSettingsPage;
 use crate::settings::pages::security::SecuritySettingsPage;
+use crate::settings::pages::sharing::SharingSettingsPage;
+use crate::sharing::pages::SharedPage;
 use crate::ui::layout::Layout;
 use crate::ui::states::NotFound;
 
@@ -52,12 +54,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The pages holding an island: the dashboard's and the service pages' filters and live
-/// figures, a service's API keys. `integration::headers` checks every page against this.
+/// The pages holding an island: the dashboard's, the service pages' and a share link's filters
+/// and live figures, a service's API keys. `integration::headers` checks every page against this.
 #[cfg(feature = "ssr")]
 fn has_islands(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    matches!(segments[..], ["dashboard"] | ["services"] | ["services", _])
+    matches!(
+        segments[..],
+        ["dashboard"] | ["services"] | ["services", _] | ["share", _]
+    )
 }
 
 #[component]
@@ -89,7 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/notifications") view=NotificationSettingsPage ssr=SSR />
                     <Route path=path!("/settings/security") view=SecuritySettingsPage ssr=SSR />
                     <Route path=path!("/settings/billing") view=BillingSettingsPage ssr=SSR />
+                    <Route path=path!("/settings/sharing") view=SharingSettingsPage ssr=SSR />
                     <Route path=path!("/admin") view=AdminPage ssr=SSR />
+                    <Route path=path!("/share/:token") view=SharedPage ssr=SSR />
                 </Routes>
             </Layout>
         </Router>

@@ -51,6 +51,10 @@ pub enum Action {
     ApiTokenCreate,
     #[serde(rename = "api_token.revoke")]
     ApiTokenRevoke,
+    #[serde(rename = "share_link.create")]
+    ShareLinkCreate,
+    #[serde(rename = "share_link.revoke")]
+    ShareLinkRevoke,
     #[serde(rename = "identity.link")]
     IdentityLink,
     #[serde(rename = "identity.unlink")]
@@ -62,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 28] = [
         Self::Register,
         Self::SignIn,
         Self::SignInFailed,
@@ -85,6 +89,8 @@ impl Action {
         Self::KeyRevoke,
         Self::ApiTokenCreate,
         Self::ApiTokenRevoke,
+        Self::ShareLinkCreate,
+        Self::ShareLinkRevoke,
         Self::IdentityLink,
         Self::IdentityUnlink,
         Self::PlanAssign,
@@ -116,6 +122,8 @@ impl Action {
             Self::KeyRevoke => "key.revoke",
             Self::ApiTokenCreate => "api_token.create",
             Self::ApiTokenRevoke => "api_token.revoke",
+            Self::ShareLinkCreate => "share_link.create",
+            Self::ShareLinkRevoke => "share_link.revoke",
             Self::IdentityLink => "identity.link",
             Self::IdentityUnlink => "identity.unlink",
             Self::PlanAssign => "plan.assign",
@@ -152,6 +160,8 @@ impl Action {
             Self::KeyRevoke => "Revoked an API key",
             Self::ApiTokenCreate => "Created an API token",
             Self::ApiTokenRevoke => "Revoked an API token",
+            Self::ShareLinkCreate => "Shared a read-only view by link",
+            Self::ShareLinkRevoke => "Revoked a share link",
             Self::IdentityLink => "Linked a sign-in provider",
             Self::IdentityUnlink => "Unlinked a sign-in provider",
             Self::PlanAssign => "Plan changed",

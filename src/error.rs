@@ -51,6 +51,9 @@ pub enum AppError {
     Validation { message: String, fields: FieldErrors },
     #[error("{0}")]
     Conflict(String),
+    /// What the address named is gone for good (a revoked or expired share link).
+    #[error("{0}")]
+    Gone(String),
     #[error("Too many attempts. Try again in {retry_after} seconds.")]
     RateLimited { retry_after: u64 },
     #[error(
@@ -140,6 +143,7 @@ impl AppError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation { .. } => "validation_failed",
             Self::Conflict(_) => "conflict",
+            Self::Gone(_) => "gone",
             Self::RateLimited { .. } | Self::RegistrationsLimited { .. } => "rate_limited",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::TooManyStreams { .. } => "too_many_streams",
@@ -199,6 +203,7 @@ mod server {
                 Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Self::Conflict(_) => StatusCode::CONFLICT,
+                Self::Gone(_) => StatusCode::GONE,
                 Self::RateLimited { .. }
                 | Self::RegistrationsLimited { .. }
                 | Self::QuotaExceeded { .. }

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod reports;
 pub mod services;
 pub mod settings;
+pub mod sharing;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

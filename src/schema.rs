@@ -364,11 +364,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    share_links (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        service_id -> Nullable<Uuid>,
+        label -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        password_hash -> Nullable<Text>,
+        allow_export -> Bool,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        visits -> Int8,
+        last_visited_at -> Nullable<Timestamptz>,
+        to_show -> Nullable<Text>,
+        show_until -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(activity_logs -> services (service_id));
 diesel::joinable!(activity_logs -> users (user_id));
 diesel::joinable!(alerts -> services (service_id));
 diesel::joinable!(annotations -> services (service_id));
 diesel::joinable!(annotations -> users (user_id));
+diesel::joinable!(share_links -> services (service_id));
+diesel::joinable!(share_links -> users (user_id));
 diesel::joinable!(alerts -> users (user_id));
 diesel::table! {
     mail_outbox (id) {
@@ -450,6 +472,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     services,
     sessions,
+    share_links,
     two_factor,
     user_identities,
     user_preferences,

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use leptos::prelude::*;
 
 use super::Alert;
+use crate::dashboard::panels::link_or_not;
 use crate::ui::panel::Panel;
 use crate::ui::table::{Column, DataTable};
 
@@ -13,7 +14,11 @@ fn local(at: NaiveDateTime) -> String {
 }
 
 #[component]
-pub fn AlertsPanel(alerts: Vec<Alert>) -> impl IntoView {
+pub fn AlertsPanel(
+    alerts: Vec<Alert>,
+    /// Each service links to its page.
+    linked: bool,
+) -> impl IntoView {
     if alerts.is_empty() {
         return view! {
             <Panel id="alerts" title="Alerts">
@@ -32,7 +37,7 @@ pub fn AlertsPanel(alerts: Vec<Alert>) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">
-                        <a href=format!("/services/{}", a.service_id)>{a.service_name}</a>
+                        {link_or_not(linked.then(|| format!("/services/{}", a.service_id)), a.service_name)}
                     </th>
                     <td>{a.kind.label()} " " <span class=format!("badge badge--{state}")>{state}</span></td>
                     <td class="num">{a.kind.format(a.threshold)}</td>

@@ -10,6 +10,7 @@ use super::{
     Activity, AnalyticsQuery, Breakdown, ConversationSummary, EndUserSummary, Series, Summary, activity, breakdown,
     end_users, export, series, summary, window,
 };
+use crate::auth::Authenticated;
 use crate::auth::guard::CurrentUser;
 use crate::error::AppError;
 use crate::server::openapi::{BadRequest, Invalid, NotFound, Unauthorized, Unavailable};
@@ -175,8 +176,13 @@ async fn get_export(
     CurrentUser(auth): CurrentUser,
     Params(query): Params,
 ) -> Result<Response, AppError> {
+    export_file(&state, &auth, &query).await
+}
+
+/// The CSV of `query` as `auth` sees it, as an attachment (also a share link's export).
+pub async fn export_file(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery) -> Result<Response, AppError> {
     let mut conn = state.conn().await?;
-    let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
+    let window = window::resolve(&mut conn, auth, query, state.clock.now()).await?;
     let (summary, series) = summary::overview(&mut conn, &window).await?;
     let breakdown = breakdown::breakdown(&mut conn, &window).await?;
     let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;

@@ -41,8 +41,7 @@ fn view_of(back: &str) -> String {
 /// The view with the panel's name, where a refused form shows its error.
 #[cfg(feature = "ssr")]
 fn refused_at(page: &str) -> String {
-    let join = if page.contains('?') { '&' } else { '?' };
-    format!("{page}{join}form={}", super::FORM)
+    crate::ui::form::naming_form(page, super::FORM)
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_annotation")]

@@ -102,6 +102,12 @@ async fn verify_password(turn: &SemaphorePermit<'static>, password: String, hash
     run_bcrypt(turn, move || bcrypt::verify(password, &hash).unwrap_or(false)).await
 }
 
+/// Whether `password` is the one `hash` was made of, checked in its turn with the other hashes.
+pub async fn password_matches(password: String, hash: String) -> Result<bool, AppError> {
+    let turn = hashing_turn().await?;
+    verify_password(&turn, password, hash).await
+}
+
 /// Checks a signed-in user's current password before a sensitive change. Each check counts
 /// against the user's limit before the hash is compared (a right answer gives it back), so a
 /// stolen session cannot guess the password, not even with parallel requests.

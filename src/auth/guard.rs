@@ -237,7 +237,7 @@ pub fn status_of(parts: &Parts) -> Result<Authenticated, AppError> {
     }
 }
 
-async fn request_parts() -> Result<Parts, AppError> {
+pub async fn request_parts() -> Result<Parts, AppError> {
     leptos::prelude::use_context::<Parts>().ok_or_else(|| AppError::internal("context", "request parts are missing"))
 }
 

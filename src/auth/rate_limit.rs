@@ -73,6 +73,19 @@ pub const CONFIRMATION_MAILS: Limit = Limit {
     delay_cap: TimeDelta::zero(),
 };
 
+/// Password guesses at one share link, from one address in 15 minutes; from everywhere, 100 a
+/// day, then each further one waits longer.
+pub const SHARE_PASSWORD_AT_ADDRESS: Limit = Limit {
+    max: 10,
+    window: TimeDelta::minutes(15),
+    delay_cap: TimeDelta::zero(),
+};
+pub const SHARE_PASSWORD: Limit = Limit {
+    max: 100,
+    window: TimeDelta::hours(24),
+    delay_cap: TimeDelta::minutes(5),
+};
+
 /// One counter: what it counts, and its limit.
 pub struct Key {
     name: String,
@@ -120,6 +133,16 @@ impl Key {
 
     pub fn confirmation_mail(user_id: Uuid) -> Self {
         Self::new(format!("confirm-mail:{user_id}"), CONFIRMATION_MAILS)
+    }
+
+    pub fn share_password(link_id: Uuid, client: &ClientInfo) -> [Self; 2] {
+        [
+            Self::new(
+                format!("share-at:{}:{link_id}", address(client)),
+                SHARE_PASSWORD_AT_ADDRESS,
+            ),
+            Self::new(format!("share:{link_id}"), SHARE_PASSWORD),
+        ]
     }
 
     fn new(name: String, limit: Limit) -> Self {

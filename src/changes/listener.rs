@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use uuid::Uuid;
 
 use super::{CHANNEL, Changes, SESSIONS_CHANNEL};
-use crate::schema::sessions;
+use crate::schema::{sessions, share_links};
 
 impl Changes {
     /// Listens on `database_url` until shutdown, reconnecting after any failure.
@@ -63,13 +63,13 @@ impl Changes {
         Ok(())
     }
 
-    /// Ends the streams whose session is no longer live.
+    /// Ends the streams whose session (or share link) is no longer live.
     async fn end_sessions_gone(&self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
         let open = self.slots.sessions();
         if open.is_empty() {
             return Ok(());
         }
-        let live: HashSet<Uuid> = sessions::table
+        let mut live: HashSet<Uuid> = sessions::table
             .filter(sessions::id.eq_any(&open))
             .filter(sessions::revoked_at.is_null())
             .select(sessions::id)
@@ -77,6 +77,14 @@ impl Changes {
             .await?
             .into_iter()
             .collect();
+        live.extend(
+            share_links::table
+                .filter(share_links::id.eq_any(&open))
+                .filter(share_links::revoked_at.is_null())
+                .select(share_links::id)
+                .load::<Uuid>(conn)
+                .await?,
+        );
         for gone in open.into_iter().filter(|id| !live.contains(id)) {
             self.slots.end_session(gone);
         }

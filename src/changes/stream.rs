@@ -15,7 +15,8 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use super::slots::Caps;
+use super::slots::{Caps, Slot};
+use crate::analytics::AnalyticsQuery;
 use crate::analytics::params::Params;
 use crate::analytics::{summary, window};
 use crate::auth::Authenticated;
@@ -30,7 +31,7 @@ const COALESCE: Duration = Duration::from_millis(250);
 /// How often a stream compares the clock with its session's expiry (it ends within this).
 const EXPIRY_CHECK: Duration = Duration::from_millis(500);
 /// What a refused stream is told to wait (the browser's island retries on its own anyway).
-const FULL_RETRY_AFTER: u64 = 30;
+pub const FULL_RETRY_AFTER: u64 = 30;
 
 /// A server-sent event stream of the view: a `summary` event (the JSON of
 /// `/api/v1/analytics/summary`) at once and after every change in the view.
@@ -64,16 +65,28 @@ pub async fn stream(
         .map_err(|_| AppError::TooManyStreams {
             retry_after: FULL_RETRY_AFTER,
         })?;
-    let mut conn = state.conn().await?;
     // Read after the slot is registered: a session ending from now on is heard by the listener.
     let expires_at: DateTime<Utc> = sessions::table
         .find(auth.session_id)
         .filter(sessions::revoked_at.is_null())
         .select(sessions::expires_at)
-        .first(&mut conn)
+        .first(&mut *state.conn().await?)
         .await
         .optional()?
         .ok_or(AppError::Unauthorized)?;
+    serve(state, auth, query, slot, Some(expires_at)).await
+}
+
+/// The stream of `query` as `auth` sees it, held by `slot` (under its session, or its share
+/// link) until `expires_at`, the slot's end, the client's leaving or shutdown.
+pub async fn serve(
+    state: AppState,
+    auth: Authenticated,
+    query: AnalyticsQuery,
+    slot: Slot,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, AppError> {
+    let mut conn = state.conn().await?;
     let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
     drop(conn);
     let watched: HashSet<Uuid> = window.service_ids.iter().copied().collect();
@@ -109,7 +122,7 @@ pub async fn stream(
 async fn feed(
     state: AppState,
     auth: Authenticated,
-    query: crate::analytics::AnalyticsQuery,
+    query: AnalyticsQuery,
     watched: HashSet<Uuid>,
     mut changes: broadcast::Receiver<Uuid>,
     tx: &mpsc::Sender<Event>,
@@ -141,8 +154,11 @@ async fn feed(
     }
 }
 
-/// Resolves once the clock has reached `expires_at`.
-async fn expiry(clock: &Clock, expires_at: DateTime<Utc>) {
+/// Resolves once the clock has reached `expires_at`; never without one.
+async fn expiry(clock: &Clock, expires_at: Option<DateTime<Utc>>) {
+    let Some(expires_at) = expires_at else {
+        return std::future::pending().await;
+    };
     let mut check = tokio::time::interval(EXPIRY_CHECK);
     while clock.now() < expires_at {
         check.tick().await;

@@ -21,5 +21,5 @@ pub async fn figures_html(#[server(default)] query: AnalyticsQuery, single: bool
 
     let range = query.range;
     let data = load_dashboard(query).await?;
-    Ok(super::figures::figures(data, range, single).to_html())
+    Ok(super::figures::figures(data, range, single, false).to_html())
 }

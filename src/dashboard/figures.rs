@@ -18,16 +18,20 @@ use crate::ui::states::EmptyState;
 pub const FIGURES_ID: &str = "figures";
 
 /// The figures for one query's data, or the first steps for a client with no service yet.
-pub fn figures(data: DashboardData, range: Range, single: bool) -> AnyView {
+/// `shared`: for a share link's visitor, with no links into the owner's portal and no activity.
+pub fn figures(data: DashboardData, range: Range, single: bool, shared: bool) -> AnyView {
     if !single && data.services.is_empty() {
-        view! { <NoServicesYet /> }.into_any()
+        match shared {
+            true => view! { <p class="panel__empty">"Nothing is shared here yet."</p> }.into_any(),
+            false => view! { <NoServicesYet /> }.into_any(),
+        }
     } else {
-        view! { <Figures data range single /> }.into_any()
+        view! { <Figures data range single shared /> }.into_any()
     }
 }
 
 #[component]
-fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
+fn Figures(data: DashboardData, range: Range, single: bool, shared: bool) -> impl IntoView {
     let (period, previous) = (range.phrase(), range.span());
     let DashboardData {
         summary,
@@ -64,7 +68,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
         <section class="metrics" aria-label="Key figures">
             <MetricCards summary period=previous kind=service.map(|(_, kind)| kind) />
         </section>
-        <AlertsPanel alerts />
+        <AlertsPanel alerts linked=!shared />
         <div class="grid grid--2">
             <Chart
                 title="Requests"
@@ -85,7 +89,7 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
                 marks
             />
         </div>
-        {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services /> })}
+        {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services linked=!shared /> })}
         {end_users
             .filter(|_| single)
             .map(|top| {
@@ -95,18 +99,25 @@ fn Figures(data: DashboardData, range: Range, single: bool) -> impl IntoView {
                             id="top-users-by-requests"
                             title="Top end users by requests"
                             users=top.by_requests
+                            linked=!shared
                         />
-                        <EndUsersTable id="top-users-by-cost" title="Top end users by cost" users=top.by_cost />
+                        <EndUsersTable
+                            id="top-users-by-cost"
+                            title="Top end users by cost"
+                            users=top.by_cost
+                            linked=!shared
+                        />
                     </div>
                 }
             })}
         <div class="grid grid--2">
-            <ErrorTable errors=breakdown.errors service=service.map(|(id, _)| id) />
+            <ErrorTable errors=breakdown.errors service=service.map(|(id, _)| id).filter(|_| !shared) />
             <ModelTable models=breakdown.models />
         </div>
-        <ActivityFeed activity />
+        {(!shared).then(|| view! { <ActivityFeed activity /> })}
         <p class="footnote">
-            "Times in " {series.tz.clone()} " · " <a href="/settings/notifications">"change time zone"</a>
+            "Times in " {series.tz.clone()}
+            {(!shared).then(|| view! { " · " <a href="/settings/notifications">"change time zone"</a> })}
         </p>
     }
     .into_any()

@@ -1,6 +1,7 @@
 //! The live indicator, and in the browser the connection behind it: an `EventSource` on
-//! `/api/v1/live` for the view's query. Each update after the first fetches the figures as the
-//! server renders them and puts them in place of the ones shown.
+//! `/api/v1/live` for the view's query (`/share/{token}/live` on a share link's page). Each
+//! update after the first fetches the figures as the server renders them and puts them in place
+//! of the ones shown.
 
 use leptos::prelude::*;
 
@@ -19,17 +20,23 @@ enum Status {
 }
 
 #[island]
-pub fn LiveFigures(query: AnalyticsQuery, single: bool) -> impl IntoView {
+pub fn LiveFigures(
+    query: AnalyticsQuery,
+    single: bool,
+    /// On a share link's page: the link's token.
+    #[prop(optional)]
+    share: Option<String>,
+) -> impl IntoView {
     let status = RwSignal::new(Status::Off);
     #[cfg(feature = "hydrate")]
     {
         let latest = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-        let for_update = query.clone();
-        let on_update = move |()| refresh(for_update.clone(), single, latest.clone());
-        connect(query, status, Callback::new(on_update));
+        let (for_update, token) = (query.clone(), share.clone());
+        let on_update = move |()| refresh(for_update.clone(), single, token.clone(), latest.clone());
+        connect(query, share, status, Callback::new(on_update));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (query, single);
+    let _ = (query, single, share);
     let text = move || match status.get() {
         Status::Off => "Live updates off",
         Status::Connecting => "Connecting…",
@@ -50,7 +57,7 @@ pub fn LiveFigures(query: AnalyticsQuery, single: bool) -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<()>) {
+fn connect(query: AnalyticsQuery, share: Option<String>, status: RwSignal<Status>, on_update: Callback<()>) {
     use std::time::Duration;
 
     use wasm_bindgen::JsCast;
@@ -69,7 +76,11 @@ fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<
     // The browser reconnects after a dropped connection by itself; after a refused one (a
     // restart, an error answer) it gives up, so this tries again a few seconds later.
     let attempt = RwSignal::new(0u32);
-    let url = format!("/api/v1/live?{}", super::filters::query_string(&query));
+    let query = super::filters::query_string(&query);
+    let url = match share {
+        Some(token) => format!("{}/{token}/live?{query}", crate::sharing::PATH),
+        None => format!("/api/v1/live?{query}"),
+    };
     Effect::new(move |_| {
         attempt.track();
         close();
@@ -113,7 +124,12 @@ fn connect(query: AnalyticsQuery, status: RwSignal<Status>, on_update: Callback<
 /// Fetches the figures and puts them in place; an answer overtaken by a later one is dropped.
 /// The series hidden through a legend stay hidden.
 #[cfg(feature = "hydrate")]
-fn refresh(query: AnalyticsQuery, single: bool, latest: std::sync::Arc<std::sync::atomic::AtomicU32>) {
+fn refresh(
+    query: AnalyticsQuery,
+    single: bool,
+    share: Option<String>,
+    latest: std::sync::Arc<std::sync::atomic::AtomicU32>,
+) {
     use std::sync::atomic::Ordering;
 
     use wasm_bindgen::JsCast;
@@ -125,7 +141,10 @@ fn refresh(query: AnalyticsQuery, single: bool, latest: std::sync::Arc<std::sync
     let ticket = latest.fetch_add(1, Ordering::Relaxed) + 1;
     let _ = figures.set_attribute("aria-busy", "true");
     leptos::task::spawn_local(async move {
-        let answer = super::api::figures_html(query, single).await;
+        let answer = match share {
+            Some(token) => crate::sharing::api::shared_figures_html(token, query, single).await,
+            None => super::api::figures_html(query, single).await,
+        };
         if latest.load(Ordering::Relaxed) != ticket {
             return;
         }

@@ -23,8 +23,21 @@ fn or_empty(empty: Option<&'static str>, content: impl IntoView + 'static) -> An
     }
 }
 
+/// `content` as a link to `href`, or as it is without one (a share link's view leads nowhere
+/// else in the portal).
+pub fn link_or_not(href: Option<String>, content: impl IntoView + 'static) -> AnyView {
+    match href {
+        Some(href) => view! { <a href=href>{content}</a> }.into_any(),
+        None => content.into_any(),
+    }
+}
+
 #[component]
-pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
+pub fn ServiceUsageTable(
+    services: Vec<ServiceUsage>,
+    /// Each service links to its page.
+    linked: bool,
+) -> impl IntoView {
     let max = services.iter().map(|s| s.requests).max().unwrap_or(0);
     let rows = services
         .into_iter()
@@ -32,7 +45,7 @@ pub fn ServiceUsageTable(services: Vec<ServiceUsage>) -> impl IntoView {
             view! {
                 <tr>
                     <th scope="row">
-                        <a href=format!("/services/{}", s.service_id)>{s.name}</a>
+                        {link_or_not(linked.then(|| format!("/services/{}", s.service_id)), s.name)}
                         <span class="bar" aria-hidden="true">
                             <span style=share(s.requests, max)></span>
                         </span>
@@ -75,15 +88,7 @@ pub fn ErrorTable(
         .into_iter()
         .map(|e| {
             let href = service.map(|service| explorer(service, "error_kind", &e.error_kind));
-            let kind = match href {
-                Some(href) => view! {
-                    <a href=href>
-                        <code>{e.error_kind}</code>
-                    </a>
-                }
-                .into_any(),
-                None => view! { <code>{e.error_kind}</code> }.into_any(),
-            };
+            let kind = link_or_not(href, view! { <code>{e.error_kind}</code> });
             view! {
                 <tr>
                     <th scope="row">
@@ -107,23 +112,26 @@ pub fn ErrorTable(
     }
 }
 
-/// End users with their traffic, each a link to their events.
+/// End users with their traffic.
 #[component]
-pub fn EndUsersTable(id: &'static str, title: &'static str, users: Vec<EndUserUsage>) -> impl IntoView {
+pub fn EndUsersTable(
+    id: &'static str,
+    title: &'static str,
+    users: Vec<EndUserUsage>,
+    /// Each end user links to their events.
+    linked: bool,
+) -> impl IntoView {
     let empty = users
         .is_empty()
         .then_some("No end users named in this period (events carry them in end_user).");
     let rows = users
         .into_iter()
         .map(|u| {
-            let href = explorer(u.service_id, "end_user", &u.end_user);
+            let href = linked.then(|| explorer(u.service_id, "end_user", &u.end_user));
+            let name = view! { <code>{u.end_user}</code> };
             view! {
                 <tr>
-                    <th scope="row">
-                        <a href=href>
-                            <code>{u.end_user}</code>
-                        </a>
-                    </th>
+                    <th scope="row">{link_or_not(href, name)}</th>
                     <td class="num">{count(u.requests)}</td>
                     <td class="num">{count(u.errors)}</td>
                     <td class="num">{usd(u.cost_usd)}</td>

@@ -10,6 +10,7 @@ use super::live::LiveFigures;
 use crate::analytics::AnalyticsQuery;
 use crate::annotations::panel::AnnotationsPanel;
 use crate::error::AppError;
+use crate::sharing::panel::ShareForm;
 use crate::ui::states::{Loading, loaded};
 
 /// Filters, live indicator, export and figures, all rendered on the server. Two islands run in
@@ -58,12 +59,13 @@ pub fn AnalyticsView(
                 <a class="button" href=report download="" rel="nofollow">
                     "Download PDF"
                 </a>
+                <ShareForm service range back=back.clone() />
             </div>
         </div>
         <div class="figures" id=FIGURES_ID aria-busy="false">
             <Suspense fallback=|| view! { <Loading label="Loading your figures…" /> }>
                 {move || {
-                    Suspend::new(async move { loaded(async move { Ok::<_, AppError>(figures(data.await?, range, single)) }.await) })
+                    Suspend::new(async move { loaded(async move { Ok::<_, AppError>(figures(data.await?, range, single, false)) }.await) })
                 }}
             </Suspense>
         </div>

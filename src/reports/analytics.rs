@@ -22,8 +22,8 @@ pub struct Heading {
     /// "Client", or "Requested by" when an admin asks (an admin's view may hold several
     /// clients' services).
     pub who: &'static str,
+    /// Their name, and their address when the reader is theirs (a share link's report: the name).
     pub client: String,
-    pub email: String,
     /// "All services" or the service's name.
     pub scope: String,
     pub generated_at: DateTime<Utc>,
@@ -77,7 +77,7 @@ fn title(doc: &mut Layout, heading: &Heading, period: &str) {
     doc.title_block(
         &format!("Report: {}", heading.scope),
         &[
-            (heading.who, format!("{} ({})", heading.client, heading.email)),
+            (heading.who, heading.client.clone()),
             ("Period", period.to_owned()),
             (
                 "Generated",

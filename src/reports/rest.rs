@@ -60,16 +60,29 @@ async fn analytics_report(
     Params(query): Params,
 ) -> Result<Response, AppError> {
     let data = crate::dashboard::load::load(&state, &auth, &query).await?;
+    let who = match auth.user.role {
+        Role::Admin => "Requested by",
+        Role::Client => "Client",
+    };
+    let client = format!("{} ({})", auth.user.name, auth.user.email);
+    report_file(&state, who, client, data, query).await
+}
+
+/// The report of `data`, the view of `query`, as an attachment headed "`who`: `client`" (also
+/// a share link's report).
+pub async fn report_file(
+    state: &AppState,
+    who: &'static str,
+    client: String,
+    data: crate::dashboard::DashboardData,
+    query: crate::analytics::AnalyticsQuery,
+) -> Result<Response, AppError> {
     let service = query
         .service
         .and_then(|id| data.breakdown.services.iter().find(|s| s.service_id == id));
     let heading = Heading {
-        who: match auth.user.role {
-            Role::Admin => "Requested by",
-            Role::Client => "Client",
-        },
-        client: auth.user.name.clone(),
-        email: auth.user.email.clone(),
+        who,
+        client,
         scope: service.map_or_else(|| "All services".to_owned(), |s| s.name.clone()),
         generated_at: state.clock.now(),
     };

@@ -28,6 +28,16 @@ impl JwtSecret {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// An HMAC-SHA256 under a key of `purpose`'s own, derived from this secret: a MAC made for
+    /// one purpose never passes for another's, nor for a session token's signature.
+    pub fn keyed_mac(&self, purpose: &str) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::{Hmac, Mac};
+        let mut derive = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes any key");
+        derive.update(purpose.as_bytes());
+        let key = derive.finalize().into_bytes();
+        Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes any key")
+    }
 }
 
 impl fmt::Debug for JwtSecret {

@@ -109,13 +109,28 @@ pub fn router(state: AppState) -> Router {
                     .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                // The path only: query strings may hold tokens or personal data.
-                tracing::info_span!("request", id, method = %request.method(), path = request.uri().path())
+                // The path only, its secrets left out: query strings may hold tokens or
+                // personal data.
+                let path = loggable_path(request.uri().path());
+                tracing::info_span!("request", id, method = %request.method(), path = %path)
             })
             .on_response(DefaultOnResponse::new().latency_unit(LatencyUnit::Micros)),
     )
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
     .with_state(state)
+}
+
+/// `path` for the log: the token of a share link or an unsubscribe link (their only
+/// authority) is left out.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    match segments[..] {
+        ["", "share", _, ref rest @ ..] => {
+            format!("/share/…{}", rest.iter().map(|s| format!("/{s}")).collect::<String>()).into()
+        }
+        ["", "unsubscribe", list, user, _] => format!("/unsubscribe/{list}/{user}/…").into(),
+        _ => path.into(),
+    }
 }
 
 /// The REST routes under the site's body limit.
@@ -131,6 +146,7 @@ fn site_api() -> Routes {
         .merge(crate::analytics::rest::routes())
         .merge(crate::annotations::rest::routes())
         .merge(crate::reports::rest::routes())
+        .merge(crate::sharing::rest::routes())
         .route(Method::GET, "/api/v1/live", crate::changes::stream::stream)
         .merge(crate::settings::rest::routes())
         .merge(crate::alerts::unsubscribe::routes())

@@ -73,6 +73,9 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::annotations::rest::create,
         crate::annotations::rest::update,
         crate::annotations::rest::delete,
+        crate::sharing::rest::live,
+        crate::sharing::rest::export,
+        crate::sharing::rest::report,
         crate::analytics::compat::metrics,
         crate::analytics::compat::activity,
         crate::analytics::compat::service_usage,
@@ -83,7 +86,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
     components(
         // What the query parameters refer to (parameters do not collect their schemas).
         schemas(ErrorBody, ErrorDetail, Event, crate::analytics::Range, crate::analytics::Moment),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, NotJson, Invalid, RateLimited, Unavailable)
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, NotJson, Invalid, RateLimited, Unavailable, Gone)
     ),
     modifiers(&Security),
     tags(
@@ -95,6 +98,8 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         (name = "events", description = "A service's raw events: the explorer's list, one event, one conversation"),
         (name = "analytics", description = "Figures from the hourly and daily rollups: `/api/v1/analytics/*`, `/api/v1/live`"),
         (name = "annotations", description = "Marks on the charts' time axis: `/api/v1/annotations`"),
+        (name = "sharing", description = "A read-only share link's live updates and downloads: `/share/{token}/*`. \
+            The link's token is their authority (with the cookie its password form sets, for a link with one)."),
         (name = "compatibility", description = "The original portal's analytics API, following its contract (camelCase \
             names, success rates in percent, latencies in ms) so that a front end written for it works unchanged. \
             The same auth and the same figures as `/api/v1/*` for the same window."),
@@ -249,6 +254,8 @@ error_responses! {
         AppError::RateLimited { retry_after: 60 };
     Unavailable => "The database cannot be reached right now",
         AppError::Unavailable;
+    Gone => "A share link that was revoked or has expired",
+        AppError::Gone("This share link was revoked by the person who shared it.".into());
 }
 
 /// The document as served, built once.

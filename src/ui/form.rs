@@ -47,6 +47,13 @@ fn refused() -> Option<Refused> {
     None
 }
 
+/// `page` naming the form a post came back from (`?form=`), where its error shows.
+#[cfg(feature = "ssr")]
+pub fn naming_form(page: &str, form: &str) -> String {
+    let join = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{join}form={form}")
+}
+
 /// The error a form post came back with.
 pub fn use_form_error() -> Signal<Option<AppError>> {
     let error = refused().map(|refused| refused.error);

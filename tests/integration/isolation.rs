@@ -31,6 +31,7 @@ struct Ids {
     event: String,
     conversation: String,
     annotation: String,
+    share_link: String,
 }
 
 impl Ids {
@@ -45,6 +46,7 @@ impl Ids {
             event: id(),
             conversation: id(),
             annotation: "880001234".into(),
+            share_link: id(),
         }
     }
 
@@ -66,6 +68,7 @@ impl Ids {
             (&self.event, "{event}"),
             (&self.conversation, "{conversation}"),
             (&self.annotation, "{annotation}"),
+            (&self.share_link, "{share_link}"),
         ]
         .into_iter()
         .fold(text, |text, (id, name)| text.replace(id.as_str(), name))
@@ -156,9 +159,14 @@ const A_PEER: &str = "198.51.100.7";
 const A_ANNOTATION: &str = "alpha-only annotation";
 /// A's annotation's id: distinctive, since answers are compared with every id written as text.
 const A_ANNOTATION_ID: &str = "770001234";
+const A_SHARE_LABEL: &str = "alpha-only-share-label";
 const B_EMAIL: &str = "bravo@example.com";
 const B_SERVICE: &str = "Bravo bot";
 const B_PEER: &str = "192.0.2.20";
+
+/// Why a share link's routes take no tenant's ids: the token is their only authority.
+const SHARED: &str = "the link's token is its only authority and names one owner's view; another service id is 404 \
+    (sharing::a_link_shows_its_view_read_only_and_nothing_else)";
 
 fn cases() -> Vec<(&'static str, &'static str, Case)> {
     use Case::{Foreign, Open, Own};
@@ -847,6 +855,60 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/load_share_links",
+            Own(
+                || server_fn("load_share_links", &[]),
+                |_, r| assert_eq!(r.json()["links"], json!([]), "B has made none"),
+            ),
+        ),
+        (
+            "POST",
+            "/api/fn/create_share_link",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "create_share_link",
+                    &[
+                        ("label", "stolen"),
+                        ("service", &a.service),
+                        ("expires", "7d"),
+                        ("back", "/dashboard"),
+                    ],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/revoke_share_link",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn("revoke_share_link", &[("id", &a.share_link)])]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/dismiss_share_link",
+            Open("hides the caller's own new link; takes no id"),
+        ),
+        ("POST", "/api/fn/load_shared", Open(SHARED)),
+        ("POST", "/api/fn/shared_figures_html", Open(SHARED)),
+        (
+            "POST",
+            "/api/fn/unlock_share_link",
+            Open("checks the password of the link its token names; guesses are limited per link (sharing)"),
+        ),
+        ("GET", "/share/{token}/live", Open(SHARED)),
+        ("GET", "/share/{token}/export.csv", Open(SHARED)),
+        ("GET", "/share/{token}/report.pdf", Open(SHARED)),
+        ("GET", "/share/{token}", Open(SHARED)),
+        (
+            "GET",
+            "/settings/sharing",
+            Own(
+                || get("/settings/sharing".into()),
+                |_, r| assert!(r.body.contains("No share links yet")),
+            ),
+        ),
+        (
+            "POST",
             "/api/fn/start_two_factor",
             Open("begins a setup on the caller's own account; takes no id"),
         ),
@@ -1366,6 +1428,14 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         &format!("UPDATE annotations SET id = {A_ANNOTATION_ID} RETURNING id::text AS t"),
     )
     .await;
+    let shared = app
+        .server_fn(
+            "create_share_link",
+            format!("label={A_SHARE_LABEL}&expires=7d&back=%2Fdashboard"),
+            &alpha.token,
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
 
     app.set_peer(B_PEER);
     let bravo = client(&app, B_EMAIL, B_SERVICE).await;
@@ -1395,6 +1465,8 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         &a.event,
         A_CONVERSATION,
         A_ANNOTATION,
+        A_SHARE_LABEL,
+        &a.share_link,
     ];
     let no_trace_of_a = |what: &str, body: &str| {
         for marker in markers {
@@ -1567,6 +1639,10 @@ async fn ids_of(app: &TestApp, email: &str) -> Ids {
             "SELECT coalesce(min(id)::text, 'no annotation') AS t FROM annotations WHERE user_id = '{user}'"
         ))
         .await,
+        share_link: one(format!(
+            "SELECT coalesce(min(id::text), 'no share link') AS t FROM share_links WHERE user_id = '{user}'"
+        ))
+        .await,
         user,
     }
 }
@@ -1619,6 +1695,7 @@ async fn rows_of(app: &TestApp, a: &Ids) -> Vec<String> {
         ("api_keys", format!("service_id = '{service}'")),
         ("events", format!("service_id = '{service}'")),
         ("annotations", format!("user_id = '{user}' OR service_id = '{service}'")),
+        ("share_links", format!("user_id = '{user}' OR service_id = '{service}'")),
         ("metrics", format!("service_id = '{service}'")),
         ("metrics_daily", format!("service_id = '{service}'")),
         ("metrics_by_model", format!("service_id = '{service}'")),

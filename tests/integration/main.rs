@@ -17,4 +17,5 @@ mod operations;
 mod pdf;
 mod reports;
 mod settings;
+mod sharing;
 mod support;

@@ -1,4 +1,4 @@
-//! `/settings/{profile,notifications,security,billing}`: one page per tab, each deep-linkable.
+//! `/settings/{profile,notifications,security,sharing,billing}`: one page per tab, each deep-linkable.
 //! Every form posts to its server function, which answers with the tab again (`?saved=1`, or
 //! the error and the fields typed).
 
@@ -6,6 +6,7 @@ pub mod billing;
 pub mod notifications;
 pub mod profile;
 pub mod security;
+pub mod sharing;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,17 +18,25 @@ pub enum Tab {
     Profile,
     Notifications,
     Security,
+    Sharing,
     Billing,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Profile, Tab::Notifications, Tab::Security, Tab::Billing];
+    const ALL: [Tab; 5] = [
+        Tab::Profile,
+        Tab::Notifications,
+        Tab::Security,
+        Tab::Sharing,
+        Tab::Billing,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Tab::Profile => "Profile",
             Tab::Notifications => "Notifications",
             Tab::Security => "Security",
+            Tab::Sharing => "Sharing",
             Tab::Billing => "Billing and usage",
         }
     }
@@ -37,6 +46,7 @@ impl Tab {
             Tab::Profile => "/settings/profile",
             Tab::Notifications => "/settings/notifications",
             Tab::Security => "/settings/security",
+            Tab::Sharing => "/settings/sharing",
             Tab::Billing => "/settings/billing",
         }
     }

@@ -110,10 +110,7 @@ fn seal(config: &Config, flash: &Flash) -> String {
 /// The MAC over `payload`, keyed with a key of its own derived from the server's secret (so a
 /// flash signature can never pass for a session token's, signed with the secret itself).
 fn mac(config: &Config, payload: &str) -> HmacSha256 {
-    let mut derive = HmacSha256::new_from_slice(config.jwt_secret.as_bytes()).expect("HMAC takes any key");
-    derive.update(b"ragsites-portal flash cookie v1");
-    let key = derive.finalize().into_bytes();
-    let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key");
+    let mut mac = config.jwt_secret.keyed_mac("ragsites-portal flash cookie v1");
     mac.update(payload.as_bytes());
     mac
 }

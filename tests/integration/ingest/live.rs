@@ -1,100 +1,13 @@
 //! Live streams end with their session (sign-out, sign-out everywhere else, expiry), in this
 //! process and in another one on the same database, and their number is capped.
 
-use std::time::Duration;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tokio::time::{Instant, timeout_at};
-use tower::ServiceExt;
+use axum::http::StatusCode;
+use serde_json::json;
 
 use crate::support::calls::{login_token, password_change, sign_out};
+use crate::support::live::{Live, WITHIN, listen, live_request};
 use crate::support::services::{Client, client, event, post_events};
 use crate::support::{PASSWORD, TestApp, database_url};
-
-/// How soon a stream must follow a change or the end of its session.
-const WITHIN: Duration = Duration::from_secs(1);
-
-/// An open `/api/v1/live` stream and what it has sent so far.
-struct Live {
-    body: Body,
-    text: String,
-}
-
-impl Live {
-    async fn open(app: &TestApp, token: &str) -> Self {
-        let response = app.router.clone().oneshot(live_request(token)).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
-        let mut live = Self {
-            body: response.into_body(),
-            text: String::new(),
-        };
-        live.summary(Duration::from_secs(5)).await;
-        live
-    }
-
-    /// The next `summary` event's data, within `wait`.
-    async fn summary(&mut self, wait: Duration) -> Value {
-        const START: &str = "event: summary\ndata: ";
-        let deadline = Instant::now() + wait;
-        loop {
-            if let Some(start) = self.text.find(START)
-                && let Some(end) = self.text[start + START.len()..].find('\n')
-            {
-                let data = &self.text[start + START.len()..start + START.len() + end];
-                let summary = serde_json::from_str(data).unwrap();
-                self.text.drain(..start + START.len() + end);
-                return summary;
-            }
-            let frame = timeout_at(deadline, self.body.frame())
-                .await
-                .unwrap_or_else(|_| panic!("a summary within {wait:?}; so far: {:?}", self.text))
-                .expect("the stream is open")
-                .unwrap();
-            self.text
-                .push_str(&String::from_utf8_lossy(&frame.into_data().unwrap_or_default()));
-        }
-    }
-
-    /// Reads until the stream closes, within `WITHIN`; answers the reason of its `end` event.
-    async fn ended(mut self) -> String {
-        let deadline = Instant::now() + WITHIN;
-        loop {
-            let frame = timeout_at(deadline, self.body.frame())
-                .await
-                .unwrap_or_else(|_| panic!("the stream closed within {WITHIN:?}; so far: {:?}", self.text));
-            match frame {
-                Some(frame) => self.text.push_str(&String::from_utf8_lossy(
-                    &frame.unwrap().into_data().unwrap_or_default(),
-                )),
-                None => break,
-            }
-        }
-        let (_, data) = self.text.split_once("event: end\ndata: ").expect("an end event");
-        data.lines().next().unwrap_or_default().to_owned()
-    }
-}
-
-fn live_request(token: &str) -> Request<Body> {
-    Request::get("/api/v1/live?range=24h")
-        .header("host", "portal.test")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// Starts the app's listener and waits until it listens.
-async fn listen(app: &TestApp) {
-    app.state.changes.spawn_listener(database_url(&app.db_name));
-    let mut listening = app.state.changes.listening();
-    tokio::time::timeout(Duration::from_secs(10), listening.wait_for(|&n| n >= 1))
-        .await
-        .expect("the listener listens within 10 s")
-        .unwrap();
-}
 
 /// A new app whose listener listens, and a client with a service and a key.
 async fn listening_app() -> (TestApp, Client) {
@@ -114,8 +27,11 @@ async fn assert_follows_a_new_event(app: &TestApp, key: &str, live: &mut Live, w
 async fn signing_out_ends_the_sessions_live_streams_within_a_second() {
     let (app, c) = listening_app().await;
     let laptop = login_token(&app, "a@example.com", PASSWORD).await;
-    let (first, second) = (Live::open(&app, &c.token).await, Live::open(&app, &c.token).await);
-    let mut other = Live::open(&app, &laptop).await;
+    let (first, second) = (
+        Live::open(&app, live_request(&c.token)).await,
+        Live::open(&app, live_request(&c.token)).await,
+    );
+    let mut other = Live::open(&app, live_request(&laptop)).await;
     assert_eq!(app.state.changes.slots().open_count(), 3);
 
     sign_out(&app, &c.token).await;
@@ -130,14 +46,14 @@ async fn signing_out_ends_the_sessions_live_streams_within_a_second() {
 async fn signing_out_everywhere_else_and_a_new_password_end_the_other_streams() {
     let (app, c) = listening_app().await;
     let phone = login_token(&app, "a@example.com", PASSWORD).await;
-    let mut own = Live::open(&app, &c.token).await;
-    let elsewhere = Live::open(&app, &phone).await;
+    let mut own = Live::open(&app, live_request(&c.token)).await;
+    let elsewhere = Live::open(&app, live_request(&phone)).await;
     let revoked = app.server_fn("revoke_other_sessions", String::new(), &c.token).await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert_eq!(elsewhere.ended().await, "signed_out");
 
     let tablet = login_token(&app, "a@example.com", PASSWORD).await;
-    let elsewhere = Live::open(&app, &tablet).await;
+    let elsewhere = Live::open(&app, live_request(&tablet)).await;
     let new_password = "N3w!password";
     let changed = app
         .server_fn(
@@ -157,7 +73,7 @@ async fn signing_out_everywhere_else_and_a_new_password_end_the_other_streams() 
 async fn a_live_stream_ends_when_its_session_expires() {
     let app = TestApp::new().await;
     let c = client(&app, "a@example.com", "Bot").await;
-    let live = Live::open(&app, &c.token).await;
+    let live = Live::open(&app, live_request(&c.token)).await;
     app.advance(app.state.config.jwt_expires_in);
     assert_eq!(live.ended().await, "expired");
 }
@@ -172,7 +88,7 @@ async fn a_stream_on_another_process_follows_its_events_and_ends_with_its_sessio
     listen(&a).await;
     listen(&b).await;
     let c = client(&a, "a@example.com", "Bot").await;
-    let mut on_b = Live::open(&b, &c.token).await;
+    let mut on_b = Live::open(&b, live_request(&c.token)).await;
 
     assert_follows_a_new_event(&a, &c.key, &mut on_b, "B's stream shows A's batch").await;
     sign_out(&a, &c.token).await;
@@ -200,10 +116,10 @@ async fn open_live_streams_are_capped_per_user_and_per_process() {
         assert_eq!(response.header("retry-after"), "30");
         assert_eq!(response.json()["error"]["code"], "too_many_streams");
     };
-    let first = Live::open(&app, &a).await;
-    let _second = Live::open(&app, &a).await;
+    let first = Live::open(&app, live_request(&a)).await;
+    let _second = Live::open(&app, live_request(&a)).await;
     refused(&a).await;
-    let _b = Live::open(&app, &b).await;
+    let _b = Live::open(&app, live_request(&b)).await;
     refused(&c).await;
     drop(first);
     assert_eq!(
@@ -211,6 +127,6 @@ async fn open_live_streams_are_capped_per_user_and_per_process() {
         2,
         "a closed stream frees its place"
     );
-    let _c = Live::open(&app, &c).await;
+    let _c = Live::open(&app, live_request(&c)).await;
     refused(&a).await;
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 pub mod calls;
+pub mod live;
 pub mod oidc;
 pub mod openapi;
 pub mod s3;
