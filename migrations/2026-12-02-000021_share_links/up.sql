@@ -20,6 +20,8 @@ CREATE TABLE share_links (
     show_until      timestamptz
 );
 CREATE INDEX share_links_user ON share_links (user_id, created_at);
+-- A service's deletion takes its links with it.
+CREATE INDEX share_links_service ON share_links (service_id) WHERE service_id IS NOT NULL;
 
 CREATE TRIGGER share_links_revoked_announce
     AFTER UPDATE OF revoked_at ON share_links

@@ -74,17 +74,18 @@ pub async fn stream(
         .await
         .optional()?
         .ok_or(AppError::Unauthorized)?;
-    serve(state, auth, query, slot, Some(expires_at)).await
+    serve(state, auth, query, slot, Some(expires_at), "signed_out").await
 }
 
 /// The stream of `query` as `auth` sees it, held by `slot` (under its session, or its share
-/// link) until `expires_at`, the slot's end, the client's leaving or shutdown.
+/// link) until `expires_at`, the slot's end (told as `ended`), the client's leaving or shutdown.
 pub async fn serve(
     state: AppState,
     auth: Authenticated,
     query: AnalyticsQuery,
     slot: Slot,
     expires_at: Option<DateTime<Utc>>,
+    ended: &'static str,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, AppError> {
     let mut conn = state.conn().await?;
     let window = window::resolve(&mut conn, &auth, &query, state.clock.now()).await?;
@@ -102,7 +103,7 @@ pub async fn serve(
             () = feed(state, auth, query, watched, changes, &tx) => return,
             () = tx.closed() => return,
             _ = shutdown.changed() => return,
-            () = session_ended => "signed_out",
+            () = session_ended => ended,
             () = expiry(&clock, expires_at) => "expired",
         };
         // The browser's island stops on it instead of reconnecting.

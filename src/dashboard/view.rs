@@ -36,6 +36,7 @@ pub fn AnalyticsView(
         query => format!("{path}?{query}"),
     };
     let service = query.service;
+    let share_back = back.clone();
     let filters_query = query.clone();
     view! {
         <div class="toolbar">
@@ -59,7 +60,20 @@ pub fn AnalyticsView(
                 <a class="button" href=report download="" rel="nofollow">
                     "Download PDF"
                 </a>
-                <ShareForm service range back=back.clone() />
+                <Suspense fallback=|| ()>
+                    {
+                        move || {
+                            let back = share_back.clone();
+                            Suspend::new(async move {
+                                let data = data.await.ok()?;
+                                // Only a view of the viewer's own: the dashboard, or one of their
+                                // live services (not an admin's view of a client's service).
+                                let own = service.is_none_or(|id| data.annotatable.iter().any(|(s, _)| *s == id));
+                                own.then(|| view! { <ShareForm service range back /> })
+                            })
+                        }
+                    }
+                </Suspense>
             </div>
         </div>
         <div class="figures" id=FIGURES_ID aria-busy="false">

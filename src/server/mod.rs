@@ -192,8 +192,36 @@ pub async fn serve_on(
     }
 }
 
-/// Every hour (and at start): makes the raw events' partitions of this month and the next, and
-/// drops the months past the retention window (the rollups stay).
+/// The whole secrets kept for their owner to copy (a new API token, a new share link's address)
+/// are forgotten once the time they may be shown has passed: afterwards only their hash is kept.
+pub async fn forget_shown_secrets(
+    conn: &mut diesel_async::AsyncPgConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> diesel::QueryResult<usize> {
+    use crate::schema::{api_tokens, share_links};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let tokens = diesel::update(api_tokens::table.filter(api_tokens::show_until.le(now)))
+        .set((
+            api_tokens::to_show.eq(None::<String>),
+            api_tokens::show_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    let links = diesel::update(share_links::table.filter(share_links::show_until.le(now)))
+        .set((
+            share_links::to_show.eq(None::<String>),
+            share_links::show_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(tokens + links)
+}
+
+/// Every hour (and at start): makes the raw events' partitions of this month and the next,
+/// drops the months past the retention window (the rollups stay), and forgets the secrets
+/// shown for copying whose time has passed.
 fn spawn_retention(state: AppState) {
     use crate::ingest::backend::{drop_expired, make_partitions_ahead};
     tokio::spawn(async move {
@@ -204,6 +232,7 @@ fn spawn_retention(state: AppState) {
                 let mut conn = state.conn().await.map_err(|e| e.to_string())?;
                 let now = state.clock.now();
                 make_partitions_ahead(&mut conn, now).await.map_err(|e| e.to_string())?;
+                forget_shown_secrets(&mut conn, now).await.map_err(|e| e.to_string())?;
                 drop_expired(&mut conn, now, state.config.event_retention_days)
                     .await
                     .map_err(|e| e.to_string())

@@ -102,10 +102,19 @@ pub async fn shared_figures_html(
 /// The link's password form: a right password opens the link in this browser (a cookie of its
 /// own, for this link alone) and goes back to it.
 #[server(prefix = "/api/fn", endpoint = "unlock_share_link")]
-pub async fn unlock_share_link(token: String, password: String) -> Result<(), AppError> {
+pub async fn unlock_share_link(
+    token: String,
+    password: String,
+    // The view's query string, kept for the way back.
+    #[server(default)] query: String,
+) -> Result<(), AppError> {
     // The token goes into the address only if it is written like one.
     let page = match crate::auth::secret::prefix_of(super::KIND, &token) {
-        Some(_) if token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => format!("{}/{token}", super::PATH),
+        Some(_) if token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+            let view = format!("{}/{token}", super::PATH);
+            let asked = crate::auth::safe_next(Some(&format!("{view}?{query}")));
+            if asked.starts_with(&view) { asked } else { view }
+        }
         _ => "/".to_owned(),
     };
     let result = async {

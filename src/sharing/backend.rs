@@ -18,16 +18,19 @@ use crate::auth::rate_limit::{self, Key};
 use crate::auth::{Authenticated, Role, secret};
 use crate::dashboard::DashboardData;
 use crate::error::{AppError, FieldErrors};
-use crate::schema::{services, share_links};
+use crate::schema::{services, share_links, users};
 use crate::server::state::AppState;
 
-/// The links the owner's list shows: the latest.
+/// The links the owner's list shows: every working one (at most `MAX_LIVE`), then the latest
+/// closed ones.
 const LISTED: i64 = 100;
 /// Links that work at once, per owner.
 const MAX_LIVE: i64 = 50;
 /// How long a new link's address stays on the sharing tab, if not dismissed.
 const SHOW_FOR: Duration = Duration::minutes(10);
-const PASSWORD_CHARS: RangeInclusive<usize> = 8..=128;
+const PASSWORD_CHARS: RangeInclusive<usize> = 8..=72;
+/// bcrypt reads no further: a longer password would match any with the same start.
+const PASSWORD_MAX_BYTES: usize = 72;
 
 /// What the share form sends.
 pub struct NewLink<'a> {
@@ -84,7 +87,7 @@ pub async fn create(
         fields.insert("expires".into(), "Choose how long the link works.".into());
     }
     let password = Some(form.password).filter(|p| !p.is_empty());
-    if password.is_some_and(|p| !PASSWORD_CHARS.contains(&p.chars().count())) {
+    if password.is_some_and(|p| !PASSWORD_CHARS.contains(&p.chars().count()) || p.len() > PASSWORD_MAX_BYTES) {
         fields.insert(
             "share_password".into(),
             format!(
@@ -98,6 +101,13 @@ pub async fn create(
         return Err(error);
     }
     let expires = expires.expect("checked");
+    // Hashed before a pooled connection is taken: the hash may queue.
+    let password_hash = match password {
+        Some(password) => {
+            Some(crate::auth::backend::hash_password(password.to_owned(), state.config.bcrypt_cost).await?)
+        }
+        None => None,
+    };
     let mut conn = state.conn().await?;
     // Only the sharer's own services, whatever their role.
     if let Some(id) = service {
@@ -110,12 +120,6 @@ pub async fn create(
             .optional()?
             .ok_or(AppError::NotFound)?;
     }
-    let password_hash = match password {
-        Some(password) => {
-            Some(crate::auth::backend::hash_password(password.to_owned(), state.config.bcrypt_cost).await?)
-        }
-        None => None,
-    };
     let now = state.clock.now();
     let issued = secret::issue(KIND);
     let range = Range::parse(form.range).filter(|r| *r != Range::Custom && *r != Range::default());
@@ -125,6 +129,13 @@ pub async fn create(
     };
     let user_id = auth.user.id;
     conn.transaction(async |conn| {
+        // The owner's row locked: links made at once are counted one after the other.
+        users::table
+            .find(user_id)
+            .select(users::id)
+            .for_update()
+            .first::<Uuid>(conn)
+            .await?;
         let live: i64 = share_links::table
             .filter(share_links::user_id.eq(user_id))
             .filter(share_links::revoked_at.is_null())
@@ -180,10 +191,14 @@ pub async fn list(state: &AppState, auth: &Authenticated) -> Result<ShareLinks, 
         (Option<String>, Option<DateTime<Utc>>),
     );
     let now = state.clock.now();
+    let mut conn = state.conn().await?;
+    let working = share_links::revoked_at
+        .is_null()
+        .and(share_links::expires_at.is_null().or(share_links::expires_at.gt(now)));
     let rows: Vec<Row> = share_links::table
         .left_join(services::table)
         .filter(share_links::user_id.eq(auth.user.id))
-        .order(share_links::created_at.desc())
+        .order((working.desc(), share_links::created_at.desc()))
         .limit(LISTED)
         .select((
             (
@@ -203,7 +218,7 @@ pub async fn list(state: &AppState, auth: &Authenticated) -> Result<ShareLinks, 
             ),
             (share_links::to_show, share_links::show_until),
         ))
-        .load(&mut *state.conn().await?)
+        .load(&mut conn)
         .await?;
     let new_link = rows
         .iter()

@@ -31,7 +31,10 @@ pub fn SharedPage() -> impl IntoView {
                 Suspend::new(async move {
                     match shared.await {
                         Ok(SharedView::Open(open)) => view! { <Shared open=*open token query /> }.into_any(),
-                        Ok(SharedView::Locked { label }) => view! { <Locked label token /> }.into_any(),
+                        Ok(SharedView::Locked { label }) => {
+                            let query = query_string(&query);
+                            view! { <Locked label token query /> }.into_any()
+                        }
                         Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
                         Err(AppError::Gone(why)) => view! { <Gone why /> }.into_any(),
                         Err(error) => loaded::<()>(Err(error)),
@@ -90,7 +93,7 @@ fn Shared(open: OpenView, token: String, query: AnalyticsQuery) -> impl IntoView
 
 /// The password form: plain, so it works before (or without) the page's script.
 #[component]
-fn Locked(label: String, token: String) -> impl IntoView {
+fn Locked(label: String, token: String, query: String) -> impl IntoView {
     let error = use_form_error();
     view! {
         <Title text="Password required" />
@@ -99,6 +102,7 @@ fn Locked(label: String, token: String) -> impl IntoView {
             <p class="auth__lead">"This shared view is protected by a password. Ask whoever sent you the link for it."</p>
             <form method="post" action=UnlockShareLink::url() class="form" novalidate="">
                 <input type="hidden" name="token" value=token />
+                <input type="hidden" name="query" value=query />
                 <FormField label="Password" name="password" kind="password" autocomplete="current-password" error />
                 <FormAlert error />
                 <button class="button button--primary" type="submit">

@@ -48,7 +48,7 @@ pub fn ShareForm(service: Option<Uuid>, range: Range, back: String) -> impl Into
                     name="share_password"
                     kind="password"
                     autocomplete="new-password"
-                    hint="8 to 128 characters; visitors type it once."
+                    hint="8 to 72 characters; visitors type it once."
                     error
                 />
                 <label class="check">

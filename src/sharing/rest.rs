@@ -58,7 +58,7 @@ pub async fn live(
     let (link, viewer) = super::backend::admit(&state, &headers, &token).await?;
     let viewer = viewer.ok_or(AppError::Unauthorized)?;
     let query = super::backend::scoped(&link, &query)?;
-    let stream = crate::changes::stream::serve(state, viewer, query, slot, link.expires_at).await?;
+    let stream = crate::changes::stream::serve(state, viewer, query, slot, link.expires_at, "revoked").await?;
     Ok(stream.into_response())
 }
 

@@ -42,7 +42,7 @@ async fn share(app: &TestApp, token: &str, fields: &[(&str, &str)]) -> String {
 
 /// The link's password form, posted without JavaScript.
 async fn unlock(app: &TestApp, token: &str, password: &str) -> TestResponse {
-    let fields = [("token", token), ("password", password)];
+    let fields = [("token", token), ("password", password), ("query", "range=24h")];
     app.form_post("/api/fn/unlock_share_link", &fields, &[]).await
 }
 
@@ -217,8 +217,18 @@ async fn a_link_shows_its_view_read_only_and_nothing_else() {
         "a revoked link's address is not shown again"
     );
 
-    // Expired: 410 too, saying when.
+    // Expired: 410 too, saying when. The new link's whole token is forgotten once its time to
+    // be shown has passed (the hourly retention task).
     let brief = share(&app, &ada.token, &[("label", "For a day"), ("expires", "1d")]).await;
+    let shown = "SELECT count(*) AS n FROM share_links WHERE to_show IS NOT NULL";
+    assert_eq!(app.count(shown).await, 1);
+    app.advance(Duration::minutes(10));
+    let mut conn = app.state.pool.get().await.unwrap();
+    ragsites_portal::server::forget_shown_secrets(&mut conn, app.now())
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(app.count(shown).await, 0);
     assert_eq!(visit(&app, &brief, None).await.status, StatusCode::OK);
     app.advance(Duration::days(1));
     let expired = visit(&app, &brief, None).await;
@@ -246,7 +256,7 @@ async fn the_share_form_refuses_bad_input_and_writes_nothing() {
         (
             vec![("label", "Board"), ("expires", "7d"), ("share_password", "short")],
             "share_password",
-            "8 to 128 characters",
+            "8 to 72 characters",
         ),
         (
             vec![("label", "Board"), ("expires", "7d"), ("service", "nope")],
@@ -307,9 +317,9 @@ async fn a_password_is_asked_once_per_browser_and_guesses_are_limited() {
 
     // A wrong password comes back to the form with its message; nothing is granted.
     let wrong = unlock(&app, &token, "wrong guess").await;
-    assert_eq!(wrong.header("location"), format!("/share/{token}"));
+    assert_eq!(wrong.header("location"), format!("/share/{token}?range=24h"));
     assert!(!wrong.set_cookies().iter().any(|c| c.starts_with("ragsites_share=")));
-    let again = visit(&app, &format!("/share/{token}"), Some(&wrong.flash_cookie())).await;
+    let again = visit(&app, &format!("/share/{token}?range=24h"), Some(&wrong.flash_cookie())).await;
     assert!(
         again.body.contains("That is not this link&#x27;s password.")
             || again.body.contains("That is not this link's password.")
@@ -317,7 +327,11 @@ async fn a_password_is_asked_once_per_browser_and_guesses_are_limited() {
 
     // The right one opens the view in this browser only, with a cookie of the link's own.
     let right = unlock(&app, &token, "correct horse battery").await;
-    assert_eq!(right.header("location"), format!("/share/{token}"));
+    assert_eq!(
+        right.header("location"),
+        format!("/share/{token}?range=24h"),
+        "back to the view asked for"
+    );
     let grant = right
         .set_cookies()
         .into_iter()
@@ -342,7 +356,12 @@ async fn a_password_is_asked_once_per_browser_and_guesses_are_limited() {
         unlock(&app, &token, "wrong guess").await;
     }
     let limited = unlock(&app, &token, "correct horse battery").await;
-    let page = visit(&app, &format!("/share/{token}"), Some(&limited.flash_cookie())).await;
+    let page = visit(
+        &app,
+        &format!("/share/{token}?range=24h"),
+        Some(&limited.flash_cookie()),
+    )
+    .await;
     assert!(page.body.contains("Too many attempts"), "{}", page.body);
     assert!(!limited.set_cookies().iter().any(|c| c.starts_with("ragsites_share=")));
     app.set_peer("203.0.113.10");
@@ -374,7 +393,7 @@ async fn a_shared_view_updates_live_and_revoking_the_link_ends_it_at_once() {
     let cookie = format!("ragsites_session={}", ada.token);
     app.form_post("/api/fn/revoke_share_link", &[("id", &id)], &[("cookie", &cookie)])
         .await;
-    live.ended().await;
+    assert_eq!(live.ended().await, "revoked");
     let refused = app.send(request()).await;
     assert_eq!(refused.status, StatusCode::GONE);
     assert_eq!(app.state.changes.slots().open_count(), 0);
