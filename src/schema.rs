@@ -49,6 +49,8 @@ diesel::table! {
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        to_show -> Nullable<Text>,
+        show_until -> Nullable<Timestamptz>,
     }
 }
 

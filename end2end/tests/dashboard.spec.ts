@@ -313,7 +313,7 @@ test("another client's service is a 404", async ({ page, request }) => {
   expect(data.status()).toBe(404);
 });
 
-test("a service page creates a key shown once, with a working curl example, and revokes it", async ({
+test("a service page creates a key shown until copied, with a working curl example, and revokes it", async ({
   page,
   request,
 }) => {
@@ -326,9 +326,10 @@ test("a service page creates a key shown once, with a working curl example, and 
   await page.getByRole("button", { name: "Create service" }).click();
   await expect(page).toHaveURL(/\/services\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { name: "Docs assistant" })).toBeVisible();
-  await hydrated(page);
 
+  // Plain forms: the new key shows on the page until its owner says it is copied.
   await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page).toHaveURL(/\/services\/[0-9a-f-]{36}\?form=keys#api-keys$/);
   const secret = page.locator("[data-secret]");
   await expect(secret).toHaveText(/^rsk_/);
   const key = (await secret.textContent())!;
@@ -336,9 +337,10 @@ test("a service page creates a key shown once, with a working curl example, and 
   await sendEvents(request, key, successes("one", [0]));
   await page.screenshot({ path: "test-results/service-key.png", fullPage: true });
 
+  await page.getByRole("button", { name: "I have copied it" }).click();
+  await expect(page.locator("[data-secret]")).toHaveCount(0);
   await page.reload();
   await expect(page.locator("[data-secret]")).toHaveCount(0);
-  await hydrated(page);
   await page.getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByText("revoked", { exact: true })).toBeVisible();
   const refused = await request.post("/api/v1/events", {

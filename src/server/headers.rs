@@ -19,6 +19,13 @@ use super::state::AppState;
 /// may keep them.
 pub const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 
+/// Marks the page being rendered as never to be stored (it shows a secret to copy).
+pub fn no_store() {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(axum::http::header::CACHE_CONTROL, NO_STORE);
+    }
+}
+
 /// Powerful browser features the portal never uses, refused for it and anything it embeds.
 const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
     geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), \

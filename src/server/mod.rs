@@ -192,16 +192,24 @@ pub async fn serve_on(
     }
 }
 
-/// The whole secrets kept for their owner to copy (a new API token, a new share link's address)
-/// are forgotten once the time they may be shown has passed: afterwards only their hash is kept.
+/// The whole secrets kept for their owner to copy (a new ingestion key, API token or share
+/// link's address) are forgotten once the time they may be shown has passed: afterwards only
+/// their hash is kept.
 pub async fn forget_shown_secrets(
     conn: &mut diesel_async::AsyncPgConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> diesel::QueryResult<usize> {
-    use crate::schema::{api_tokens, share_links};
+    use crate::schema::{api_keys, api_tokens, share_links};
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
+    let keys = diesel::update(api_keys::table.filter(api_keys::show_until.le(now)))
+        .set((
+            api_keys::to_show.eq(None::<String>),
+            api_keys::show_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+        ))
+        .execute(conn)
+        .await?;
     let tokens = diesel::update(api_tokens::table.filter(api_tokens::show_until.le(now)))
         .set((
             api_tokens::to_show.eq(None::<String>),
@@ -216,7 +224,7 @@ pub async fn forget_shown_secrets(
         ))
         .execute(conn)
         .await?;
-    Ok(tokens + links)
+    Ok(keys + tokens + links)
 }
 
 /// Every hour (and at start): makes the raw events' partitions of this month and the next,

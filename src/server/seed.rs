@@ -187,7 +187,15 @@ pub async fn seed(state: &AppState, days: i64, scale: f64) -> Result<SeedReport,
         },
         session_id: Uuid::nil(),
     };
-    let key = create_key(&mut conn, &as_demo, chatbot, DEMO_KEY_NAME, &ClientInfo::server(now)).await?;
+    let key = create_key(
+        &mut conn,
+        &as_demo,
+        chatbot,
+        DEMO_KEY_NAME,
+        &ClientInfo::server(now),
+        None,
+    )
+    .await?;
     Ok(SeedReport {
         demo_created,
         admin_password,

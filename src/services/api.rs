@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::{ApiKeyInfo, CreatedKey, Service, ServiceKind, ServiceStatus};
+use super::{Service, ServiceKeys, ServiceKind, ServiceStatus};
 use crate::error::AppError;
 
 #[server(prefix = "/api/fn", endpoint = "get_service")]
@@ -64,34 +64,75 @@ pub async fn set_service_status(id: Uuid, status: ServiceStatus) -> Result<Servi
     crate::ui::form::answer_form_post(result, &format!("{page}?form=status"), &[], |_| page.clone())
 }
 
-#[server(prefix = "/api/fn", endpoint = "list_keys")]
-pub async fn list_keys(service_id: Uuid) -> Result<Vec<ApiKeyInfo>, AppError> {
-    let caller = crate::auth::guard::require_user().await?;
-    super::backend::list_keys(&mut *caller.state.conn().await?, &caller.auth, service_id).await
+/// Where the key panel's forms come back to, naming it.
+#[cfg(feature = "ssr")]
+fn keys_page(service_id: Uuid) -> String {
+    format!("/services/{service_id}?form=keys")
 }
 
-#[server(prefix = "/api/fn", endpoint = "create_key")]
-pub async fn create_key(service_id: Uuid, name: Option<String>) -> Result<CreatedKey, AppError> {
+/// The service's keys, and a new key while it may be copied (the page then is never stored).
+#[server(prefix = "/api/fn", endpoint = "list_keys")]
+pub async fn list_keys(service_id: Uuid) -> Result<ServiceKeys, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    let name = name.unwrap_or_default();
-    let mut conn = caller.state.conn().await?;
-    let key = super::backend::create_key(&mut conn, &caller.auth, service_id, &name, &caller.client).await?;
-    expect_context::<leptos_axum::ResponseOptions>()
-        .insert_header(axum::http::header::CACHE_CONTROL, crate::server::headers::NO_STORE);
-    Ok(key)
+    let now = caller.state.clock.now();
+    let (keys, new_key) =
+        super::backend::page_keys(&mut *caller.state.conn().await?, &caller.auth, service_id, now).await?;
+    if new_key.is_some() {
+        crate::server::headers::no_store();
+    }
+    Ok(ServiceKeys {
+        keys,
+        new_key,
+        base_url: caller.state.config.app_url.as_str().trim_end_matches('/').to_owned(),
+    })
+}
+
+/// Makes a key, shown whole on the service's page until copied.
+#[server(prefix = "/api/fn", endpoint = "create_key")]
+pub async fn create_key(service_id: Uuid, #[server(default)] name: String) -> Result<(), AppError> {
+    let result = async {
+        let caller = crate::auth::guard::require_user().await?;
+        let shown_until = caller.state.clock.now() + chrono::Duration::minutes(10);
+        let mut conn = caller.state.conn().await?;
+        super::backend::create_key(
+            &mut conn,
+            &caller.auth,
+            service_id,
+            &name,
+            &caller.client,
+            Some(shown_until),
+        )
+        .await
+        .map(drop)
+    }
+    .await;
+    let page = keys_page(service_id);
+    crate::ui::form::answer_form_post(result, &page, &[("name", &name)], |_| format!("{page}#api-keys"))
+}
+
+/// The new key is copied: it is not shown again.
+#[server(prefix = "/api/fn", endpoint = "dismiss_key")]
+pub async fn dismiss_key(service_id: Uuid) -> Result<(), AppError> {
+    let result = async {
+        let caller = crate::auth::guard::require_user().await?;
+        super::backend::dismiss_key(&mut *caller.state.conn().await?, &caller.auth, service_id).await
+    }
+    .await;
+    let page = keys_page(service_id);
+    crate::ui::form::answer_form_post(result, &page, &[], |_| format!("{page}#api-keys"))
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_key")]
-pub async fn revoke_key(service_id: Uuid, key_id: Uuid) -> Result<ApiKeyInfo, AppError> {
-    let caller = crate::auth::guard::require_user().await?;
-    let mut conn = caller.state.conn().await?;
-    super::backend::revoke_key(
-        &mut conn,
-        &caller.auth,
-        service_id,
-        key_id,
-        &caller.client,
-        caller.state.clock.now(),
-    )
-    .await
+pub async fn revoke_key(service_id: Uuid, key_id: Uuid) -> Result<(), AppError> {
+    let result = async {
+        let caller = crate::auth::guard::require_user().await?;
+        let now = caller.state.clock.now();
+        let mut conn = caller.state.conn().await?;
+        super::backend::revoke_key(&mut conn, &caller.auth, service_id, key_id, &caller.client, now)
+            .await
+            .map(drop)
+    }
+    .await;
+    let page = keys_page(service_id);
+    crate::ui::form::answer_form_post(result, &page, &[], |_| format!("{page}#api-keys"))
 }

@@ -236,13 +236,35 @@ pub async fn list_keys(
     Ok(rows.into_iter().map(key_from_row).collect())
 }
 
-/// Creates a key and returns it whole, once; only its prefix and hash are stored.
+/// The service's keys for its page, with a new key's secret while it may be copied.
+pub async fn page_keys(
+    conn: &mut AsyncPgConnection,
+    auth: &Authenticated,
+    service_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ApiKeyInfo>, Option<String>), AppError> {
+    let keys = list_keys(conn, auth, service_id).await?;
+    let new_key = api_keys::table
+        .filter(api_keys::service_id.eq(service_id))
+        .filter(api_keys::show_until.gt(now))
+        .select(api_keys::to_show)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten();
+    Ok((keys, new_key))
+}
+
+/// Creates a key and returns it whole; only its prefix and hash are kept, and the whole key
+/// until `shown_until` when it is to be shown on the service's page (the one shown before, if
+/// any, no longer is).
 pub async fn create_key(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
     service_id: Uuid,
     name: &str,
     client: &ClientInfo,
+    shown_until: Option<DateTime<Utc>>,
 ) -> Result<CreatedKey, AppError> {
     let name = name.trim();
     if name.chars().count() > 100 {
@@ -267,6 +289,7 @@ pub async fn create_key(
                     "A service can have at most {MAX_KEYS_PER_SERVICE} live keys: revoke one first."
                 ))));
             }
+            forget_new_key(conn, service_id).await?;
             let row: KeyRow = diesel::insert_into(api_keys::table)
                 .values((
                     api_keys::service_id.eq(service_id),
@@ -274,6 +297,8 @@ pub async fn create_key(
                     api_keys::prefix.eq(&prefix),
                     api_keys::secret_hash.eq(&secret_hash),
                     api_keys::created_at.eq(client.at),
+                    api_keys::to_show.eq(shown_until.map(|_| key.as_str())),
+                    api_keys::show_until.eq(shown_until),
                 ))
                 .returning(KEY_COLUMNS)
                 .get_result(conn)
@@ -295,6 +320,24 @@ pub async fn create_key(
     })
 }
 
+/// The service's page stops showing a new key (it is copied).
+pub async fn dismiss_key(conn: &mut AsyncPgConnection, auth: &Authenticated, service_id: Uuid) -> Result<(), AppError> {
+    find(conn, auth, service_id).await?;
+    forget_new_key(conn, service_id).await?;
+    Ok(())
+}
+
+async fn forget_new_key(conn: &mut AsyncPgConnection, service_id: Uuid) -> QueryResult<usize> {
+    diesel::update(api_keys::table.filter(api_keys::service_id.eq(service_id)))
+        .filter(api_keys::to_show.is_not_null())
+        .set((
+            api_keys::to_show.eq(None::<String>),
+            api_keys::show_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await
+}
+
 pub async fn revoke_key(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
@@ -311,7 +354,11 @@ pub async fn revoke_key(
                     .filter(api_keys::id.eq(key_id))
                     .filter(api_keys::service_id.eq(service_id)),
             )
-            .set(api_keys::revoked_at.eq(Some(now)))
+            .set((
+                api_keys::revoked_at.eq(Some(now)),
+                api_keys::to_show.eq(None::<String>),
+                api_keys::show_until.eq(None::<DateTime<Utc>>),
+            ))
             .returning(KEY_COLUMNS)
             .get_result(conn)
             .await

@@ -211,6 +211,15 @@ pub struct ApiKeyInfo {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A service's keys as its page shows them: the list, and a key just made while it may be copied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceKeys {
+    pub keys: Vec<ApiKeyInfo>,
+    pub new_key: Option<String>,
+    /// The address the portal is reached at, for the example request.
+    pub base_url: String,
+}
+
 /// A key just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::api::{CreateKey, CreateService, RevokeKey, SetServiceStatus, get_service, list_keys};
-use super::{ApiKeyInfo, CreatedKey, Service, ServiceKind, ServiceStatus};
+use super::api::{CreateKey, CreateService, DismissKey, RevokeKey, SetServiceStatus, get_service, list_keys};
+use super::{ApiKeyInfo, Service, ServiceKeys, ServiceKind, ServiceStatus};
 use crate::analytics::api::load_service_usage;
 use crate::analytics::{AnalyticsQuery, ServiceUsage};
 use crate::auth::pages::RequireUser;
@@ -229,132 +229,120 @@ fn ServiceDetail(service: Service) -> impl IntoView {
     .into_any()
 }
 
-/// The key list and the forms that change it: an island, since a new key's secret is shown
-/// once, in the page's memory.
-#[island]
+/// The key list and the forms that change it, plain forms; a new key's secret shows here until
+/// its owner says it is copied.
+#[component]
 fn ApiKeys(service_id: Uuid) -> impl IntoView {
-    let create = ServerAction::<CreateKey>::new();
-    let revoke = ServerAction::<RevokeKey>::new();
-    let list = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        move |_| list_keys(service_id),
-    );
-    let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
-    // The secret is shown once, in this page's memory: without JavaScript there is nowhere to
-    // show it safely (never in a URL), so the button waits for hydration.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let keys = Resource::new(|| (), move |_| list_keys(service_id));
     view! {
         <Panel id="api-keys" title="API keys">
             <p class="panel__lead">"Your service sends its events with one of these keys."</p>
-            {move || create.value().get().and_then(Result::ok).map(|created| view! { <NewKey created /> })}
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move { loaded(async move {
-                    let keys = list.await?;
-                    Ok::<_, AppError>(view! { <KeyList keys service_id revoke /> })
+                    let keys = keys.await?;
+                    Ok::<_, AppError>(view! { <Keys keys service_id /> })
                 }.await) })}
             </Transition>
-            <ActionForm action=create attr:class="form form--inline" attr:novalidate="">
-                <input type="hidden" name="service_id" value=service_id.to_string() />
-                <FormField label="Key name (optional)" name="name" error=create_error />
-                <FormAlert error=create_error />
-                <button
-                    class="button button--primary"
-                    type="submit"
-                    disabled=move || !hydrated.get() || create.pending().get()
-                >
-                    "Create key"
-                </button>
-                <Show when=move || !hydrated.get()>
-                    <p class="field__message">"Creating a key needs JavaScript: its secret is shown only once."</p>
-                </Show>
-            </ActionForm>
         </Panel>
+    }
+}
+
+#[component]
+fn Keys(keys: ServiceKeys, service_id: Uuid) -> impl IntoView {
+    let (error, _) = use_form_answer("keys");
+    let name = use_field_value("name", String::new());
+    let ServiceKeys {
+        keys,
+        new_key,
+        base_url,
+    } = keys;
+    let new_key = new_key.map(|key| view! { <NewKey key base_url service_id /> });
+    let list = if keys.is_empty() {
+        view! { <p class="panel__empty">"No keys yet."</p> }.into_any()
+    } else {
+        view! { <KeyList keys service_id /> }.into_any()
+    };
+    view! {
+        {new_key}
+        {list}
+        <form method="post" action=CreateKey::url() class="form form--inline" novalidate="">
+            <input type="hidden" name="service_id" value=service_id.to_string() />
+            <FormField label="Key name (optional)" name="name" value=name error />
+            <FormAlert error />
+            <button class="button button--primary" type="submit">
+                "Create key"
+            </button>
+        </form>
     }
     .into_any()
 }
 
 #[component]
-fn KeyList(keys: Vec<ApiKeyInfo>, service_id: Uuid, revoke: ServerAction<RevokeKey>) -> impl IntoView {
-    if keys.is_empty() {
-        return view! { <p class="panel__empty">"No keys yet."</p> }.into_any();
-    }
+fn KeyList(keys: Vec<ApiKeyInfo>, service_id: Uuid) -> impl IntoView {
     let date = |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".into(), timestamp);
+    let rows = keys
+        .into_iter()
+        .map(|key| {
+            let action = if key.revoked_at.is_some() {
+                view! { <span class="badge badge--archived">"revoked"</span> }.into_any()
+            } else {
+                view! {
+                    <form method="post" action=RevokeKey::url()>
+                        <input type="hidden" name="service_id" value=service_id.to_string() />
+                        <input type="hidden" name="key_id" value=key.id.to_string() />
+                        <button class="button button--danger button--small" type="submit">
+                            "Revoke"
+                        </button>
+                    </form>
+                }
+                .into_any()
+            };
+            view! {
+                <tr class:revoked=key.revoked_at.is_some()>
+                    <th scope="row">
+                        <code>{key.prefix.clone()} "…"</code>
+                        {(!key.name.is_empty()).then(|| view! { <span class="key__name">{key.name.clone()}</span> })}
+                    </th>
+                    <td>{date(Some(key.created_at))}</td>
+                    <td>{date(key.last_used_at)}</td>
+                    <td>{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <DataTable
             label="API keys"
             columns=&[Column::Text("Key"), Column::Text("Created"), Column::Text("Last used"), Column::Action]
         >
-                    {keys
-                        .into_iter()
-                        .map(|key| {
-                            let revoked = key.revoked_at.is_some();
-                            view! {
-                                <tr class:revoked=revoked>
-                                    <th scope="row">
-                                        <code>{key.prefix.clone()} "…"</code>
-                                        {(!key.name.is_empty()).then(|| view! { <span class="key__name">{key.name.clone()}</span> })}
-                                    </th>
-                                    <td>{date(Some(key.created_at))}</td>
-                                    <td>{date(key.last_used_at)}</td>
-                                    <td>
-                                        {if revoked {
-                                            view! { <span class="badge badge--archived">"revoked"</span> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ActionForm action=revoke>
-                                                    <input type="hidden" name="service_id" value=service_id.to_string() />
-                                                    <input type="hidden" name="key_id" value=key.id.to_string() />
-                                                    <button class="button button--danger button--small" type="submit">
-                                                        "Revoke"
-                                                    </button>
-                                                </ActionForm>
-                                            }
-                                                .into_any()
-                                        }}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+            {rows}
         </DataTable>
     }
-    .into_any()
 }
 
-/// The new key's secret, once, with a copy button and a ready request.
+/// The new key's secret with a ready request, until its owner says it is copied.
 #[component]
-fn NewKey(created: CreatedKey) -> impl IntoView {
-    let origin = window().location().origin().unwrap_or_default();
+fn NewKey(key: String, base_url: String, service_id: Uuid) -> impl IntoView {
     let curl = format!(
-        "curl -X POST {origin}/api/v1/events \\\n  -H 'Authorization: Bearer {}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{{\"events\":[{{\"id\":\"first-1\",\"timestamp\":\"'$(date -u +%FT%TZ)'\",\"latency_ms\":420,\"status\":\"success\"}}]}}'",
-        created.key
+        "curl -X POST {base_url}/api/v1/events \\\n  -H 'Authorization: Bearer {key}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{{\"events\":[{{\"id\":\"first-1\",\"timestamp\":\"'$(date -u +%FT%TZ)'\",\"latency_ms\":420,\"status\":\"success\"}}]}}'"
     );
-    let copied = RwSignal::new(false);
-    let secret = created.key.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&secret);
-            copied.set(true);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &secret;
-    };
     view! {
         <div class="new-key" role="status">
             <p>
                 <strong>"Copy this key now:"</strong>
-                " it is shown only once."
+                " it is shown only until you confirm (the portal keeps only a hash of it)."
             </p>
             <div class="new-key__secret">
-                <code data-secret="">{created.key.clone()}</code>
-                <button class="button button--small" type="button" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
+                <code data-secret="">{key}</code>
             </div>
             <p>"Send a first event:"</p>
             <pre class="code">{curl}</pre>
+            <form method="post" action=DismissKey::url()>
+                <input type="hidden" name="service_id" value=service_id.to_string() />
+                <button class="button button--small" type="submit">
+                    "I have copied it"
+                </button>
+            </form>
         </div>
     }
 }

@@ -196,7 +196,7 @@ async fn create_key(
             .map_err(|e| AppError::BadRequest(format!("Malformed JSON: {e}")))?
             .name
     };
-    let key = backend::create_key(&mut *state.conn().await?, &auth, id, &name, &client_info(&parts)).await?;
+    let key = backend::create_key(&mut *state.conn().await?, &auth, id, &name, &client_info(&parts), None).await?;
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, NO_STORE)], Json(key)))
 }
 

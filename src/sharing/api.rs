@@ -16,7 +16,11 @@ const PAGE: &str = "/settings/sharing?form=share-links";
 #[server(prefix = "/api/fn", endpoint = "load_share_links")]
 pub async fn load_share_links() -> Result<ShareLinks, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    super::backend::list(&caller.state, &caller.auth).await
+    let links = super::backend::list(&caller.state, &caller.auth).await?;
+    if links.new_link.is_some() {
+        crate::server::headers::no_store();
+    }
+    Ok(links)
 }
 
 /// Makes a link of the view it is posted from (the dashboard, or `service`'s page); its

@@ -207,11 +207,24 @@ async fn answers_carrying_a_token_or_a_key_secret_are_never_stored() {
     let bearer = format!("Bearer {token}");
     let rest_key = post_key(&app, &token, &service).await;
     assert_eq!(rest_key.status, StatusCode::CREATED, "{}", rest_key.body);
-    let fn_key = app
-        .server_fn("create_key", format!("service_id={service}"), &token)
+    let made = app
+        .form_post(
+            "/api/fn/create_key",
+            &[("service_id", service.as_str())],
+            &[("cookie", &format!("ragsites_session={token}"))],
+        )
         .await;
-    assert_eq!(fn_key.status, StatusCode::OK, "{}", fn_key.body);
-    assert!(fn_key.body.contains("rsk_"), "{}", fn_key.body);
+    assert_eq!(
+        made.header("location"),
+        format!("/services/{service}?form=keys#api-keys")
+    );
+    let key_page = app
+        .get_with(
+            &format!("/services/{service}"),
+            &[("cookie", &format!("ragsites_session={token}"))],
+        )
+        .await;
+    assert!(key_page.body.contains("rsk_"), "the new key is on its page");
 
     for (what, response) in [
         ("REST registration", &registered),
@@ -219,7 +232,7 @@ async fn answers_carrying_a_token_or_a_key_secret_are_never_stored() {
         ("form sign-in", &form_sign_in),
         ("form registration", &form_register),
         ("REST key creation", &rest_key),
-        ("server fn key creation", &fn_key),
+        ("the page showing a new key", &key_page),
     ] {
         assert_eq!(response.header("cache-control"), "no-store", "{what}");
     }

@@ -979,6 +979,13 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ),
         (
             "POST",
+            "/api/fn/dismiss_key",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn("dismiss_key", &[("service_id", &a.service)])]
+            }),
+        ),
+        (
+            "POST",
             "/api/fn/revoke_key",
             Foreign(NOT_FOUND, |a, b| {
                 [&a.service, &b.service]

@@ -12,7 +12,11 @@ const PAGE: &str = "/settings/security?form=api-tokens";
 #[server(prefix = "/api/fn", endpoint = "load_api_tokens")]
 pub async fn load_api_tokens() -> Result<ApiTokens, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    super::backend::list(&caller.state, &caller.auth).await
+    let tokens = super::backend::list(&caller.state, &caller.auth).await?;
+    if tokens.new_token.is_some() {
+        crate::server::headers::no_store();
+    }
+    Ok(tokens)
 }
 
 /// Makes a token, shown whole on the security tab until copied.

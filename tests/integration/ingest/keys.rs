@@ -568,3 +568,90 @@ async fn service_forms_answer_plain_posts_with_the_next_page() {
     let page = app.get_with(&location, &auth).await;
     assert!(page.body.contains("Resume"), "a paused service offers to resume");
 }
+
+/// The key panel's plain forms: a new key shows whole on its service's page until its owner says
+/// it is copied (or revokes it), never on another page, and only its hash is kept after that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_forms_show_a_new_key_until_it_is_copied() {
+    let app = TestApp::new().await;
+    let token = app.register("Ada", "ada@example.com", PASSWORD).await;
+    let service = create_service(&app, &token, "Support bot").await;
+    let other = create_service(&app, &token, "Sales bot").await;
+    let cookie = format!("ragsites_session={token}");
+    let auth = [("cookie", cookie.as_str())];
+    let page = format!("/services/{service}");
+
+    let long = "k".repeat(101);
+    let refused = app
+        .form_post(
+            "/api/fn/create_key",
+            &[("service_id", &service), ("name", &long)],
+            &auth,
+        )
+        .await;
+    assert_eq!(refused.header("location"), format!("{page}?form=keys"));
+    let answer = format!("{cookie}; {}", refused.flash_cookie());
+    let shown = app.get_with(&format!("{page}?form=keys"), &[("cookie", &answer)]).await;
+    assert!(shown.body.contains("Key name must be at most 100 characters."));
+    assert_eq!(app.count("SELECT count(*) AS n FROM api_keys").await, 0);
+
+    let made = app
+        .form_post("/api/fn/create_key", &[("service_id", &service), ("name", "ci")], &auth)
+        .await;
+    assert_eq!(made.header("location"), format!("{page}?form=keys#api-keys"));
+    let shown = app.get_with(&page, &auth).await;
+    let key = shown
+        .body
+        .split(r#"<code data-secret="">"#)
+        .nth(1)
+        .expect("the new key")
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(key.starts_with("rsk_"), "{key}");
+    assert!(
+        shown.body.contains(&format!("Authorization: Bearer {key}")),
+        "a ready request"
+    );
+    assert_eq!(shown.header("cache-control"), "no-store");
+    let elsewhere = app.get_with(&format!("/services/{other}"), &auth).await;
+    assert!(!elsewhere.body.contains(&key), "not on another service's page");
+    assert_eq!(
+        post_events(&app, &key, &json!([event("first", app.now(), 100, true)]))
+            .await
+            .status,
+        StatusCode::ACCEPTED,
+        "the key shown works"
+    );
+
+    let copied = app
+        .form_post("/api/fn/dismiss_key", &[("service_id", &service)], &auth)
+        .await;
+    assert_eq!(copied.header("location"), format!("{page}?form=keys#api-keys"));
+    let after = app.get_with(&page, &auth).await;
+    assert!(!after.body.contains(&key) && !after.body.contains("data-secret"));
+    assert_eq!(after.header("cache-control"), "private, no-cache");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM api_keys WHERE to_show IS NOT NULL")
+            .await,
+        0
+    );
+
+    let key_id = app.text("SELECT id::text AS t FROM api_keys").await;
+    let revoked = app
+        .form_post(
+            "/api/fn/revoke_key",
+            &[("service_id", &service), ("key_id", &key_id)],
+            &auth,
+        )
+        .await;
+    assert_eq!(revoked.header("location"), format!("{page}?form=keys#api-keys"));
+    assert!(app.get_with(&page, &auth).await.body.contains("revoked"));
+    assert_eq!(
+        post_events(&app, &key, &json!([event("second", app.now(), 100, true)]))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
