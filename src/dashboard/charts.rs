@@ -221,7 +221,12 @@ pub fn Chart(
                 {(!marks.is_empty()).then(|| view! {
                     <ul class="chart__marks" style=points_place aria-label="Annotations">
                         {marks.into_iter().map(|mark| view! {
-                            <li class="chart__mark" style=format!("left: {:.2}%", mark.position * 100.0) tabindex="0">
+                            <li
+                                // Past the middle its text opens to the left, inside the chart.
+                                class={if mark.position > 0.5 { "chart__mark chart__mark--end" } else { "chart__mark" }}
+                                style=format!("left: {:.2}%", mark.position * 100.0)
+                                tabindex="0"
+                            >
                                 <span class="chart__mark-text">
                                     <time>{mark.when}</time>
                                     {mark.text}

@@ -3,9 +3,10 @@
 
 use super::DashboardData;
 use crate::analytics::AnalyticsQuery;
-use crate::auth::Authenticated;
+use crate::auth::{Authenticated, Role};
 use crate::error::AppError;
 use crate::server::state::AppState;
+use crate::services::ServiceStatus;
 
 /// The view of `query` for `auth`'s user; the figures come from the cache while no change
 /// touches them.
@@ -32,6 +33,20 @@ pub async fn load(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery
             computed
         }
     };
+    let services = crate::services::backend::list(&mut conn, auth).await?;
+    // A client's list is their own services: those they may annotate need no query of their own.
+    let annotatable = match auth.user.role {
+        Role::Client => {
+            let mut own: Vec<_> = services
+                .iter()
+                .filter(|s| s.status != ServiceStatus::Archived)
+                .map(|s| (s.id, s.name.clone()))
+                .collect();
+            own.sort_by(|a, b| a.1.cmp(&b.1));
+            own
+        }
+        Role::Admin => crate::annotations::backend::annotatable(&mut conn, auth.user.id).await?,
+    };
     Ok(DashboardData {
         summary,
         series,
@@ -40,11 +55,7 @@ pub async fn load(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery
         activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
         alerts,
         annotations,
-        annotatable: crate::annotations::backend::annotatable(&mut conn, auth.user.id).await?,
-        services: crate::services::backend::list(&mut conn, auth)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect(),
+        annotatable,
+        services: services.into_iter().map(|s| (s.id, s.name)).collect(),
     })
 }

@@ -19,6 +19,11 @@ async fn annotate(app: &TestApp, bearer: &str, body: Value) -> TestResponse {
     .await
 }
 
+/// The annotation marks drawn on a page's charts.
+fn marks(page: &str) -> usize {
+    page.matches(r#"class="chart__mark""#).count() + page.matches(r#"class="chart__mark chart__mark--end""#).count()
+}
+
 fn field_error(response: &TestResponse, field: &str) -> String {
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
     response.json()["error"]["fields"][field]
@@ -94,18 +99,14 @@ async fn annotations_are_drawn_on_their_views_and_changed_by_their_owner_only() 
     let cookie = format!("ragsites_session={ada}");
     let dashboard = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await;
     assert_eq!(dashboard.status, StatusCode::OK);
-    assert_eq!(
-        dashboard.body.matches(r#"class="chart__mark""#).count(),
-        2 * 3,
-        "three marks on both charts"
-    );
+    assert_eq!(marks(&dashboard.body), 2 * 3, "three marks on both charts");
     for text in ["Prompt v42 deployed", "Index rebuilt", "Sales script changed"] {
         assert!(dashboard.body.contains(text), "{text} on the dashboard");
     }
     let page = app
         .get_with(&format!("/services/{bot}?range=24h"), &[("cookie", &cookie)])
         .await;
-    assert_eq!(page.body.matches(r#"class="chart__mark""#).count(), 2 * 2);
+    assert_eq!(marks(&page.body), 2 * 2);
     assert!(
         !page.body.contains("Sales script changed"),
         "another service's stays off"
@@ -170,7 +171,7 @@ async fn annotations_are_drawn_on_their_views_and_changed_by_their_owner_only() 
         week_ago.body.contains(r#"data-chart="requests""#),
         "the charts are drawn"
     );
-    assert_eq!(week_ago.body.matches(r#"class="chart__mark""#).count(), 0);
+    assert_eq!(marks(&week_ago.body), 0);
 
     // Bob sees none of them and can change none.
     let bobs_dashboard = app
@@ -321,7 +322,7 @@ async fn the_panels_forms_work_without_javascript() {
     );
     let page = app.get_with(back, &[("cookie", &cookie)]).await;
     assert!(page.body.contains("Index rebuilt"));
-    assert_eq!(page.body.matches(r#"class="chart__mark""#).count(), 2);
+    assert_eq!(marks(&page.body), 2);
     let stored = app
         .text("SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI') AS t FROM annotations")
         .await;
