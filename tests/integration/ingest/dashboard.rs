@@ -343,3 +343,75 @@ async fn a_dashboard_render_abandoned_midway_leaves_nothing_behind() {
     let panics = disposal_panics().lock().unwrap()[panics_before..].to_vec();
     assert!(panics.is_empty(), "a disposed value was read: {panics:#?}");
 }
+
+/// The statements a request costs in the test's database, counted by `pg_stat_statements`.
+async fn statements_of(app: &TestApp, request: impl AsyncFnOnce()) -> i64 {
+    let mut conn = AsyncPgConnection::establish(&database_url(&app.db_name)).await.unwrap();
+    diesel::sql_query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_stat_statements_reset()")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    request().await;
+    #[derive(diesel::QueryableByName)]
+    struct Calls {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements \
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND query NOT LIKE '%pg_stat_statements%'",
+    )
+    .get_result::<Calls>(&mut conn)
+    .await
+    .unwrap()
+    .n
+}
+
+/// The dashboard reads its figures in one pass: a view costs a fixed number of statements,
+/// whatever the number of services, cards, charts and tables, and fewer once its figures are
+/// cached. A part of the page that queried on its own would show here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
+    let app = TestApp::new().await;
+    let ada = client(&app, "ada@example.com", "Support bot").await;
+    let cookie = format!("ragsites_session={}", ada.token);
+    let view = async |range: &str| {
+        let page = app
+            .get_with(&format!("/dashboard?range={range}"), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    };
+    // The first view of a process also reads what it keeps from then on (the time zone names).
+    view("7d").await;
+    let mut counts = Vec::new();
+    // (A client with a single service has its top end users read too: its window is of one.)
+    for more in [1, 3] {
+        for n in 0..more {
+            let name = format!("Bot {}-{n}", counts.len());
+            crate::support::services::create_service(&app, &ada.token, &name).await;
+        }
+        let services = counts.len() + 1;
+        post_events(
+            &app,
+            &ada.key,
+            &json!([event(&format!("e{services}"), app.now(), 100, true)]),
+        )
+        .await;
+        let first = statements_of(&app, async || view("24h").await).await;
+        let repeated = statements_of(&app, async || view("24h").await).await;
+        counts.push((first, repeated));
+    }
+    assert_eq!(counts[0], counts[1], "the same with 2 and 5 services: {counts:?}");
+    let (first, repeated) = counts[0];
+    assert!(repeated < first, "cached figures cost fewer: {counts:?}");
+    assert_eq!(
+        (first, repeated),
+        (19, 9),
+        "the statements of a view (its figures computed, then cached)"
+    );
+}

@@ -64,7 +64,10 @@ impl Bench {
     /// Starts the cluster and builds the migrated template every test database is cloned from.
     fn start() -> (Self, String) {
         let dir = shared_temp_dir();
-        let cluster = EmbeddedPostgres::start(&dir.path().join("pg"), &FAST_SETTINGS).expect("test cluster starts");
+        // The run's cluster also counts statements, for the tests of how many queries a page
+        // costs (`pg_stat_statements`, from PostgreSQL's contrib modules).
+        let settings = [&FAST_SETTINGS[..], &["shared_preload_libraries=pg_stat_statements"]].concat();
+        let cluster = EmbeddedPostgres::start(&dir.path().join("pg"), &settings).expect("test cluster starts");
         let admin_url = cluster.url("postgres");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
