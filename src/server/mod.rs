@@ -199,32 +199,18 @@ pub async fn forget_shown_secrets(
     conn: &mut diesel_async::AsyncPgConnection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> diesel::QueryResult<usize> {
-    use crate::schema::{api_keys, api_tokens, share_links};
-    use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
-    let keys = diesel::update(api_keys::table.filter(api_keys::show_until.le(now)))
-        .set((
-            api_keys::to_show.eq(None::<String>),
-            api_keys::show_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+    let mut forgotten = 0;
+    for table in ["api_keys", "api_tokens", "share_links"] {
+        forgotten += diesel::sql_query(format!(
+            "UPDATE {table} SET to_show = NULL, show_until = NULL WHERE show_until <= $1"
         ))
+        .bind::<diesel::sql_types::Timestamptz, _>(now)
         .execute(conn)
         .await?;
-    let tokens = diesel::update(api_tokens::table.filter(api_tokens::show_until.le(now)))
-        .set((
-            api_tokens::to_show.eq(None::<String>),
-            api_tokens::show_until.eq(None::<chrono::DateTime<chrono::Utc>>),
-        ))
-        .execute(conn)
-        .await?;
-    let links = diesel::update(share_links::table.filter(share_links::show_until.le(now)))
-        .set((
-            share_links::to_show.eq(None::<String>),
-            share_links::show_until.eq(None::<chrono::DateTime<chrono::Utc>>),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(keys + tokens + links)
+    }
+    Ok(forgotten)
 }
 
 /// Every hour (and at start): makes the raw events' partitions of this month and the next,
