@@ -11,7 +11,7 @@ use crate::error::AppError;
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
 pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<DashboardData, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    super::load::load(&caller.state, &caller.auth, &query).await
+    super::load::load(&caller.state, &caller.auth, &query, super::load::Reader::Owner).await
 }
 
 /// The figures' HTML for a query, the same as the page renders (see `figures::figures`).

@@ -8,9 +8,22 @@ use crate::error::AppError;
 use crate::server::state::AppState;
 use crate::services::ServiceStatus;
 
-/// The view of `query` for `auth`'s user; the figures come from the cache while no change
-/// touches them.
-pub async fn load(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery) -> Result<DashboardData, AppError> {
+/// Who looks at a view: its owner, or a share link's visitor, to whom the owner's account
+/// activity and annotation controls are never read.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Reader {
+    Owner,
+    Visitor,
+}
+
+/// The view of `query` for `auth`'s user, as `reader` sees it; the figures come from the cache
+/// while no change touches them.
+pub async fn load(
+    state: &AppState,
+    auth: &Authenticated,
+    query: &AnalyticsQuery,
+    reader: Reader,
+) -> Result<DashboardData, AppError> {
     use crate::analytics::{activity, breakdown, end_users, summary, window};
     let mut conn = state.conn().await?;
     let now = state.clock.now();
@@ -34,25 +47,32 @@ pub async fn load(state: &AppState, auth: &Authenticated, query: &AnalyticsQuery
         }
     };
     let services = crate::services::backend::list(&mut conn, auth).await?;
-    // A client's list is their own services: those they may annotate need no query of their own.
-    let annotatable = match auth.user.role {
-        Role::Client => {
+    let (activity, annotatable) = match (reader, auth.user.role) {
+        (Reader::Visitor, _) => (Vec::new(), Vec::new()),
+        // A client's list is their own services: those they may annotate need no query of their own.
+        (Reader::Owner, Role::Client) => {
             let mut own: Vec<_> = services
                 .iter()
                 .filter(|s| s.status != ServiceStatus::Archived)
                 .map(|s| (s.id, s.name.clone()))
                 .collect();
             own.sort_by(|a, b| a.1.cmp(&b.1));
-            own
+            (
+                activity::recent_activity(&mut conn, auth, query.service, 10).await?,
+                own,
+            )
         }
-        Role::Admin => crate::annotations::backend::annotatable(&mut conn, auth.user.id).await?,
+        (Reader::Owner, Role::Admin) => (
+            activity::recent_activity(&mut conn, auth, query.service, 10).await?,
+            crate::annotations::backend::annotatable(&mut conn, auth.user.id).await?,
+        ),
     };
     Ok(DashboardData {
         summary,
         series,
         breakdown,
         end_users,
-        activity: activity::recent_activity(&mut conn, auth, query.service, 10).await?,
+        activity,
         alerts,
         annotations,
         annotatable,

@@ -59,7 +59,7 @@ async fn analytics_report(
     CurrentUser(auth): CurrentUser,
     Params(query): Params,
 ) -> Result<Response, AppError> {
-    let data = crate::dashboard::load::load(&state, &auth, &query).await?;
+    let data = crate::dashboard::load::load(&state, &auth, &query, crate::dashboard::load::Reader::Owner).await?;
     let who = match auth.user.role {
         Role::Admin => "Requested by",
         Role::Client => "Client",

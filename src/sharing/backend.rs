@@ -17,6 +17,7 @@ use crate::audit::{Action, ClientInfo, Entry, log_activity};
 use crate::auth::rate_limit::{self, Key};
 use crate::auth::{Authenticated, Role, secret};
 use crate::dashboard::DashboardData;
+use crate::dashboard::load::Reader;
 use crate::error::{AppError, FieldErrors};
 use crate::schema::{services, share_links, users};
 use crate::server::state::AppState;
@@ -439,9 +440,7 @@ pub async fn data(
     viewer: &Authenticated,
     query: &AnalyticsQuery,
 ) -> Result<DashboardData, AppError> {
-    let mut data = crate::dashboard::load::load(state, viewer, query).await?;
-    data.activity.clear();
-    data.annotatable.clear();
+    let mut data = crate::dashboard::load::load(state, viewer, query, Reader::Visitor).await?;
     if let Some(service) = link.service {
         data.services.retain(|(id, _)| *id == service);
     }

@@ -95,8 +95,7 @@ pub async fn export(
     headers: HeaderMap,
     Params(query): Params,
 ) -> Result<Response, AppError> {
-    let (link, viewer) = exportable(&state, &headers, &token).await?;
-    let query = super::backend::scoped(&link, &query)?;
+    let (_, viewer, query) = exportable(&state, &headers, &token, &query).await?;
     crate::analytics::rest::export_file(&state, &viewer, &query).await
 }
 
@@ -118,23 +117,32 @@ pub async fn report(
     headers: HeaderMap,
     Params(query): Params,
 ) -> Result<Response, AppError> {
-    let (link, viewer) = exportable(&state, &headers, &token).await?;
-    let query = super::backend::scoped(&link, &query)?;
+    let (link, viewer, query) = exportable(&state, &headers, &token, &query).await?;
     let data = super::backend::data(&state, &link, &viewer, &query).await?;
     let owner = viewer.user.name.clone();
     crate::reports::rest::report_file(&state, "Shared by", owner, data, query).await
 }
 
-/// The link and its viewer, if it allows exports and this request may see it.
+/// The link, its viewer and `query` kept to its view, if it allows exports and this request
+/// may see it.
 async fn exportable(
     state: &AppState,
     headers: &HeaderMap,
     token: &str,
-) -> Result<(super::backend::Link, crate::auth::Authenticated), AppError> {
+    query: &crate::analytics::AnalyticsQuery,
+) -> Result<
+    (
+        super::backend::Link,
+        crate::auth::Authenticated,
+        crate::analytics::AnalyticsQuery,
+    ),
+    AppError,
+> {
     let (link, viewer) = super::backend::admit(state, headers, token).await?;
     let viewer = viewer.ok_or(AppError::Unauthorized)?;
     if !link.allow_export {
         return Err(AppError::NotFound);
     }
-    Ok((link, viewer))
+    let query = super::backend::scoped(&link, query)?;
+    Ok((link, viewer, query))
 }
