@@ -279,6 +279,19 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn the_log_never_holds_a_share_or_unsubscribe_token() {
+        let token = "rsl_abcdefgh_0123456789abcdefghijklmnopqrstuv";
+        assert_eq!(loggable_path(&format!("/share/{token}")), "/share/…");
+        assert_eq!(loggable_path(&format!("/share/{token}/live")), "/share/…/live");
+        assert_eq!(
+            loggable_path("/unsubscribe/alerts/4f1c/secret-mac"),
+            "/unsubscribe/alerts/4f1c/…"
+        );
+        assert_eq!(loggable_path("/dashboard"), "/dashboard");
+        assert_eq!(loggable_path("/share"), "/share", "no token: nothing to leave out");
+    }
+
     #[tokio::test]
     async fn a_panicking_handler_answers_500_and_keeps_the_connection() {
         async fn boom() -> &'static str {
