@@ -23,6 +23,7 @@ pub mod services;
 pub mod settings;
 pub mod sharing;
 pub mod ui;
+pub mod widgets;
 
 #[cfg(feature = "ssr")]
 pub mod schema;

@@ -91,6 +91,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    dashboard_layouts (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        service_id -> Nullable<Uuid>,
+        layout -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     email_verifications (id) {
         id -> Int8,
         user_id -> Uuid,
@@ -391,6 +401,8 @@ diesel::joinable!(activity_logs -> users (user_id));
 diesel::joinable!(alerts -> services (service_id));
 diesel::joinable!(annotations -> services (service_id));
 diesel::joinable!(annotations -> users (user_id));
+diesel::joinable!(dashboard_layouts -> services (service_id));
+diesel::joinable!(dashboard_layouts -> users (user_id));
 diesel::joinable!(share_links -> services (service_id));
 diesel::joinable!(share_links -> users (user_id));
 diesel::joinable!(alerts -> users (user_id));
@@ -455,6 +467,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     auth_limits,
     conversations,
+    dashboard_layouts,
     email_verifications,
     end_user_ids,
     end_user_sets_daily,

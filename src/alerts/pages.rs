@@ -15,13 +15,15 @@ fn local(at: NaiveDateTime) -> String {
 
 #[component]
 pub fn AlertsPanel(
+    id: String,
+    title: String,
     alerts: Vec<Alert>,
     /// Each service links to its page.
     linked: bool,
 ) -> impl IntoView {
     if alerts.is_empty() {
         return view! {
-            <Panel id="alerts" title="Alerts">
+            <Panel id=id.clone() title=title.clone()>
                 <p class="panel__empty">"No alerts: every service stayed within your thresholds."</p>
             </Panel>
         }
@@ -51,7 +53,7 @@ pub fn AlertsPanel(
         })
         .collect_view();
     view! {
-        <Panel id="alerts" title="Alerts">
+        <Panel id=id.clone() title=title.clone()>
             <DataTable columns=&[
                 Column::Text("Service"),
                 Column::Text("Alert"),

@@ -303,6 +303,23 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
+/// What one service counted in one point of a series.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub requests: i64,
+    pub errors: i64,
+    pub latency_ms_sum: i64,
+    pub tokens: i64,
+    pub cost_micros: i64,
+}
+
+/// One service's totals, point by point of a view's series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSeries {
+    pub service_id: Uuid,
+    pub points: Vec<Totals>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceUsage {

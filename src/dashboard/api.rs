@@ -7,11 +7,15 @@ use super::DashboardData;
 use crate::analytics::AnalyticsQuery;
 use crate::error::AppError;
 
-/// One call for everything a view shows (see [`super::load::load`]).
+/// One call for everything a view shows (see [`super::load::load`]): a service's page
+/// (`single`) or the dashboard.
 #[server(prefix = "/api/fn", endpoint = "load_dashboard")]
-pub async fn load_dashboard(#[server(default)] query: AnalyticsQuery) -> Result<DashboardData, AppError> {
+pub async fn load_dashboard(
+    #[server(default)] query: AnalyticsQuery,
+    #[server(default)] single: bool,
+) -> Result<DashboardData, AppError> {
     let caller = crate::auth::guard::require_user().await?;
-    super::load::load(&caller.state, &caller.auth, &query, super::load::Reader::Owner).await
+    super::load::load(&caller.state, &caller.auth, &query, super::load::Reader::Owner, single).await
 }
 
 /// The figures' HTML for a query, the same as the page renders (see `figures::figures`).
@@ -20,6 +24,6 @@ pub async fn figures_html(#[server(default)] query: AnalyticsQuery, single: bool
     use leptos::tachys::view::RenderHtml;
 
     let range = query.range;
-    let data = load_dashboard(query).await?;
+    let data = load_dashboard(query, single).await?;
     Ok(super::figures::figures(data, range, single, false).to_html())
 }

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::analytics::{Figures, Summary};
-use crate::services::ServiceKind;
+use crate::analytics::{Figures, ServiceUsage, Summary};
 use crate::ui::format::{compact, count, millis, percent, usd};
+use crate::widgets::Figure;
 
 /// Which way is good for a figure.
 #[derive(Clone, Copy)]
@@ -55,101 +55,16 @@ fn change(current: Option<f64>, previous: Option<f64>, delta: Delta, better: Bet
 
 /// A figure as its card shows it: the dashboard and the PDF report write the same.
 pub struct Card {
-    pub title: &'static str,
+    pub title: String,
     pub value: String,
     pub detail: Option<String>,
-    /// The change's text and its tone's class.
-    pub change: (String, String),
-}
-
-/// The two periods' figures, with the previous one's left out when it had no traffic (a change
-/// from nothing says nothing).
-struct Periods<'a> {
-    now: &'a Figures,
-    before: &'a Figures,
-    had_traffic: bool,
-}
-
-impl Periods<'_> {
-    fn card(
-        &self,
-        title: &'static str,
-        value: String,
-        detail: Option<String>,
-        figure: impl Fn(&Figures) -> Option<f64>,
-        (delta, better): (Delta, Better),
-    ) -> Card {
-        let previous = figure(self.before).filter(|_| self.had_traffic);
-        Card {
-            title,
-            value,
-            detail,
-            change: change(figure(self.now), previous, delta, better),
-        }
-    }
-
-    fn requests(&self, title: &'static str) -> Card {
-        let n = self.now;
-        let detail = format!("{} errors", count(n.errors));
-        self.card(
-            title,
-            count(n.total_requests),
-            Some(detail),
-            |f| amount(f.total_requests),
-            AMOUNT,
-        )
-    }
-
-    fn conversations(&self, title: &'static str) -> Card {
-        let c = &self.now.conversations;
-        let detail = c.avg_turns.map(|turns| format!("{turns:.1} turns on average"));
-        self.card(
-            title,
-            count(c.conversations),
-            detail,
-            |f| amount(f.conversations.conversations),
-            AMOUNT,
-        )
-    }
-
-    fn unique_users(&self) -> Card {
-        let detail = Some("distinct end users".to_owned());
-        let value = count(self.now.unique_end_users);
-        self.card("Unique users", value, detail, |f| amount(f.unique_end_users), AMOUNT)
-    }
-
-    fn satisfaction(&self) -> Card {
-        let c = &self.now.conversations;
-        let detail = Some(format!("{} rated", count(c.rated)));
-        let value = percent(c.satisfaction);
-        self.card(
-            "Satisfaction",
-            value,
-            detail,
-            |f| f.conversations.satisfaction,
-            (Delta::Points, Better::Higher),
-        )
-    }
-
-    fn success_rate(&self, title: &'static str) -> Card {
-        let value = percent(self.now.success_rate);
-        self.card(title, value, None, |f| f.success_rate, (Delta::Points, Better::Higher))
-    }
-
-    fn cost(&self) -> Card {
-        let value = usd(self.now.cost_usd);
-        self.card(
-            "Cost",
-            value,
-            None,
-            |f| Some(f.cost_usd),
-            (Delta::Relative, Better::Lower),
-        )
-    }
+    /// The change's text and its tone's class; `None` where no previous figure is compared.
+    pub change: Option<(String, String)>,
 }
 
 /// Counts compared relatively, neither way better.
 const AMOUNT: (Delta, Better) = (Delta::Relative, Better::Neither);
+const LOWER: (Delta, Better) = (Delta::Relative, Better::Lower);
 
 fn amount(n: i64) -> Option<f64> {
     Some(n as f64)
@@ -172,94 +87,67 @@ fn minutes(minutes: f64) -> String {
     }
 }
 
-/// The dashboard's overview cards (`kind` none), or those chosen for a service's kind.
-pub fn cards(summary: &Summary, kind: Option<ServiceKind>) -> Vec<Card> {
-    let (now, before): (&Figures, &Figures) = (&summary.current, &summary.previous);
-    let p = Periods {
-        now,
-        before,
-        had_traffic: before.total_requests > 0,
+/// How a figure's card reads: its value and detail in one period, the figure compared between
+/// periods, and how its change is written.
+struct Reading {
+    value: String,
+    detail: Option<String>,
+    figure: fn(&Figures) -> Option<f64>,
+    compared: (Delta, Better),
+}
+
+fn reading(figure: Figure, now: &Figures) -> Reading {
+    let c = &now.conversations;
+    let read = |value: String, detail: Option<String>, figure: fn(&Figures) -> Option<f64>, compared| Reading {
+        value,
+        detail,
+        figure,
+        compared,
     };
-    let lower = (Delta::Relative, Better::Lower);
-    match kind {
-        Some(ServiceKind::Chatbot) => vec![
-            p.conversations("Conversations"),
-            p.satisfaction(),
-            p.unique_users(),
-            p.card(
-                "Cost per conversation",
-                unit_cost(now.conversations.cost_per_conversation_usd),
-                Some(format!("{} in all", usd(now.cost_usd))),
-                |f| f.conversations.cost_per_conversation_usd,
-                lower,
-            ),
-        ],
-        Some(ServiceKind::RagSite) => vec![
-            p.requests("Questions"),
-            p.success_rate("Answered without error"),
-            p.satisfaction(),
-            p.card(
-                "p95 response time",
-                millis(now.p95_latency_ms),
-                Some(format!("p50 {}", millis(now.p50_latency_ms))),
-                |f| f.p95_latency_ms,
-                lower,
-            ),
-        ],
-        Some(ServiceKind::VoiceAgent) => vec![
-            p.conversations("Calls"),
-            p.card(
-                "Call minutes",
-                minutes(now.conversations.call_minutes),
-                ratio_text(now.conversations.call_minutes, now.conversations.conversations),
-                |f| Some(f.conversations.call_minutes),
-                AMOUNT,
-            ),
-            p.satisfaction(),
-            p.card(
-                "Cost per minute",
-                unit_cost(now.conversations.cost_per_minute_usd),
-                Some(format!("{} in all", usd(now.cost_usd))),
-                |f| f.conversations.cost_per_minute_usd,
-                lower,
-            ),
-        ],
-        Some(ServiceKind::Agent | ServiceKind::Custom) => generic(&p),
-        None => {
-            let mut cards = generic(&p);
-            cards.splice(1..1, [p.conversations("Conversations"), p.unique_users()]);
-            cards
-        }
-    }
-}
-
-/// The average call length, when there were calls.
-fn ratio_text(call_minutes: f64, calls: i64) -> Option<String> {
-    (calls > 0).then(|| format!("{} per call on average", minutes(call_minutes / calls as f64)))
-}
-
-/// The cards every kind of traffic has: requests, services, latency, success, tokens, cost.
-fn generic(p: &Periods) -> Vec<Card> {
-    let now = p.now;
-    vec![
-        p.requests("Total requests"),
-        p.card(
-            "Active services",
-            count(now.active_services),
-            Some("with traffic in the period".into()),
-            |f| amount(f.active_services),
-            (Delta::Difference, Better::Neither),
+    match figure {
+        Figure::Requests => read(
+            count(now.total_requests),
+            Some(format!("{} errors", count(now.errors))),
+            |f| amount(f.total_requests),
+            AMOUNT,
         ),
-        p.card(
-            "Avg response time",
+        Figure::Errors => read(
+            count(now.errors),
+            Some(format!("of {} requests", count(now.total_requests))),
+            |f| amount(f.errors),
+            LOWER,
+        ),
+        Figure::SuccessRate => read(
+            percent(now.success_rate),
+            None,
+            |f| f.success_rate,
+            (Delta::Points, Better::Higher),
+        ),
+        Figure::AvgLatency => read(
             millis(now.avg_latency_ms),
             Some(format!("p95 {}", millis(now.p95_latency_ms))),
             |f| f.avg_latency_ms,
-            (Delta::Relative, Better::Lower),
+            LOWER,
         ),
-        p.success_rate("Success rate"),
-        p.card(
-            "Tokens",
+        Figure::P50Latency => read(
+            millis(now.p50_latency_ms),
+            Some(format!("p95 {}", millis(now.p95_latency_ms))),
+            |f| f.p50_latency_ms,
+            LOWER,
+        ),
+        Figure::P95Latency => read(
+            millis(now.p95_latency_ms),
+            Some(format!("p50 {}", millis(now.p50_latency_ms))),
+            |f| f.p95_latency_ms,
+            LOWER,
+        ),
+        Figure::P99Latency => read(
+            millis(now.p99_latency_ms),
+            Some(format!("p95 {}", millis(now.p95_latency_ms))),
+            |f| f.p99_latency_ms,
+            LOWER,
+        ),
+        Figure::Tokens => read(
             compact(now.tokens_in + now.tokens_out),
             Some(format!(
                 "{} in · {} out",
@@ -269,35 +157,139 @@ fn generic(p: &Periods) -> Vec<Card> {
             |f| amount(f.tokens_in + f.tokens_out),
             AMOUNT,
         ),
-        p.cost(),
-    ]
+        Figure::Cost => read(usd(now.cost_usd), None, |f| Some(f.cost_usd), LOWER),
+        Figure::ActiveServices => read(
+            count(now.active_services),
+            Some("with traffic in the period".into()),
+            |f| amount(f.active_services),
+            (Delta::Difference, Better::Neither),
+        ),
+        Figure::UniqueUsers => read(
+            count(now.unique_end_users),
+            Some("distinct end users".into()),
+            |f| amount(f.unique_end_users),
+            AMOUNT,
+        ),
+        Figure::Conversations => read(
+            count(c.conversations),
+            c.avg_turns.map(|turns| format!("{turns:.1} turns on average")),
+            |f| amount(f.conversations.conversations),
+            AMOUNT,
+        ),
+        Figure::Satisfaction => read(
+            percent(c.satisfaction),
+            Some(format!("{} rated", count(c.rated))),
+            |f| f.conversations.satisfaction,
+            (Delta::Points, Better::Higher),
+        ),
+        Figure::CallMinutes => read(
+            minutes(c.call_minutes),
+            (c.conversations > 0).then(|| {
+                format!(
+                    "{} per call on average",
+                    minutes(c.call_minutes / c.conversations as f64)
+                )
+            }),
+            |f| Some(f.conversations.call_minutes),
+            AMOUNT,
+        ),
+        Figure::CostPerConversation => read(
+            unit_cost(c.cost_per_conversation_usd),
+            Some(format!("{} in all", usd(now.cost_usd))),
+            |f| f.conversations.cost_per_conversation_usd,
+            LOWER,
+        ),
+        Figure::CostPerMinute => read(
+            unit_cost(c.cost_per_minute_usd),
+            Some(format!("{} in all", usd(now.cost_usd))),
+            |f| f.conversations.cost_per_minute_usd,
+            LOWER,
+        ),
+    }
+}
+
+/// The card of `figure` over every service in view, compared with the previous period (left
+/// out when that one had no traffic: a change from nothing says nothing).
+pub fn card(summary: &Summary, figure: Figure, title: String) -> Card {
+    let (now, before) = (&summary.current, &summary.previous);
+    let Reading {
+        value,
+        detail,
+        figure,
+        compared: (delta, better),
+    } = reading(figure, now);
+    let previous = figure(before).filter(|_| before.total_requests > 0);
+    Card {
+        title,
+        value,
+        detail,
+        change: Some(change(figure(now), previous, delta, better)),
+    }
+}
+
+/// The card of `figure` added up over some services' usage in the period: no previous period
+/// is read for them.
+pub fn card_of_services(usage: &[&ServiceUsage], figure: Figure, title: String) -> Card {
+    let requests: i64 = usage.iter().map(|s| s.requests).sum();
+    let errors: i64 = usage.iter().map(|s| s.errors).sum();
+    let cost: f64 = usage.iter().map(|s| s.cost_usd).sum();
+    let latency_sum: f64 = usage
+        .iter()
+        .filter_map(|s| s.avg_latency_ms.map(|avg| avg * s.requests as f64))
+        .sum();
+    let ratio = |part: f64| (requests > 0).then(|| part / requests as f64);
+    let value = match figure {
+        Figure::Errors => count(errors),
+        Figure::SuccessRate => percent(ratio((requests - errors) as f64)),
+        Figure::AvgLatency => millis(ratio(latency_sum)),
+        Figure::Tokens => compact(usage.iter().map(|s| s.tokens).sum()),
+        Figure::Cost => usd(cost),
+        _ => count(requests),
+    };
+    let names: Vec<&str> = usage.iter().map(|s| s.name.as_str()).collect();
+    let detail = match names.len() {
+        0 => "no traffic from these services".to_owned(),
+        1..=2 => names.join(" and "),
+        n => format!("{} services", count(n as i64)),
+    };
+    Card {
+        title,
+        value,
+        detail: Some(detail),
+        change: None,
+    }
 }
 
 #[component]
-pub fn MetricCards(
-    summary: Summary,
+pub fn MetricCard(
+    card: Card,
+    /// The previous period's name: "7 days".
     period: &'static str,
-    /// A service's kind chooses its cards; the dashboard's overview has none.
-    kind: Option<ServiceKind>,
 ) -> impl IntoView {
-    cards(&summary, kind)
-        .into_iter()
-        .map(|card| {
-            let (change, tone) = card.change;
-            view! {
-                <article class="metric" data-metric=card.title>
-                    <h2 class="metric__title">{card.title}</h2>
-                    <p class="metric__value">{card.value}</p>
-                    {card.detail.map(|d| view! { <p class="metric__detail">{d}</p> })}
-                    <p class=format!("metric__change {tone}")>
-                        <span class="metric__delta">{change}</span>
-                        " vs previous "
-                        {period}
-                    </p>
-                </article>
-            }
-        })
-        .collect_view()
+    let Card {
+        title,
+        value,
+        detail,
+        change,
+    } = card;
+    let name = title.clone();
+    let change = change.map(|(change, tone)| {
+        view! {
+            <p class=format!("metric__change {tone}")>
+                <span class="metric__delta">{change}</span>
+                " vs previous "
+                {period}
+            </p>
+        }
+    });
+    view! {
+        <article class="metric" data-metric=name>
+            <h2 class="metric__title">{title}</h2>
+            <p class="metric__value">{value}</p>
+            {detail.map(|d| view! { <p class="metric__detail">{d}</p> })}
+            {change}
+        </article>
+    }
 }
 
 #[cfg(test)]

@@ -70,21 +70,23 @@ pub fn nice_ceiling(max: f64) -> f64 {
         .unwrap_or(10.0 * power)
 }
 
-/// A chart of two series: the legend's CSS picks one of three plots (both, either alone).
+/// A chart of one series, or of two: then the legend's CSS picks one of three plots (both,
+/// either alone).
 #[component]
 pub fn Chart(
-    title: &'static str,
+    /// Unique on the page: it names the chart's title, description and toggles.
+    id: String,
+    title: String,
     /// The text alternative: what the chart shows in words.
     description: String,
     shape: Shape,
     labels: Vec<String>,
-    series: [Series; 2],
+    series: Vec<Series>,
     /// Writes a value (axis labels, tooltip, table).
     format: fn(f64) -> String,
     /// Annotations within the period.
     marks: Vec<Mark>,
 ) -> impl IntoView {
-    let id = title.to_lowercase().replace(' ', "-");
     let n = labels.len().max(1);
     let text = |value: Option<f64>| value.map(format).unwrap_or_else(|| "–".into());
     let empty = series.iter().all(|s| s.values.iter().all(|v| v.unwrap_or(0.0) == 0.0));
@@ -103,10 +105,14 @@ pub fn Chart(
         .collect_view();
     // The plot three times, each on its own scale: both series, the first alone, the second
     // alone; the legend's checkboxes pick the one shown.
-    let plots = [("both", &[0, 1][..]), ("s0", &[0]), ("s1", &[1])]
-        .into_iter()
+    let views: &[(&str, &[usize])] = match series.len() {
+        2 => &[("both", &[0, 1]), ("s0", &[0]), ("s1", &[1])],
+        _ => &[("both", &[0])],
+    };
+    let plots = views
+        .iter()
         .map(|(name, shown)| {
-            let shown: Vec<&Series> = shown.iter().map(|&k| &series[k]).collect();
+            let shown: Vec<&Series> = shown.iter().filter_map(|&k| series.get(k)).collect();
             view! {
                 <g class=format!("chart__view chart__view--{name}")>
                     {plot(shape, &shown, n, format, empty)}
@@ -153,13 +159,18 @@ pub fn Chart(
         BOTTOM / HEIGHT * 100.0,
         LEFT / WIDTH * 100.0,
     );
+    // One series alone has nothing to hide it for.
+    let toggles = series.len() == 2;
     let legend = series
         .iter()
         .enumerate()
         .map(|(k, s)| {
+            let toggle = toggles.then(|| {
+                view! { <input class="chart__toggle" type="checkbox" id=format!("{id}-series-{k}") data-series=k checked /> }
+            });
             view! {
                 <label class=format!("chart__legend-item chart__series--{}", s.tone)>
-                    <input class="chart__toggle" type="checkbox" id=format!("{id}-series-{k}") data-series=k checked />
+                    {toggle}
                     <span class="chart__swatch" aria-hidden="true"></span>
                     {s.name}
                 </label>

@@ -5,14 +5,12 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::DashboardData;
-use super::cards::MetricCards;
-use super::charts::{Chart, Mark, Series as ChartSeries, Shape, position_of};
-use super::panels::{ActivityFeed, EndUsersTable, ErrorTable, ModelTable, ServiceUsageTable};
-use crate::alerts::pages::AlertsPanel;
+use super::charts::{Mark, Series as ChartSeries, position_of};
 use crate::analytics::{Bucket, Range, Series};
 use crate::annotations::Annotation;
-use crate::ui::format::{compact, count, millis};
+use crate::ui::format::count;
 use crate::ui::states::EmptyState;
+use crate::widgets::render::widgets;
 
 /// The element holding the figures, which live updates replace.
 pub const FIGURES_ID: &str = "figures";
@@ -30,93 +28,14 @@ pub fn figures(data: DashboardData, range: Range, single: bool, shared: bool) ->
     }
 }
 
+/// The view's widgets, and the clock they are read on.
 #[component]
 fn Figures(data: DashboardData, range: Range, single: bool, shared: bool) -> impl IntoView {
-    let (period, previous) = (range.phrase(), range.span());
-    let DashboardData {
-        summary,
-        series,
-        breakdown,
-        end_users,
-        activity,
-        alerts,
-        annotations,
-        ..
-    } = data;
-    // A service's page: its kind chooses the cards, and its tables link to its events.
-    let service = single
-        .then(|| breakdown.services.first().map(|s| (s.service_id, s.kind)))
-        .flatten();
-    let labels = labels(&series);
-    let (requests, latency) = charts(&series);
-    let marks = marks(&series, summary.to, &annotations);
-    let total = summary.current.total_requests;
-    let requests_text = format!(
-        "{} requests {period}, {} of them errors; busiest {}: {}.",
-        count(total),
-        count(summary.current.errors),
-        series.bucket.as_str(),
-        busiest(&series, &labels),
-    );
-    let latency_text = format!(
-        "Latency {period}: p50 {} and p95 {} overall, {} average.",
-        millis(summary.current.p50_latency_ms),
-        millis(summary.current.p95_latency_ms),
-        millis(summary.current.avg_latency_ms),
-    );
+    let tz = data.series.tz.clone();
     view! {
-        <section class="metrics" aria-label="Key figures">
-            <MetricCards summary period=previous kind=service.map(|(_, kind)| kind) />
-        </section>
-        <AlertsPanel alerts linked=!shared />
-        <div class="grid grid--2">
-            <Chart
-                title="Requests"
-                description=requests_text
-                shape=Shape::StackedBars
-                labels=labels.clone()
-                series=requests
-                format=|v| compact(v.round() as i64)
-                marks=marks.clone()
-            />
-            <Chart
-                title="Latency"
-                description=latency_text
-                shape=Shape::Lines
-                labels
-                series=latency
-                format=|v| millis(Some(v))
-                marks
-            />
-        </div>
-        {(!single).then(|| view! { <ServiceUsageTable services=breakdown.services linked=!shared /> })}
-        {end_users
-            .filter(|_| single)
-            .map(|top| {
-                view! {
-                    <div class="grid grid--2">
-                        <EndUsersTable
-                            id="top-users-by-requests"
-                            title="Top end users by requests"
-                            users=top.by_requests
-                            linked=!shared
-                        />
-                        <EndUsersTable
-                            id="top-users-by-cost"
-                            title="Top end users by cost"
-                            users=top.by_cost
-                            linked=!shared
-                        />
-                    </div>
-                }
-            })}
-        <div class="grid grid--2">
-            <ErrorTable errors=breakdown.errors service=service.map(|(id, _)| id).filter(|_| !shared) />
-            <ModelTable models=breakdown.models />
-        </div>
-        {(!shared).then(|| view! { <ActivityFeed activity /> })}
+        {widgets(data, range, single, shared)}
         <p class="footnote">
-            "Times in " {series.tz.clone()}
+            "Times in " {tz}
             {(!shared).then(|| view! { " · " <a href="/settings/notifications">"change time zone"</a> })}
         </p>
     }
@@ -155,7 +74,7 @@ pub fn charts(series: &Series) -> ([ChartSeries; 2], [ChartSeries; 2]) {
 }
 
 /// The annotations as marks on the charts of `series`, which ends at `end`.
-fn marks(series: &Series, end: DateTime<Utc>, annotations: &[Annotation]) -> Vec<Mark> {
+pub fn marks(series: &Series, end: DateTime<Utc>, annotations: &[Annotation]) -> Vec<Mark> {
     let starts: Vec<_> = series.points.iter().map(|p| p.at).collect();
     annotations
         .iter()
@@ -182,7 +101,7 @@ pub fn labels(series: &Series) -> Vec<String> {
         .collect()
 }
 
-fn busiest(series: &Series, labels: &[String]) -> String {
+pub fn busiest(series: &Series, labels: &[String]) -> String {
     series
         .points
         .iter()

@@ -7,6 +7,7 @@ use crate::auth::{Authenticated, Role};
 use crate::error::AppError;
 use crate::server::state::AppState;
 use crate::services::ServiceStatus;
+use crate::widgets::{Place, default_layout};
 
 /// Who looks at a view: its owner, or a share link's visitor, to whom the owner's account
 /// activity and annotation controls are never read.
@@ -16,13 +17,15 @@ pub enum Reader {
     Visitor,
 }
 
-/// The view of `query` for `auth`'s user, as `reader` sees it; the figures come from the cache
-/// while no change touches them.
+/// The view of `query` for `auth`'s user, as `reader` sees it, laid out as the service's page
+/// (`single`) or the dashboard (even when filtered to one service); the figures come from the
+/// cache while no change touches them.
 pub async fn load(
     state: &AppState,
     auth: &Authenticated,
     query: &AnalyticsQuery,
     reader: Reader,
+    single: bool,
 ) -> Result<DashboardData, AppError> {
     use crate::analytics::{activity, breakdown, end_users, summary, window};
     let mut conn = state.conn().await?;
@@ -30,6 +33,15 @@ pub async fn load(
     let window = window::resolve(&mut conn, auth, query, now).await?;
     let alerts = crate::alerts::backend::list(&mut conn, auth.user.id, query.service, &window.tz).await?;
     let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;
+    let services = crate::services::backend::list(&mut conn, auth).await?;
+    let page = query.service.filter(|_| single);
+    let place = match page.and_then(|id| services.iter().find(|s| s.id == id)) {
+        Some(service) => Place::Service(service.id, service.kind),
+        None => Place::Dashboard,
+    };
+    let layout = crate::widgets::backend::saved(&mut conn, auth.user.id, page)
+        .await?
+        .unwrap_or_else(|| default_layout(place));
     let figures = state.changes.figures();
     let (summary, series, breakdown, end_users) = match figures.get(&window, now) {
         Ok(cached) => cached,
@@ -42,11 +54,15 @@ pub async fn load(
                 _ => None,
             };
             let computed = (summary, series, breakdown, end_users);
-            figures.put(ticket, window, computed.clone(), now);
+            figures.put(ticket, window.clone(), computed.clone(), now);
             computed
         }
     };
-    let services = crate::services::backend::list(&mut conn, auth).await?;
+    // Only for a layout with a metric drawn over time: one query for all of them.
+    let by_service = match layout.needs_service_series() {
+        true => crate::analytics::series::per_service(&mut conn, &window, &series).await?,
+        false => Vec::new(),
+    };
     let (activity, annotatable) = match (reader, auth.user.role) {
         (Reader::Visitor, _) => (Vec::new(), Vec::new()),
         // A client's list is their own services: those they may annotate need no query of their own.
@@ -76,6 +92,9 @@ pub async fn load(
         alerts,
         annotations,
         annotatable,
+        layout,
+        place,
+        by_service,
         services: services.into_iter().map(|s| (s.id, s.name)).collect(),
     })
 }

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::alerts::Alert;
-use crate::analytics::{Activity, Breakdown, Series, Summary, TopEndUsers};
+use crate::analytics::{Activity, Breakdown, Series, ServiceSeries, Summary, TopEndUsers};
 use crate::annotations::Annotation;
+use crate::widgets::{Layout, Place};
 
 /// Everything the dashboard (or a service page) draws for one query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,12 @@ pub struct DashboardData {
     pub annotations: Vec<Annotation>,
     /// The services the viewer may annotate: their own live ones.
     pub annotatable: Vec<(Uuid, String)>,
+    /// The view's widgets: its user's layout, or the default.
+    pub layout: Layout,
+    /// Which view: the dashboard, or a service's page.
+    pub place: Place,
+    /// Each service's totals point by point, when a widget draws some services alone.
+    pub by_service: Vec<ServiceSeries>,
     /// Every service the user may pick in the filter: id and name.
     pub services: Vec<(Uuid, String)>,
 }

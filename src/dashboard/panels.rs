@@ -34,6 +34,8 @@ pub fn link_or_not(href: Option<String>, content: impl IntoView + 'static) -> An
 
 #[component]
 pub fn ServiceUsageTable(
+    id: String,
+    title: String,
     services: Vec<ServiceUsage>,
     /// Each service links to its page.
     linked: bool,
@@ -59,7 +61,7 @@ pub fn ServiceUsageTable(
         })
         .collect_view();
     view! {
-        <Panel id="usage-by-service" title="Usage by service">
+        <Panel id title>
             <DataTable columns=&[
                 Column::Text("Service"),
                 Column::Number("Requests"),
@@ -78,6 +80,8 @@ fn explorer(service: Uuid, filter: &str, value: &str) -> String {
 
 #[component]
 pub fn ErrorTable(
+    id: String,
+    title: String,
     errors: Vec<ErrorCount>,
     /// On a service's page: each kind links to its events.
     service: Option<Uuid>,
@@ -103,7 +107,7 @@ pub fn ErrorTable(
         })
         .collect_view();
     view! {
-        <Panel id="errors-by-kind" title="Errors by kind">
+        <Panel id title>
             {or_empty(
                 empty,
                 view! { <DataTable columns=&[Column::Text("Kind"), Column::Number("Errors")]>{rows}</DataTable> },
@@ -115,8 +119,8 @@ pub fn ErrorTable(
 /// End users with their traffic.
 #[component]
 pub fn EndUsersTable(
-    id: &'static str,
-    title: &'static str,
+    id: String,
+    title: String,
     users: Vec<EndUserUsage>,
     /// Each end user links to their events.
     linked: bool,
@@ -157,7 +161,7 @@ pub fn EndUsersTable(
 }
 
 #[component]
-pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
+pub fn ModelTable(id: String, title: String, models: Vec<ModelUsage>) -> impl IntoView {
     let empty = models.is_empty().then_some("No model usage reported in this period.");
     let rows = models
         .into_iter()
@@ -175,7 +179,7 @@ pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Panel id="usage-by-model" title="Models">
+        <Panel id title>
             {or_empty(
                 empty,
                 view! {
@@ -192,7 +196,7 @@ pub fn ModelTable(models: Vec<ModelUsage>) -> impl IntoView {
 }
 
 #[component]
-pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
+pub fn ActivityFeed(id: String, title: String, activity: Vec<Activity>) -> impl IntoView {
     let empty = activity.is_empty().then_some("Nothing yet.");
     let items = activity
         .into_iter()
@@ -211,7 +215,7 @@ pub fn ActivityFeed(activity: Vec<Activity>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <Panel id="recent-activity" title="Recent activity">
+        <Panel id title>
             {or_empty(empty, view! { <ol class="activity">{items}</ol> })}
         </Panel>
     }

@@ -12,6 +12,7 @@ use crate::annotations::panel::AnnotationsPanel;
 use crate::error::AppError;
 use crate::sharing::panel::ShareForm;
 use crate::ui::states::{Loading, loaded};
+use crate::widgets::panel::CustomisePanel;
 
 /// Filters, live indicator, export and figures, all rendered on the server. Two islands run in
 /// the browser: the filters (a changed select applies at once) and the live indicator, which
@@ -26,10 +27,17 @@ pub fn AnalyticsView(
 ) -> impl IntoView {
     let data = {
         let query = query.clone();
-        Resource::new(|| (), move |_| load_dashboard(query.clone()))
+        Resource::new(|| (), move |_| load_dashboard(query.clone(), single))
     };
     let export = format!("/api/v1/analytics/export.csv?{}", query_string(&query));
-    let report = format!("/api/v1/analytics/report.pdf?{}", query_string(&query));
+    // A service's page has a layout of its own: its report follows it.
+    let report = match single {
+        true => format!(
+            "/api/v1/analytics/report.pdf?{}&service_page=true",
+            query_string(&query)
+        ),
+        false => format!("/api/v1/analytics/report.pdf?{}", query_string(&query)),
+    };
     let range = query.range;
     let back = match query_string(&query) {
         empty if empty.is_empty() => path.clone(),
@@ -37,6 +45,7 @@ pub fn AnalyticsView(
     };
     let service = query.service;
     let share_back = back.clone();
+    let customise_back = back.clone();
     let filters_query = query.clone();
     view! {
         <div class="toolbar">
@@ -76,6 +85,19 @@ pub fn AnalyticsView(
                 </Suspense>
             </div>
         </div>
+        <Suspense fallback=|| ()>
+            {
+                move || {
+                    let back = customise_back.clone();
+                    Suspend::new(async move {
+                        let data = data.await.ok()?;
+                        (single || !data.services.is_empty()).then(|| view! {
+                            <CustomisePanel layout=data.layout place=data.place services=data.services back />
+                        })
+                    })
+                }
+            }
+        </Suspense>
         <div class="figures" id=FIGURES_ID aria-busy="false">
             <Suspense fallback=|| view! { <Loading label="Loading your figures…" /> }>
                 {move || {

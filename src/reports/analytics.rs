@@ -10,12 +10,12 @@ use super::pdf::{
 };
 use crate::analytics::Range;
 use crate::dashboard::DashboardData;
-use crate::dashboard::cards::cards;
 use crate::dashboard::charts::{Series as ChartSeries, nice_ceiling, position_of};
 use crate::dashboard::figures::{charts, labels};
 use crate::error::AppError;
-use crate::services::ServiceKind;
 use crate::ui::format::{compact, count, millis, percent, usd};
+use crate::widgets::render::{metric_card, metric_values, value_format};
+use crate::widgets::{By, ChartKind, Display, Kind, Place};
 
 /// Who the report is for and what it covers, as its first lines say.
 pub struct Heading {
@@ -29,29 +29,50 @@ pub struct Heading {
     pub generated_at: DateTime<Utc>,
 }
 
-/// The report of `data`, the view of `range` (`kind`: a service's page, whose kind chose its
-/// cards).
-pub fn report(
-    data: &DashboardData,
-    range: Range,
-    kind: Option<ServiceKind>,
-    heading: &Heading,
-) -> Result<Vec<u8>, AppError> {
+/// The report of `data`, the view of `range`: its widgets in their layout's order (the metric
+/// cards first, together), then the annotations its charts mark.
+pub fn report(data: &DashboardData, range: Range, heading: &Heading) -> Result<Vec<u8>, AppError> {
     let mut doc = Layout::default();
     let period = period_text(data);
     title(&mut doc, heading, &period);
-    key_figures(&mut doc, data, range, kind);
+    key_figures(&mut doc, data, range);
     let labels = labels(&data.series);
     let marks = marks(data);
     let (requests, latency) = charts(&data.series);
-    chart(&mut doc, "Requests", &labels, &requests, true, &marks, |v| {
-        compact(v.round() as i64)
-    });
-    chart(&mut doc, "Latency", &labels, &latency, false, &marks, |v| {
-        millis(Some(v))
-    });
+    for widget in &data.layout.widgets {
+        let name = widget.title.as_str();
+        match &widget.kind {
+            Kind::Metric {
+                display: Display::Number,
+                ..
+            } => {}
+            Kind::Metric {
+                figure,
+                services,
+                display,
+            } => {
+                let series = [ChartSeries {
+                    name: figure.label(),
+                    tone: "primary",
+                    values: metric_values(data, *figure, services),
+                }];
+                let stacked = *display == Display::Bar;
+                chart(&mut doc, name, &labels, &series, stacked, &marks, value_format(*figure));
+            }
+            Kind::Chart {
+                chart: ChartKind::Requests,
+            } => chart(&mut doc, name, &labels, &requests, true, &marks, |v| {
+                compact(v.round() as i64)
+            }),
+            Kind::Chart {
+                chart: ChartKind::Latency,
+            } => chart(&mut doc, name, &labels, &latency, false, &marks, |v| millis(Some(v))),
+            Kind::Breakdown { by } => breakdown(&mut doc, data, *by, name),
+            Kind::Activity => activity(&mut doc, data, name),
+            Kind::Alerts => alerts(&mut doc, data, name),
+        }
+    }
     annotations(&mut doc, data);
-    tables(&mut doc, data, kind.is_some());
     let title = format!("{} · {}", heading.scope, period);
     let footer = format!("RagSites Portal · {} · {}", heading.client, heading.scope);
     doc.finish(&title, &footer)
@@ -87,9 +108,24 @@ fn title(doc: &mut Layout, heading: &Heading, period: &str) {
     );
 }
 
-/// The cards, three to a row.
-fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range, kind: Option<ServiceKind>) {
-    let cards = cards(&data.summary, kind);
+/// The metric widgets shown as numbers, as cards three to a row.
+fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range) {
+    let cards: Vec<_> = data
+        .layout
+        .widgets
+        .iter()
+        .filter_map(|w| match &w.kind {
+            Kind::Metric {
+                figure,
+                services,
+                display: Display::Number,
+            } => Some(metric_card(data, *figure, services, w.title.clone())),
+            _ => None,
+        })
+        .collect();
+    if cards.is_empty() {
+        return;
+    }
     let (columns, gap, height) = (3, 10.0, 65.0);
     let width = (CONTENT - gap * (columns as f32 - 1.0)) / columns as f32;
     doc.section("Key figures", height);
@@ -104,7 +140,7 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range, kind: Optio
                 8.0,
                 Weight::Regular,
                 MUTED,
-                fit(card.title, inner, 8.0, Weight::Regular),
+                fit(&card.title, inner, 8.0, Weight::Regular),
             );
             doc.text(
                 (x + 10.0, top + 35.0),
@@ -122,20 +158,21 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range, kind: Optio
                     fit(detail, inner, 7.5, Weight::Regular),
                 );
             }
-            let (change, tone) = &card.change;
-            let tone = match tone.as_str() {
-                "change--good" => SUCCESS,
-                "change--bad" => DANGER,
-                _ => MUTED,
-            };
-            let versus = format!("{change} vs previous {}", range.span());
-            doc.text(
-                (x + 10.0, top + 61.0),
-                7.5,
-                Weight::Regular,
-                tone,
-                fit(&versus, inner, 7.5, Weight::Regular),
-            );
+            if let Some((change, tone)) = &card.change {
+                let tone = match tone.as_str() {
+                    "change--good" => SUCCESS,
+                    "change--bad" => DANGER,
+                    _ => MUTED,
+                };
+                let versus = format!("{change} vs previous {}", range.span());
+                doc.text(
+                    (x + 10.0, top + 61.0),
+                    7.5,
+                    Weight::Regular,
+                    tone,
+                    fit(&versus, inner, 7.5, Weight::Regular),
+                );
+            }
         }
         doc.y += height + gap;
     }
@@ -162,13 +199,13 @@ fn tone(name: &str) -> Rgb {
     }
 }
 
-/// Two series over the period as vector graphics: stacked bars or lines, the axis scaled to a
+/// One or two series over the period as vector graphics: stacked bars or lines, the axis scaled to a
 /// round top, the annotations as numbered dashed lines.
 fn chart(
     doc: &mut Layout,
     name: &str,
     labels: &[String],
-    series: &[ChartSeries; 2],
+    series: &[ChartSeries],
     stacked: bool,
     marks: &[(usize, f64)],
     format: fn(f64) -> String,
@@ -190,8 +227,12 @@ fn chart(
     let value = |k: usize, i: usize| series[k].values.get(i).copied().flatten();
     let max = (0..n)
         .map(|i| {
-            let (a, b) = (value(0, i).unwrap_or(0.0), value(1, i).unwrap_or(0.0));
-            if stacked { a + b } else { a.max(b) }
+            let values = (0..series.len()).map(|k| value(k, i).unwrap_or(0.0));
+            if stacked {
+                values.sum()
+            } else {
+                values.fold(0.0, f64::max)
+            }
         })
         .fold(0.0, f64::max);
     let top_value = nice_ceiling(max);
@@ -284,108 +325,127 @@ fn annotations(doc: &mut Layout, data: &DashboardData) {
     doc.y += 12.0;
 }
 
-fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
-    if !data.alerts.is_empty() {
-        let rows = data
-            .alerts
-            .iter()
-            .map(|a| {
-                vec![
-                    a.service_name.clone(),
-                    a.kind.label().to_owned(),
-                    a.kind.format(a.threshold),
-                    a.kind.format(a.observed),
-                    a.fired_local.format("%b %-d, %H:%M").to_string(),
-                    a.resolved_local
-                        .map_or("open".to_owned(), |at| at.format("%b %-d, %H:%M").to_string()),
-                ]
-            })
-            .collect();
-        let columns = [
-            Column("Service", 0.24, false),
-            Column("Alert", 0.2, false),
-            Column("Threshold", 0.14, true),
-            Column("Observed", 0.14, true),
-            Column("Fired", 0.14, true),
-            Column("Resolved", 0.14, true),
-        ];
-        doc.table("Alerts", &columns, rows);
-    }
-    if !single {
-        let rows = data
-            .breakdown
-            .services
-            .iter()
-            .map(|s| {
-                vec![
-                    s.name.clone(),
-                    count(s.requests),
-                    count(s.errors),
-                    percent(s.success_rate),
-                    millis(s.avg_latency_ms),
-                    compact(s.tokens),
-                    usd(s.cost_usd),
-                ]
-            })
-            .collect();
-        let columns = [
-            Column("Service", 0.3, false),
-            Column("Requests", 0.12, true),
-            Column("Errors", 0.1, true),
-            Column("Success", 0.12, true),
-            Column("Avg latency", 0.13, true),
-            Column("Tokens", 0.11, true),
-            Column("Cost", 0.12, true),
-        ];
-        doc.table("Usage by service", &columns, rows);
-    }
-    if let Some(top) = data.end_users.as_ref().filter(|_| single) {
-        let rows = top
-            .by_requests
-            .iter()
-            .map(|u| vec![u.end_user.clone(), count(u.requests), count(u.errors), usd(u.cost_usd)])
-            .collect();
-        let columns = [
-            Column("End user", 0.46, false),
-            Column("Requests", 0.18, true),
-            Column("Errors", 0.18, true),
-            Column("Cost", 0.18, true),
-        ];
-        doc.table("Top end users by requests", &columns, rows);
+fn alerts(doc: &mut Layout, data: &DashboardData, name: &str) {
+    if data.alerts.is_empty() {
+        return;
     }
     let rows = data
-        .breakdown
-        .errors
+        .alerts
         .iter()
-        .map(|e| vec![e.error_kind.clone(), count(e.errors)])
-        .collect();
-    doc.table(
-        "Errors by kind",
-        &[Column("Error", 0.7, false), Column("Errors", 0.3, true)],
-        rows,
-    );
-    let rows = data
-        .breakdown
-        .models
-        .iter()
-        .map(|m| {
+        .map(|a| {
             vec![
-                m.model.clone(),
-                count(m.requests),
-                count(m.errors),
-                compact(m.tokens),
-                usd(m.cost_usd),
+                a.service_name.clone(),
+                a.kind.label().to_owned(),
+                a.kind.format(a.threshold),
+                a.kind.format(a.observed),
+                a.fired_local.format("%b %-d, %H:%M").to_string(),
+                a.resolved_local
+                    .map_or("open".to_owned(), |at| at.format("%b %-d, %H:%M").to_string()),
             ]
         })
         .collect();
     let columns = [
-        Column("Model", 0.4, false),
-        Column("Requests", 0.15, true),
-        Column("Errors", 0.15, true),
-        Column("Tokens", 0.15, true),
-        Column("Cost", 0.15, true),
+        Column("Service", 0.24, false),
+        Column("Alert", 0.2, false),
+        Column("Threshold", 0.14, true),
+        Column("Observed", 0.14, true),
+        Column("Fired", 0.14, true),
+        Column("Resolved", 0.14, true),
     ];
-    doc.table("Models", &columns, rows);
+    doc.table(name, &columns, rows);
+}
+
+fn breakdown(doc: &mut Layout, data: &DashboardData, by: By, name: &str) {
+    let single = matches!(data.place, Place::Service(..));
+    match by {
+        By::Services if single => {}
+        By::Services => {
+            let rows = data
+                .breakdown
+                .services
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        count(s.requests),
+                        count(s.errors),
+                        percent(s.success_rate),
+                        millis(s.avg_latency_ms),
+                        compact(s.tokens),
+                        usd(s.cost_usd),
+                    ]
+                })
+                .collect();
+            let columns = [
+                Column("Service", 0.3, false),
+                Column("Requests", 0.12, true),
+                Column("Errors", 0.1, true),
+                Column("Success", 0.12, true),
+                Column("Avg latency", 0.13, true),
+                Column("Tokens", 0.11, true),
+                Column("Cost", 0.12, true),
+            ];
+            doc.table(name, &columns, rows);
+        }
+        By::EndUsersByRequests | By::EndUsersByCost => {
+            let Some(top) = data.end_users.as_ref() else { return };
+            let users = match by {
+                By::EndUsersByCost => &top.by_cost,
+                _ => &top.by_requests,
+            };
+            let rows = users
+                .iter()
+                .map(|u| vec![u.end_user.clone(), count(u.requests), count(u.errors), usd(u.cost_usd)])
+                .collect();
+            let columns = [
+                Column("End user", 0.46, false),
+                Column("Requests", 0.18, true),
+                Column("Errors", 0.18, true),
+                Column("Cost", 0.18, true),
+            ];
+            doc.table(name, &columns, rows);
+        }
+        By::Errors => {
+            let rows = data
+                .breakdown
+                .errors
+                .iter()
+                .map(|e| vec![e.error_kind.clone(), count(e.errors)])
+                .collect();
+            doc.table(name, &[Column("Error", 0.7, false), Column("Errors", 0.3, true)], rows);
+        }
+        By::Models => {
+            let rows = data
+                .breakdown
+                .models
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.model.clone(),
+                        count(m.requests),
+                        count(m.errors),
+                        compact(m.tokens),
+                        usd(m.cost_usd),
+                    ]
+                })
+                .collect();
+            let columns = [
+                Column("Model", 0.4, false),
+                Column("Requests", 0.15, true),
+                Column("Errors", 0.15, true),
+                Column("Tokens", 0.15, true),
+                Column("Cost", 0.15, true),
+            ];
+            doc.table(name, &columns, rows);
+        }
+    }
+}
+
+/// The account's recent activity (a share link's reader has none to show).
+fn activity(doc: &mut Layout, data: &DashboardData, name: &str) {
+    if data.activity.is_empty() {
+        return;
+    }
     let rows = data
         .activity
         .iter()
@@ -402,5 +462,5 @@ fn tables(doc: &mut Layout, data: &DashboardData, single: bool) {
         Column("Service", 0.26, false),
         Column("When", 0.24, true),
     ];
-    doc.table("Recent activity", &columns, rows);
+    doc.table(name, &columns, rows);
 }

@@ -2,7 +2,7 @@
 //! "Download PDF" of the dashboard and of each service page; `GET /api/v1/billing/statement.pdf`:
 //! a month's statement, the billing tab's "PDF" links.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 
@@ -40,11 +40,20 @@ pub fn routes() -> Routes {
         .route(Method::GET, "/api/v1/billing/statement.pdf", statement)
 }
 
+/// Whose layout a report follows.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Page {
+    /// The service page's layout (with `service`), not the dashboard's.
+    #[serde(default)]
+    service_page: bool,
+}
+
 /// The view as an A4 report: the cards with their changes, the requests and latency charts
 /// (vector graphics) with the annotations, the alerts, services, end users, errors, models and
 /// recent activity of the period; the same figures as the page.
 #[utoipa::path(get, path = "/api/v1/analytics/report.pdf", tag = "analytics",
-    params(crate::analytics::AnalyticsQuery),
+    params(crate::analytics::AnalyticsQuery, Page),
     responses(
         (status = 200, description = "The report, as an attachment", content_type = "application/pdf", body = Vec<u8>),
         (status = 400, response = BadRequest),
@@ -58,8 +67,11 @@ async fn analytics_report(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Params(query): Params,
+    Query(page): Query<Page>,
 ) -> Result<Response, AppError> {
-    let data = crate::dashboard::load::load(&state, &auth, &query, crate::dashboard::load::Reader::Owner).await?;
+    use crate::dashboard::load::{Reader, load};
+    let single = page.service_page && query.service.is_some();
+    let data = load(&state, &auth, &query, Reader::Owner, single).await?;
     let who = match auth.user.role {
         Role::Admin => "Requested by",
         Role::Client => "Client",
@@ -86,8 +98,7 @@ pub async fn report_file(
         scope: service.map_or_else(|| "All services".to_owned(), |s| s.name.clone()),
         generated_at: state.clock.now(),
     };
-    let kind = service.map(|s| s.kind);
-    let file = render(move || report(&data, query.range, kind, &heading)).await?;
+    let file = render(move || report(&data, query.range, &heading)).await?;
     let name = format!(
         "ragsites-report-{}-{}.pdf",
         query.range.as_str(),

@@ -145,6 +145,7 @@ fn site_api() -> Routes {
         .merge(crate::events::rest::routes())
         .merge(crate::analytics::rest::routes())
         .merge(crate::annotations::rest::routes())
+        .merge(crate::widgets::rest::routes())
         .merge(crate::reports::rest::routes())
         .merge(crate::sharing::rest::routes())
         .route(Method::GET, "/api/v1/live", crate::changes::stream::stream)

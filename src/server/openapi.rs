@@ -73,6 +73,12 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         crate::annotations::rest::create,
         crate::annotations::rest::update,
         crate::annotations::rest::delete,
+        crate::widgets::rest::show_dashboard,
+        crate::widgets::rest::replace_dashboard,
+        crate::widgets::rest::reset_dashboard,
+        crate::widgets::rest::show_service,
+        crate::widgets::rest::replace_service,
+        crate::widgets::rest::reset_service,
         crate::sharing::rest::live,
         crate::sharing::rest::export,
         crate::sharing::rest::report,
@@ -98,6 +104,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
         (name = "events", description = "A service's raw events: the explorer's list, one event, one conversation"),
         (name = "analytics", description = "Figures from the hourly and daily rollups: `/api/v1/analytics/*`, `/api/v1/live`"),
         (name = "annotations", description = "Marks on the charts' time axis: `/api/v1/annotations`"),
+        (name = "layouts", description = "The widgets of the dashboard and of each service's page"),
         (name = "sharing", description = "A read-only share link's live updates and downloads: `/share/{token}/*`. \
             The link's token is their authority (with the cookie its password form sets, for a link with one)."),
         (name = "compatibility", description = "The original portal's analytics API, following its contract (camelCase \

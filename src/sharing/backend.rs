@@ -440,7 +440,8 @@ pub async fn data(
     viewer: &Authenticated,
     query: &AnalyticsQuery,
 ) -> Result<DashboardData, AppError> {
-    let mut data = crate::dashboard::load::load(state, viewer, query, Reader::Visitor).await?;
+    let single = link.service.is_some();
+    let mut data = crate::dashboard::load::load(state, viewer, query, Reader::Visitor, single).await?;
     if let Some(service) = link.service {
         data.services.retain(|(id, _)| *id == service);
     }

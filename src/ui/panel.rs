@@ -5,14 +5,16 @@ use leptos::prelude::*;
 #[component]
 pub fn Panel(
     /// The heading's id, which labels the section.
-    id: &'static str,
-    title: &'static str,
+    #[prop(into)]
+    id: String,
+    #[prop(into)] title: String,
     #[prop(default = "panel")] class: &'static str,
     children: Children,
 ) -> impl IntoView {
+    let heading = id.clone();
     view! {
         <section class=class aria-labelledby=id>
-            <h2 class="panel__title" id=id>
+            <h2 class="panel__title" id=heading>
                 {title}
             </h2>
             {children()}

@@ -157,6 +157,8 @@ const B_END_USER: &str = "bravo-end-user";
 const A_CONVERSATION: &str = "alpha-conversation";
 const A_PEER: &str = "198.51.100.7";
 const A_ANNOTATION: &str = "alpha-only annotation";
+/// The one widget of A's layout of A's service's page.
+const A_LAYOUT_TITLE: &str = "Alpha-only widget";
 /// A's annotation's id: distinctive, since answers are compared with every id written as text.
 const A_ANNOTATION_ID: &str = "770001234";
 const A_SHARE_LABEL: &str = "alpha-only-share-label";
@@ -486,6 +488,130 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
                     "delete_annotation",
                     &[("id", &a.annotation), ("back", "/dashboard")],
                 )]
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/dashboard/layout",
+            Own(
+                || get("/api/v1/dashboard/layout".into()),
+                |_, r| assert_eq!(r.json()["widgets"][0]["title"], "Total requests", "B's default"),
+            ),
+        ),
+        (
+            "PUT",
+            "/api/v1/dashboard/layout",
+            Foreign(UNPROCESSABLE, |a, _| {
+                vec![json_call(
+                    Method::PUT,
+                    "/api/v1/dashboard/layout".into(),
+                    json!({"version": 1, "widgets": [{"type": "metric", "title": "A's cost", "size": 1,
+                        "figure": "cost", "services": [a.service]}]}),
+                )]
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/dashboard/layout",
+            Own(
+                || Call {
+                    method: Method::DELETE,
+                    uri: "/api/v1/dashboard/layout".into(),
+                    body: Payload::None,
+                },
+                |_, r| assert_eq!(r.status, StatusCode::NO_CONTENT, "B's own reset"),
+            ),
+        ),
+        (
+            "GET",
+            "/api/v1/services/{id}/layout",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![get(format!("/api/v1/services/{}/layout", a.service))]
+            }),
+        ),
+        (
+            "PUT",
+            "/api/v1/services/{id}/layout",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![json_call(
+                    Method::PUT,
+                    format!("/api/v1/services/{}/layout", a.service),
+                    json!({"version": 1, "widgets": []}),
+                )]
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/services/{id}/layout",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![Call {
+                    method: Method::DELETE,
+                    uri: format!("/api/v1/services/{}/layout", a.service),
+                    body: Payload::None,
+                }]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/edit_widget",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "edit_widget",
+                    &[
+                        ("service", &a.service),
+                        ("index", "0"),
+                        ("was", A_LAYOUT_TITLE),
+                        ("action", "remove"),
+                        ("title", ""),
+                        ("size", ""),
+                        ("back", "/dashboard"),
+                    ],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/add_widget",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "add_widget",
+                    &[("service", &a.service), ("pick", "0"), ("back", "/dashboard")],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/add_metric",
+            Foreign(UNPROCESSABLE, |a, _| {
+                vec![server_fn(
+                    "add_metric",
+                    &[
+                        ("service", ""),
+                        ("title", "A's cost"),
+                        ("figure", "cost"),
+                        ("display", "number"),
+                        ("size", "1"),
+                        ("services[0]", &a.service),
+                        ("back", "/dashboard"),
+                    ],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/reset_layout",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn(
+                    "reset_layout",
+                    &[("service", &a.service), ("back", "/dashboard")],
+                )]
+            }),
+        ),
+        (
+            "POST",
+            "/api/fn/reorder_widgets",
+            Foreign(NOT_FOUND, |a, _| {
+                vec![server_fn("reorder_widgets", &[("service", &a.service), ("order", "0")])]
             }),
         ),
         (
@@ -1443,6 +1569,17 @@ async fn no_entry_point_lets_a_client_reach_another_clients_data() {
         )
         .await;
     assert_eq!(shared.status, StatusCode::OK, "{}", shared.body);
+    let a_layout = json!({"version": 1, "widgets": [{"type": "alerts", "title": A_LAYOUT_TITLE, "size": 4}]});
+    let path = format!("/api/v1/services/{}/layout", alpha.service);
+    let laid_out = app
+        .json(
+            "PUT",
+            &path,
+            &a_layout,
+            &[("authorization", &format!("Bearer {}", alpha.token))],
+        )
+        .await;
+    assert_eq!(laid_out.status, StatusCode::OK, "{}", laid_out.body);
 
     app.set_peer(B_PEER);
     let bravo = client(&app, B_EMAIL, B_SERVICE).await;
@@ -1703,6 +1840,10 @@ async fn rows_of(app: &TestApp, a: &Ids) -> Vec<String> {
         ("events", format!("service_id = '{service}'")),
         ("annotations", format!("user_id = '{user}' OR service_id = '{service}'")),
         ("share_links", format!("user_id = '{user}' OR service_id = '{service}'")),
+        (
+            "dashboard_layouts",
+            format!("user_id = '{user}' OR service_id = '{service}'"),
+        ),
         ("metrics", format!("service_id = '{service}'")),
         ("metrics_daily", format!("service_id = '{service}'")),
         ("metrics_by_model", format!("service_id = '{service}'")),

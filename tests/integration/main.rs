@@ -19,3 +19,4 @@ mod reports;
 mod settings;
 mod sharing;
 mod support;
+mod widgets;

@@ -1,0 +1,30 @@
+import { expect, hydrated, test } from "./helpers";
+import { clientWithService, customise, customiseWithForms, widgetTitles } from "./widgets";
+
+test("the dashboard is arranged with the forms after hydration too", async ({ page, request }) => {
+  await clientWithService(page, request, "Form Arranger");
+  await page.goto("/dashboard");
+  await hydrated(page);
+  await customiseWithForms(page, "Form Arranger bot");
+});
+
+test("widgets are reordered by drag and drop, and a service page keeps its own layout", async ({
+  page,
+  request,
+}) => {
+  const service = await clientWithService(page, request, "Drag Arranger");
+  await page.goto("/dashboard?range=24h");
+  await hydrated(page);
+  const before = await widgetTitles(page);
+  const panel = await customise(page);
+  const rows = panel.locator(".customise__item");
+  await expect(rows.first()).toHaveAttribute("draggable", "true");
+  await rows.nth(0).dragTo(rows.nth(2));
+  await expect.poll(() => widgetTitles(page)).toEqual([before[1], before[2], before[0], ...before.slice(3)]);
+  await page.screenshot({ path: "test-results/widgets-dashboard.png", fullPage: true });
+
+  await page.goto(`/services/${service.id}?range=24h`);
+  const page_titles = await widgetTitles(page);
+  expect(page_titles.slice(0, 4)).toEqual(["Conversations", "Satisfaction", "Unique users", "Cost per conversation"]);
+  expect(page_titles).toContain("Top end users by requests");
+});

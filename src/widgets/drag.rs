@@ -1,0 +1,134 @@
+//! The one island of the customise panel: drag a widget's row to a new place in the list and
+//! the new order is saved, then the page reloads with it. Without JavaScript (and from the
+//! keyboard) the rows' up and down buttons do the same.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[island]
+pub fn WidgetOrder(
+    /// The view: none for the dashboard.
+    service: Option<Uuid>,
+    children: Children,
+) -> impl IntoView {
+    let list = NodeRef::<leptos::html::Ol>::new();
+    let error = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    dragging::enable(list, service, error);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = service;
+    view! {
+        <ol class="customise__list" node_ref=list>
+            {children()}
+        </ol>
+        <p class="form-alert" role="alert" hidden=move || error.read().is_none()>
+            {move || error.get()}
+        </p>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod dragging {
+    use leptos::prelude::*;
+    use uuid::Uuid;
+    use wasm_bindgen::{JsCast, closure::Closure};
+    use web_sys::{DragEvent, Element, HtmlElement, HtmlOListElement};
+
+    use crate::widgets::api::reorder_widgets;
+
+    const ITEM: &str = "li[data-index]";
+
+    /// The row an event happened in.
+    fn row(event: &DragEvent) -> Option<Element> {
+        event.target()?.dyn_into::<Element>().ok()?.closest(ITEM).ok()?
+    }
+
+    /// The rows' old positions in the order they now stand.
+    fn order(list: &HtmlOListElement) -> Vec<String> {
+        let rows = list.query_selector_all(ITEM).ok();
+        (0..rows.as_ref().map_or(0, |r| r.length()))
+            .filter_map(|i| {
+                rows.as_ref()?
+                    .item(i)?
+                    .dyn_into::<Element>()
+                    .ok()?
+                    .get_attribute("data-index")
+            })
+            .collect()
+    }
+
+    fn listen(list: &HtmlOListElement, name: &str, handler: impl FnMut(DragEvent) + 'static) {
+        let handler = Closure::<dyn FnMut(DragEvent)>::new(handler);
+        let _ = list.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+        // The list lives as long as the page: so does its listener.
+        handler.forget();
+    }
+
+    pub fn enable(list: NodeRef<leptos::html::Ol>, service: Option<Uuid>, error: RwSignal<Option<String>>) {
+        Effect::new(move || {
+            let Some(list) = list.get() else { return };
+            let rows = list.query_selector_all(ITEM).ok();
+            for i in 0..rows.as_ref().map_or(0, |r| r.length()) {
+                if let Some(row) = rows
+                    .as_ref()
+                    .and_then(|r| r.item(i))
+                    .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+                {
+                    row.set_draggable(true);
+                }
+            }
+            let _ = list.set_attribute("data-draggable", "");
+            let dragged = StoredValue::new_local(None::<Element>);
+            listen(&list, "dragstart", move |event| {
+                let Some(row) = row(&event) else { return };
+                if let Some(transfer) = event.data_transfer() {
+                    transfer.set_effect_allowed("move");
+                    let _ = transfer.set_data("text/plain", &row.get_attribute("data-index").unwrap_or_default());
+                }
+                let _ = row.class_list().add_1("customise__item--dragged");
+                dragged.set_value(Some(row));
+            });
+            let over_list = list.clone();
+            listen(&list, "dragover", move |event| {
+                let (Some(target), Some(moving)) = (row(&event), dragged.get_value()) else {
+                    return;
+                };
+                event.prevent_default();
+                if target == moving {
+                    return;
+                }
+                let rect = target.get_bounding_client_rect();
+                let after = f64::from(event.client_y()) > rect.top() + rect.height() / 2.0;
+                let before = if after {
+                    target.next_sibling()
+                } else {
+                    Some(target.into())
+                };
+                let _ = over_list.insert_before(&moving, before.as_ref());
+            });
+            listen(&list, "drop", |event| event.prevent_default());
+            // The end of every drag, dropped or not: the order the rows now stand in is saved.
+            let saved = order(&list);
+            let end_list = list.clone();
+            listen(&list, "dragend", move |_| {
+                if let Some(moving) = dragged.get_value() {
+                    let _ = moving.class_list().remove_1("customise__item--dragged");
+                }
+                dragged.set_value(None);
+                let now = order(&end_list);
+                if now == saved {
+                    return;
+                }
+                let service = service.map(|id| id.to_string()).unwrap_or_default();
+                leptos::task::spawn_local(async move {
+                    match reorder_widgets(service, now.join(",")).await {
+                        Ok(()) => {
+                            let _ = window().location().reload();
+                        }
+                        Err(e) => error.set(Some(e.to_string())),
+                    }
+                });
+            });
+        });
+    }
+}

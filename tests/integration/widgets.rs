@@ -1,0 +1,328 @@
+//! Widgets: each user's layout of the dashboard and of each service's page, validated on the
+//! server (by the JSON API and the plain forms alike), drawn in its order from the view's one
+//! load, and the custom metrics' figures equal to the analytics API's.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::services::{client, create_service, event, post_events, summary};
+use crate::support::{TestApp, TestResponse};
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+async fn put_layout(app: &TestApp, token: &str, path: &str, layout: &Value) -> TestResponse {
+    app.json("PUT", path, layout, &[("authorization", &bearer(token))])
+        .await
+}
+
+async fn get_layout(app: &TestApp, token: &str, path: &str) -> Value {
+    let answer = app.get_with(path, &[("authorization", &bearer(token))]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()
+}
+
+fn titles(layout: &Value) -> Vec<String> {
+    layout["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The refusal's message for the layout.
+fn refusal(answer: &TestResponse) -> String {
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+    answer.json()["error"]["message"].as_str().unwrap().to_owned()
+}
+
+/// The titles of a page's widgets, in the order it draws them.
+fn drawn(page: &str) -> Vec<String> {
+    let figures = &page[page.find(r#"<div class="widgets">"#).expect("the widgets")..];
+    figures
+        .split(r#"<div class="widget widget--"#)
+        .skip(1)
+        .map(|widget| {
+            // The widget's heading: a card's, a panel's or a chart's, whichever comes first.
+            let heading = ["metric__title", "panel__title", "chart__title"]
+                .iter()
+                .filter_map(|class| widget.find(&format!(r#"class="{class}""#)))
+                .min()
+                .unwrap_or_else(|| panic!("a title in {widget}"));
+            let rest = &widget[heading..];
+            let title = &rest[rest.find('>').unwrap() + 1..];
+            title[..title.find('<').unwrap()].trim().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_layout_is_validated_and_kept_per_user_and_view() {
+    let app = TestApp::new().await;
+    let ada = client(&app, "ada@example.com", "Support bot").await;
+    let bob = client(&app, "bob@example.com", "Bob's bot").await;
+
+    let default = get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await;
+    assert_eq!(default["version"], 1);
+    assert_eq!(
+        titles(&default)[..4],
+        ["Total requests", "Conversations", "Unique users", "Active services"]
+    );
+    let service_path = format!("/api/v1/services/{}/layout", ada.service);
+    let page_default = get_layout(&app, &ada.token, &service_path).await;
+    assert!(
+        titles(&page_default).contains(&"Top end users by cost".to_owned()),
+        "{page_default}"
+    );
+
+    let widget = |extra: Value| {
+        let mut w = json!({"title": "W", "size": 2});
+        w.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"version": 1, "widgets": [w]})
+    };
+    let refused = [
+        (
+            widget(json!({"type": "gauge"})),
+            "unknown variant `gauge`, expected one of `metric`, `chart`, `breakdown`, `activity`, `alerts`",
+        ),
+        (
+            widget(json!({"type": "alerts", "size": 7})),
+            "Widget 1 (\"W\"): size 7 is not 1, 2, 3 or 4 columns.",
+        ),
+        (
+            widget(json!({"type": "metric", "figure": "cost", "services": [bob.service]})),
+            &format!("Widget 1 (\"W\"): service {} is not one of yours.", bob.service),
+        ),
+        (
+            widget(json!({"type": "metric", "figure": "satisfaction", "display": "line"})),
+            "Widget 1 (\"W\"): Satisfaction has no value over time; show it as a number.",
+        ),
+        (
+            widget(json!({"type": "breakdown", "by": "end_users_by_cost"})),
+            "Widget 1 (\"W\"): top end users belong on a service's page.",
+        ),
+        (
+            json!({"version": 2, "widgets": []}),
+            "Layout version 2 is not supported: this portal reads version 1.",
+        ),
+    ];
+    for (layout, message) in &refused {
+        let answer = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", layout).await;
+        let status = answer.status;
+        let text = answer.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+            "{status}: {}",
+            answer.body
+        );
+        assert!(text.contains(message), "{text} should say {message}");
+    }
+    let untouched = get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await;
+    assert_eq!(untouched, default, "nothing refused was saved");
+
+    let mine = json!({"version": 1, "widgets": [
+        {"type": "alerts", "title": "Open alerts", "size": 4},
+        {"type": "metric", "title": "Spend of the bot", "size": 2, "figure": "cost", "services": [ada.service]},
+        {"type": "chart", "title": "Traffic", "size": 2, "chart": "requests"},
+    ]});
+    let saved = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", &mine).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(
+        get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await["widgets"],
+        mine["widgets"]
+    );
+    let cookie = format!("ragsites_session={}", ada.token);
+    let page = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await;
+    assert_eq!(drawn(&page.body), ["Open alerts", "Spend of the bot", "Traffic"]);
+    assert!(
+        page.body.contains(r#"<div class="widget widget--2" data-widget="1">"#),
+        "sized"
+    );
+
+    // Bob's dashboard and Ada's service page keep their own.
+    assert_eq!(get_layout(&app, &bob.token, "/api/v1/dashboard/layout").await, default);
+    assert_eq!(get_layout(&app, &ada.token, &service_path).await, page_default);
+    let elsewhere = json!({"version": 1, "widgets": [
+        {"type": "metric", "title": "Other", "size": 1, "figure": "cost", "services": [bob.service]}]});
+    let other = put_layout(&app, &ada.token, &service_path, &elsewhere).await;
+    assert!(refusal(&other).contains("is not one of yours"));
+    let bobs_page = format!("/api/v1/services/{}/layout", bob.service);
+    let foreign = put_layout(&app, &ada.token, &bobs_page, &json!({"version": 1, "widgets": []})).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.body);
+    let usage = json!({"version": 1, "widgets": [{"type": "breakdown", "title": "U", "size": 4, "by": "services"}]});
+    assert!(refusal(&put_layout(&app, &ada.token, &service_path, &usage).await).contains("belongs on the dashboard"));
+
+    let reset = app
+        .json(
+            "DELETE",
+            "/api/v1/dashboard/layout",
+            &json!(null),
+            &[("authorization", &bearer(&ada.token))],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.body);
+    assert_eq!(get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await, default);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customise_forms_work_without_javascript() {
+    let app = TestApp::new().await;
+    let ada = client(&app, "ada@example.com", "Support bot").await;
+    let sales = create_service(&app, &ada.token, "Sales bot").await;
+    let cookie = format!("ragsites_session={}", ada.token);
+    let signed_in = [("cookie", cookie.as_str())];
+    let back = "/dashboard?range=24h";
+    let dashboard = async || {
+        let page = app.get_with(back, &signed_in).await;
+        assert_eq!(page.status, StatusCode::OK);
+        page.body
+    };
+    let before = drawn(&dashboard().await);
+    assert_eq!(before.len(), 15, "today's dashboard: {before:?}");
+
+    let edit = async |index: &str, was: &str, action: &str, title: &str, size: &str| {
+        let fields = [
+            ("service", ""),
+            ("index", index),
+            ("was", was),
+            ("action", action),
+            ("title", title),
+            ("size", size),
+            ("back", back),
+        ];
+        app.form_post("/api/fn/edit_widget", &fields, &signed_in).await
+    };
+    let moved = edit("1", "Conversations", "up", "Conversations", "1").await;
+    assert_eq!(moved.status, StatusCode::FOUND, "{}", moved.body);
+    assert_eq!(moved.header("location"), "/dashboard?range=24h&form=layout#customise");
+    assert_eq!(drawn(&dashboard().await)[..2], ["Conversations", "Total requests"]);
+    edit("0", "Conversations", "down", "Conversations", "1").await;
+    edit("14", "Recent activity", "remove", "", "").await;
+    edit("0", "Total requests", "save", "  All requests ", "2").await;
+    let page = dashboard().await;
+    let now = drawn(&page);
+    assert_eq!(now.len(), 14);
+    assert_eq!(now[0], "All requests");
+    assert!(!now.contains(&"Recent activity".to_owned()));
+    assert!(page.contains(r#"<div class="widget widget--2" data-widget="0">"#));
+
+    // A stale form (another tab moved the widget) changes nothing.
+    let stale = edit("0", "Total requests", "remove", "", "").await;
+    assert_eq!(stale.header("location"), "/dashboard?range=24h&form=layout#customise");
+    let answered = app
+        .get_with(
+            "/dashboard?range=24h&form=layout",
+            &[("cookie", &format!("{cookie}; {}", stale.flash_cookie()))],
+        )
+        .await;
+    assert!(
+        answered.body.contains("That widget is no longer there"),
+        "the refusal shows on the panel"
+    );
+    assert_eq!(drawn(&dashboard().await).len(), 14);
+    let too_wide = edit("0", "All requests", "save", "All requests", "9").await;
+    assert!(too_wide.flash_cookie().contains("flash"), "refused, with its error");
+
+    // The registry's widgets, and a custom metric of one service drawn as a line.
+    let added = app
+        .form_post(
+            "/api/fn/add_widget",
+            &[("service", ""), ("pick", "5"), ("back", back)],
+            &signed_in,
+        )
+        .await;
+    assert_eq!(added.header("location"), "/dashboard?range=24h&form=layout#customise");
+    let metric = [
+        ("service", ""),
+        ("title", "Sales cost"),
+        ("figure", "cost"),
+        ("display", "line"),
+        ("size", "2"),
+        ("services[1]", sales.as_str()),
+        ("back", back),
+    ];
+    let added = app.form_post("/api/fn/add_metric", &metric, &signed_in).await;
+    assert_eq!(added.header("location"), "/dashboard?range=24h&form=layout#customise");
+    let page = dashboard().await;
+    assert_eq!(drawn(&page)[14..], ["Recent activity", "Sales cost"]);
+    let layout = get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await;
+    assert_eq!(
+        layout["widgets"][15],
+        json!({"type": "metric", "title": "Sales cost", "size": 2, "figure": "cost", "services": [sales], "display": "line"})
+    );
+    let refused = [("services[0]", "not-a-service"), ("figure", "happiness"), ("title", "")];
+    for (name, value) in refused {
+        let mut fields = metric.to_vec();
+        fields.retain(|(n, _)| *n != name);
+        fields.push((name, value));
+        let answer = app.form_post("/api/fn/add_metric", &fields, &signed_in).await;
+        assert!(!answer.flash_cookie().is_empty(), "{name}={value} refused");
+    }
+    let split = metric.map(|(n, v)| if n == "figure" { (n, "satisfaction") } else { (n, v) });
+    let answer = app.form_post("/api/fn/add_metric", &split, &signed_in).await;
+    let answered = app
+        .get_with(
+            "/dashboard?range=24h&form=layout",
+            &[("cookie", &format!("{cookie}; {}", answer.flash_cookie()))],
+        )
+        .await;
+    assert!(
+        answered
+            .body
+            .contains("Satisfaction cannot be shown for some services only")
+    );
+    assert_eq!(get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await, layout);
+
+    let reset = app
+        .form_post("/api/fn/reset_layout", &[("service", ""), ("back", back)], &signed_in)
+        .await;
+    assert_eq!(reset.header("location"), "/dashboard?range=24h&form=layout#customise");
+    assert_eq!(drawn(&dashboard().await), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_metrics_show_the_figures_of_their_services() {
+    let app = TestApp::new().await;
+    let ada = client(&app, "ada@example.com", "Support bot").await;
+    let now = app.now();
+    let events: Vec<Value> = (0..4).map(|i| event(&format!("s{i}"), now, 100, i != 0)).collect();
+    post_events(&app, &ada.key, &json!(events)).await;
+    let second = create_service(&app, &ada.token, "Sales bot").await;
+    let key = crate::support::services::create_key(&app, &ada.token, &second).await;
+    post_events(&app, &key, &json!([event("x", now, 300, true)])).await;
+
+    let layout = json!({"version": 1, "widgets": [
+        {"type": "metric", "title": "Support requests", "size": 1, "figure": "requests", "services": [ada.service]},
+        {"type": "metric", "title": "Support success", "size": 1, "figure": "success_rate", "services": [ada.service]},
+        {"type": "metric", "title": "All requests", "size": 1, "figure": "requests"},
+        {"type": "metric", "title": "Support over time", "size": 4, "figure": "requests", "display": "bar", "services": [ada.service]},
+    ]});
+    let saved = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", &layout).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let cookie = format!("ragsites_session={}", ada.token);
+    let page = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await.body;
+    let value = |title: &str| {
+        let card = &page[page.find(&format!(r#"data-metric="{title}""#)).unwrap()..];
+        let value = &card[card.find("metric__value\">").unwrap() + "metric__value\">".len()..];
+        value[..value.find('<').unwrap()].to_owned()
+    };
+    let all = summary(&app, &ada.token, "range=24h").await.json();
+    assert_eq!(all["total_requests"], 5);
+    assert_eq!(value("All requests"), "5");
+    assert_eq!(value("Support requests"), "4");
+    assert_eq!(value("Support success"), "75.0%");
+    // The chart's table holds the support bot's four requests in the current hour.
+    let chart = &page[page.find("Support over time").unwrap()..];
+    let table = &chart[chart.find("<tbody>").unwrap()..chart.find("</tbody>").unwrap()];
+    let cells: Vec<&str> = table
+        .split("<td>")
+        .skip(1)
+        .map(|cell| &cell[..cell.find('<').unwrap()])
+        .collect();
+    assert_eq!(cells.iter().filter(|c| **c != "0").collect::<Vec<_>>(), [&"4"]);
+}
