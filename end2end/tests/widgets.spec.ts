@@ -18,8 +18,9 @@ test("widgets are reordered by drag and drop, and a service page keeps its own l
   const before = await widgetTitles(page);
   const panel = await customise(page);
   const rows = panel.locator(".customise__item");
-  await expect(rows.first()).toHaveAttribute("draggable", "true");
-  await rows.nth(0).dragTo(rows.nth(2));
+  const handle = rows.first().locator(".customise__handle");
+  await expect(handle).toHaveAttribute("draggable", "true");
+  await handle.dragTo(rows.nth(2));
   await expect.poll(() => widgetTitles(page)).toEqual([before[1], before[2], before[0], ...before.slice(3)]);
   await page.screenshot({ path: "test-results/widgets-dashboard.png", fullPage: true });
 

@@ -227,9 +227,17 @@ pub fn card(summary: &Summary, figure: Figure, title: String) -> Card {
     }
 }
 
-/// The card of `figure` added up over some services' usage in the period: no previous period
-/// is read for them.
+/// The card of `figure` added up over some services' usage in the period (those of them in the
+/// view): no previous period is read for them.
 pub fn card_of_services(usage: &[&ServiceUsage], figure: Figure, title: String) -> Card {
+    if usage.is_empty() {
+        return Card {
+            title,
+            value: "–".into(),
+            detail: Some("none of its services is in this view".into()),
+            change: None,
+        };
+    }
     let requests: i64 = usage.iter().map(|s| s.requests).sum();
     let errors: i64 = usage.iter().map(|s| s.errors).sum();
     let cost: f64 = usage.iter().map(|s| s.cost_usd).sum();
@@ -248,7 +256,6 @@ pub fn card_of_services(usage: &[&ServiceUsage], figure: Figure, title: String) 
     };
     let names: Vec<&str> = usage.iter().map(|s| s.name.as_str()).collect();
     let detail = match names.len() {
-        0 => "no traffic from these services".to_owned(),
         1..=2 => names.join(" and "),
         n => format!("{} services", count(n as i64)),
     };

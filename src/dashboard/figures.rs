@@ -24,16 +24,16 @@ pub fn figures(data: DashboardData, range: Range, single: bool, shared: bool) ->
             false => view! { <NoServicesYet /> }.into_any(),
         }
     } else {
-        view! { <Figures data range single shared /> }.into_any()
+        view! { <Figures data range shared /> }.into_any()
     }
 }
 
 /// The view's widgets, and the clock they are read on.
 #[component]
-fn Figures(data: DashboardData, range: Range, single: bool, shared: bool) -> impl IntoView {
+fn Figures(data: DashboardData, range: Range, shared: bool) -> impl IntoView {
     let tz = data.series.tz.clone();
     view! {
-        {widgets(data, range, single, shared)}
+        {widgets(data, range, shared)}
         <p class="footnote">
             "Times in " {tz}
             {(!shared).then(|| view! { " · " <a href="/settings/notifications">"change time zone"</a> })}

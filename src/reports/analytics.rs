@@ -15,7 +15,7 @@ use crate::dashboard::figures::{charts, labels};
 use crate::error::AppError;
 use crate::ui::format::{compact, count, millis, percent, usd};
 use crate::widgets::render::{metric_card, metric_values, value_format};
-use crate::widgets::{By, ChartKind, Display, Kind, Place};
+use crate::widgets::{By, ChartKind, Display, Kind};
 
 /// Who the report is for and what it covers, as its first lines say.
 pub struct Heading {
@@ -356,9 +356,7 @@ fn alerts(doc: &mut Layout, data: &DashboardData, name: &str) {
 }
 
 fn breakdown(doc: &mut Layout, data: &DashboardData, by: By, name: &str) {
-    let single = matches!(data.place, Place::Service(..));
     match by {
-        By::Services if single => {}
         By::Services => {
             let rows = data
                 .breakdown

@@ -67,8 +67,9 @@ async fn analytics_report(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Params(query): Params,
-    Query(page): Query<Page>,
+    page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(page) = page.map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))?;
     use crate::dashboard::load::{Reader, load};
     let single = page.service_page && query.service.is_some();
     let data = load(&state, &auth, &query, Reader::Owner, single).await?;

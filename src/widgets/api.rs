@@ -70,7 +70,8 @@ pub async fn edit_widget(
         };
         let mut conn = caller.state.conn().await?;
         let now = caller.state.clock.now();
-        super::backend::edit(&mut conn, &caller.auth, service, Some(&was), edit, now).await
+        let shown = super::backend::Shown::Widget(&was);
+        super::backend::edit(&mut conn, &caller.auth, service, shown, edit, now).await
     })
     .await
 }
@@ -88,7 +89,15 @@ pub async fn add_widget(service: String, pick: String, back: String) -> Result<(
             .ok_or_else(|| AppError::field("pick", "Choose a widget to add."))?;
         let now = caller.state.clock.now();
         let edit = super::edit::Edit::Add(widget);
-        super::backend::edit(&mut conn, &caller.auth, service, None, edit, now).await
+        super::backend::edit(
+            &mut conn,
+            &caller.auth,
+            service,
+            super::backend::Shown::Nothing,
+            edit,
+            now,
+        )
+        .await
     })
     .await
 }
@@ -106,7 +115,12 @@ pub async fn add_metric(
     back: String,
 ) -> Result<(), AppError> {
     use super::{Display, Figure, Kind, Widget, clean_title};
-    let keep = [("title", title.as_str())];
+    let keep = [
+        ("title", title.as_str()),
+        ("figure", figure.as_str()),
+        ("display", display.as_str()),
+        ("size", size.as_str()),
+    ];
     answer(&service, &back, &keep, async |caller, service| {
         let title = clean_title(&title)?;
         let figure = Figure::from_name(&figure).ok_or_else(|| AppError::field("figure", "Choose a figure."))?;
@@ -136,7 +150,15 @@ pub async fn add_metric(
         let mut conn = caller.state.conn().await?;
         let now = caller.state.clock.now();
         let edit = super::edit::Edit::Add(widget);
-        super::backend::edit(&mut conn, &caller.auth, service, None, edit, now).await
+        super::backend::edit(
+            &mut conn,
+            &caller.auth,
+            service,
+            super::backend::Shown::Nothing,
+            edit,
+            now,
+        )
+        .await
     })
     .await
 }
@@ -151,9 +173,14 @@ pub async fn reset_layout(service: String, back: String) -> Result<(), AppError>
 }
 
 /// Puts the widgets in a new order: their old positions as they now stand, comma-separated
-/// ("2,0,1"). Called by the drag-and-drop island.
+/// ("2,0,1"); `was`: their titles in the old order, as the page showed them. Called by the
+/// drag-and-drop island.
 #[server(prefix = "/api/fn", endpoint = "reorder_widgets")]
-pub async fn reorder_widgets(service: String, order: String) -> Result<(), AppError> {
+pub async fn reorder_widgets(
+    service: String,
+    order: String,
+    #[server(default)] was: Vec<String>,
+) -> Result<(), AppError> {
     let caller = crate::auth::guard::require_user().await?;
     let service = view_service(&service)?;
     let order = order
@@ -164,5 +191,6 @@ pub async fn reorder_widgets(service: String, order: String) -> Result<(), AppEr
     let mut conn = caller.state.conn().await?;
     let now = caller.state.clock.now();
     let edit = super::edit::Edit::Order(order);
-    super::backend::edit(&mut conn, &caller.auth, service, None, edit, now).await
+    let shown = super::backend::Shown::Titles(&was);
+    super::backend::edit(&mut conn, &caller.auth, service, shown, edit, now).await
 }

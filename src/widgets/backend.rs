@@ -95,14 +95,37 @@ pub async fn replace(
     Ok(layout)
 }
 
+/// What the page that asks for an edit showed: when the layout no longer matches it (changed
+/// in another tab since), nothing changes.
+pub enum Shown<'a> {
+    /// Nothing that matters (a widget added at the end).
+    Nothing,
+    /// The title of the widget the edit is made to.
+    Widget(&'a str),
+    /// Every widget's title, in order.
+    Titles(&'a [String]),
+}
+
+impl Shown<'_> {
+    fn matches(&self, layout: &Layout, edit: &Edit) -> bool {
+        let titles = layout.widgets.iter().map(|w| w.title.as_str());
+        match self {
+            Self::Nothing => true,
+            Self::Widget(title) => edit
+                .index()
+                .is_none_or(|i| layout.widgets.get(i).map(|w| w.title.as_str()) == Some(*title)),
+            Self::Titles(shown) => titles.eq(shown.iter().map(String::as_str)),
+        }
+    }
+}
+
 /// Makes one edit to a view's layout. The row is locked while it changes: two edits at once
-/// both land, one after the other. `was`: the title the form showed for the widget it edits;
-/// when another widget stands there now (the layout changed in another tab), nothing changes.
+/// both land, one after the other.
 pub async fn edit(
     conn: &mut AsyncPgConnection,
     auth: &Authenticated,
     service: Option<Uuid>,
-    was: Option<&str>,
+    shown: Shown<'_>,
     edit: Edit,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -129,8 +152,7 @@ pub async fn edit(
             .first(conn)
             .await?;
         let current: Layout = serde_json::from_value(json).unwrap_or_else(|_| default_layout(place));
-        let moved = |i: usize| current.widgets.get(i).map(|w| w.title.as_str()) != was;
-        if was.is_some() && edit.index().is_some_and(moved) {
+        if !shown.matches(&current, &edit) {
             return Err(missing());
         }
         let changed = apply(current, edit)?;

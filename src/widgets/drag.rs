@@ -32,7 +32,7 @@ mod dragging {
     use leptos::prelude::*;
     use uuid::Uuid;
     use wasm_bindgen::{JsCast, closure::Closure};
-    use web_sys::{DragEvent, Element, HtmlElement, HtmlOListElement};
+    use web_sys::{DragEvent, Element, HtmlElement, HtmlInputElement, HtmlOListElement};
 
     use crate::widgets::api::reorder_widgets;
 
@@ -120,8 +120,9 @@ mod dragging {
                     return;
                 }
                 let service = service.map(|id| id.to_string()).unwrap_or_default();
+                let was = was.clone();
                 leptos::task::spawn_local(async move {
-                    match reorder_widgets(service, now.join(",")).await {
+                    match reorder_widgets(service, now.join(","), was).await {
                         Ok(()) => {
                             let _ = window().location().reload();
                         }

@@ -38,6 +38,43 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// A layout sent as JSON, read strictly: a key no widget of its type has (a typo such as
+    /// `dispaly`) is refused by name rather than dropped, and titles are kept trimmed.
+    pub fn from_json(json: serde_json::Value) -> Result<Self, AppError> {
+        let refuse = |message: String| AppError::field("layout", message);
+        if let Some(key) = json
+            .as_object()
+            .into_iter()
+            .flat_map(|o| o.keys())
+            .find(|k| !["version", "widgets"].contains(&k.as_str()))
+        {
+            return Err(refuse(format!(
+                "A layout has no field `{key}`: only `version` and `widgets`."
+            )));
+        }
+        let widgets = json.get("widgets").and_then(|w| w.as_array()).into_iter().flatten();
+        for (i, widget) in widgets.enumerate() {
+            let own: &[&str] = match widget.get("type").and_then(|t| t.as_str()) {
+                Some("metric") => &["figure", "services", "display"],
+                Some("chart") => &["chart"],
+                Some("breakdown") => &["by"],
+                _ => &[],
+            };
+            let fields = widget.as_object().into_iter().flat_map(|o| o.keys());
+            if let Some(key) = fields
+                .clone()
+                .find(|k| !["type", "title", "size"].contains(&k.as_str()) && !own.contains(&k.as_str()))
+            {
+                return Err(refuse(format!("Widget {} has no field `{key}` of its type.", i + 1)));
+            }
+        }
+        let mut layout: Layout = serde_json::from_value(json).map_err(|e| refuse(format!("Not a layout: {e}.")))?;
+        for widget in &mut layout.widgets {
+            widget.title = widget.title.trim().to_owned();
+        }
+        Ok(layout)
+    }
+
     /// Whether a widget draws a figure over time from each service's totals (some services
     /// alone, or a figure the view's series has no points of).
     pub fn needs_service_series(&self) -> bool {
@@ -388,9 +425,12 @@ pub fn default_layout(place: Place) -> Layout {
     }
 }
 
-/// A widget's title as it is kept: trimmed, 1 to 60 characters.
+/// A widget's title as it is kept: trimmed, 1 to 60 characters on one line.
 pub fn clean_title(title: &str) -> Result<String, AppError> {
     let title = title.trim();
+    if title.chars().any(char::is_control) {
+        return Err(AppError::field("title", "A widget's title is one line of text."));
+    }
     match title.chars().count() {
         0 => Err(AppError::field("title", "A widget needs a title.")),
         n if n > MAX_TITLE_CHARS => Err(AppError::field(
@@ -527,8 +567,15 @@ mod tests {
         );
         assert_eq!(layout.widgets[1].kind, Kind::Alerts);
         let unknown = serde_json::json!({"version": 1, "widgets": [{"type": "gauge", "title": "G", "size": 1}]});
-        let error = serde_json::from_value::<Layout>(unknown).unwrap_err().to_string();
+        let error = message(Layout::from_json(unknown).unwrap_err());
         assert!(error.contains("unknown variant `gauge`"), "{error}");
+        let typo = serde_json::json!({"version": 1, "widgets": [{"type": "metric", "title": "G", "size": 1, "figure": "cost", "dispaly": "line"}]});
+        assert_eq!(
+            message(Layout::from_json(typo).unwrap_err()),
+            "Widget 1 has no field `dispaly` of its type."
+        );
+        let padded = serde_json::json!({"version": 1, "widgets": [{"type": "alerts", "title": "  A  ", "size": 4}]});
+        assert_eq!(Layout::from_json(padded).unwrap().widgets[0].title, "A");
     }
 
     #[test]

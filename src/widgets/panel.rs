@@ -50,6 +50,11 @@ pub fn describe(kind: &Kind) -> String {
     }
 }
 
+/// A refused custom metric's choice, shown again; `default` otherwise.
+fn kept(name: &'static str, default: &str) -> String {
+    use_field_value(name, default.to_owned()).get_untracked()
+}
+
 fn size_options(selected: u8) -> impl IntoView {
     (1..=4u8)
         .map(|n| {
@@ -99,10 +104,19 @@ pub fn CustomisePanel(
         .enumerate()
         .map(|(i, w)| view! { <option value=i.to_string()>{format!("{} ({})", w.title, describe(&w.kind))}</option> })
         .collect_view();
+    let figure = kept("figure", Figure::Requests.name());
     let figures = Figure::ALL
         .into_iter()
-        .map(|f| view! { <option value=f.name()>{f.label()}</option> })
+        .map(|f| view! { <option value=f.name() selected=figure == f.name()>{f.label()}</option> })
         .collect_view();
+    let display = kept("display", Display::Number.name());
+    let displays = [
+        (Display::Number, "a number"),
+        (Display::Line, "a line"),
+        (Display::Bar, "bars"),
+    ]
+    .map(|(d, text)| view! { <option value=d.name() selected=display == d.name()>{text}</option> });
+    let size = kept("size", "1").parse().unwrap_or(1);
     let title = use_field_value("title", String::new());
     // On a service's page a metric shows that service: there is nothing to choose.
     let choices = (service.is_none() && !services.is_empty()).then(|| {
@@ -163,15 +177,11 @@ pub fn CustomisePanel(
                     </div>
                     <div class="field">
                         <label for="customise-display">"Shown as"</label>
-                        <select id="customise-display" name="display">
-                            <option value="number">"a number"</option>
-                            <option value="line">"a line"</option>
-                            <option value="bar">"bars"</option>
-                        </select>
+                        <select id="customise-display" name="display">{displays}</select>
                     </div>
                     <div class="field">
                         <label for="customise-size">"Width"</label>
-                        <select id="customise-size" name="size">{size_options(1)}</select>
+                        <select id="customise-size" name="size">{size_options(size)}</select>
                     </div>
                     {choices}
                     <button class="button" type="submit">"Add metric"</button>

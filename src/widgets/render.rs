@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::{By, ChartKind, Display, Figure, Kind, Widget};
+use super::{By, ChartKind, Display, Figure, Kind, Place, Widget};
 use crate::alerts::pages::AlertsPanel;
 use crate::analytics::{Range, ServiceUsage, Totals};
 use crate::dashboard::DashboardData;
@@ -85,22 +85,21 @@ struct Context {
     marks: Vec<Mark>,
     /// On a service's page: that service (its tables link to its events).
     service: Option<Uuid>,
-    single: bool,
     shared: bool,
 }
 
 /// The widgets of `data`'s layout on the four-column grid. `shared`: a share link's visitor
 /// sees no account activity and no links into the portal.
-pub fn widgets(data: DashboardData, range: Range, single: bool, shared: bool) -> impl IntoView {
+pub fn widgets(data: DashboardData, range: Range, shared: bool) -> impl IntoView {
     let cx = Context {
         period: range.phrase(),
         previous: range.span(),
         labels: labels(&data.series),
         marks: marks(&data.series, data.summary.to, &data.annotations),
-        service: single
-            .then(|| data.breakdown.services.first().map(|s| s.service_id))
-            .flatten(),
-        single,
+        service: match data.place {
+            Place::Service(id, _) => Some(id),
+            Place::Dashboard => None,
+        },
         shared,
     };
     let mut seen: Vec<String> = Vec::new();
@@ -149,8 +148,8 @@ fn base_id(widget: &Widget) -> String {
     }
 }
 
-/// One widget's content, or none where this view has nothing of its kind (a service's usage
-/// table on a service's page, the activity on a share link's).
+/// One widget's content, or none where this view has nothing of its kind (the activity on a
+/// share link's page, end users on a view of several services).
 fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) -> Option<AnyView> {
     let title = widget.title.clone();
     let linked = !cx.shared;
@@ -237,7 +236,6 @@ fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) 
             }
             .into_any()
         }
-        Kind::Breakdown { by: By::Services } if cx.single => return None,
         Kind::Breakdown { by: By::Services } => {
             let services = data.breakdown.services.clone();
             view! { <ServiceUsageTable id title services linked /> }.into_any()

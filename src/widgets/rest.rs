@@ -98,9 +98,9 @@ async fn show_dashboard(
 async fn replace_dashboard(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    ApiJson(layout): ApiJson<Layout>,
+    ApiJson(layout): ApiJson<serde_json::Value>,
 ) -> Result<Json<Layout>, AppError> {
-    replace(&state, &auth, None, layout).await
+    replace(&state, &auth, None, Layout::from_json(layout)?).await
 }
 
 /// Brings the dashboard back to its default layout.
@@ -158,9 +158,9 @@ async fn replace_service(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Path(id): Path<String>,
-    ApiJson(layout): ApiJson<Layout>,
+    ApiJson(layout): ApiJson<serde_json::Value>,
 ) -> Result<Json<Layout>, AppError> {
-    replace(&state, &auth, service(&id)?, layout).await
+    replace(&state, &auth, service(&id)?, Layout::from_json(layout)?).await
 }
 
 /// Brings a service page back to its kind's default layout.

@@ -114,8 +114,13 @@ async fn the_report_has_the_summarys_figures_the_annotations_and_the_services() 
         assert!(text.contains(value), "{card}: {value:?} in the report");
     }
 
-    // A service's report: its own cards (a chatbot's), not the other service.
-    let service = report(&app, &ada.token, &format!("range=24h&service={}", ada.service)).await;
+    // A service page's report: its own cards (a chatbot's), not the other service.
+    let service = report(
+        &app,
+        &ada.token,
+        &format!("range=24h&service={}&service_page=true", ada.service),
+    )
+    .await;
     let text = text_of(&service);
     assert!(text.contains("Report: Support bot"));
     for card in ["Conversations", "Satisfaction", "Unique users", "Cost per conversation"] {
@@ -127,6 +132,32 @@ async fn the_report_has_the_summarys_figures_the_annotations_and_the_services() 
         !text_of(&other).contains("Prompt v42"),
         "a service annotation stays on its service"
     );
+
+    // The report follows the view's layout: its widgets, their titles, their order.
+    let layout = json!({"version": 1, "widgets": [
+        {"type": "breakdown", "title": "Where the errors are", "size": 2, "by": "errors"},
+        {"type": "metric", "title": "Spend so far", "size": 1, "figure": "cost"},
+        {"type": "chart", "title": "Traffic", "size": 2, "chart": "requests"},
+    ]});
+    let saved = app
+        .json(
+            "PUT",
+            "/api/v1/dashboard/layout",
+            &layout,
+            &[("authorization", &format!("Bearer {}", ada.token))],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let laid_out = text_of(&report(&app, &ada.token, "range=24h").await);
+    let at = |text: &str| {
+        laid_out
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} in:\n{laid_out}"))
+    };
+    assert!(at("Spend so far") < at("Where the errors are") && at("Where the errors are") < at("Traffic"));
+    for gone in ["Total requests", "Usage by service", "Models"] {
+        assert!(!laid_out.contains(gone), "{gone} is not in the layout");
+    }
 
     // Nobody else's, and not without signing in.
     let bob = client(&app, "bob@example.com", "Bob's bot").await;

@@ -38,12 +38,16 @@ fn refusal(answer: &TestResponse) -> String {
     answer.json()["error"]["message"].as_str().unwrap().to_owned()
 }
 
+/// The page's widgets in the order it draws them: the text after each one's `widget--` class.
+fn widgets_of(page: &str) -> Vec<&str> {
+    let figures = &page[page.find(r#"class="widgets""#).expect("the widgets")..];
+    figures.split(r#""widget widget--"#).skip(1).collect()
+}
+
 /// The titles of a page's widgets, in the order it draws them.
 fn drawn(page: &str) -> Vec<String> {
-    let figures = &page[page.find(r#"<div class="widgets">"#).expect("the widgets")..];
-    figures
-        .split(r#"<div class="widget widget--"#)
-        .skip(1)
+    widgets_of(page)
+        .into_iter()
         .map(|widget| {
             // The widget's heading: a card's, a panel's or a chart's, whichever comes first.
             let heading = ["metric__title", "panel__title", "chart__title"]
@@ -56,6 +60,11 @@ fn drawn(page: &str) -> Vec<String> {
             title[..title.find('<').unwrap()].trim().to_owned()
         })
         .collect()
+}
+
+/// The widths of a page's widgets, in columns.
+fn sizes(page: &str) -> Vec<u8> {
+    widgets_of(page).iter().map(|w| w[..1].parse().unwrap()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,6 +116,14 @@ async fn a_layout_is_validated_and_kept_per_user_and_view() {
             json!({"version": 2, "widgets": []}),
             "Layout version 2 is not supported: this portal reads version 1.",
         ),
+        (
+            widget(json!({"type": "chart", "chart": "requests", "services": []})),
+            "Widget 1 has no field `services` of its type.",
+        ),
+        (
+            widget(json!({"type": "alerts", "title": "Line\nbreak"})),
+            "Widget 1: A widget's title is one line of text.",
+        ),
     ];
     for (layout, message) in &refused {
         let answer = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", layout).await;
@@ -127,7 +144,7 @@ async fn a_layout_is_validated_and_kept_per_user_and_view() {
 
     let mine = json!({"version": 1, "widgets": [
         {"type": "alerts", "title": "Open alerts", "size": 4},
-        {"type": "metric", "title": "Spend of the bot", "size": 2, "figure": "cost", "services": [ada.service]},
+        {"type": "metric", "title": "Spend of the bot", "size": 2, "figure": "cost", "services": [ada.service], "display": "number"},
         {"type": "chart", "title": "Traffic", "size": 2, "chart": "requests"},
     ]});
     let saved = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", &mine).await;
@@ -139,10 +156,7 @@ async fn a_layout_is_validated_and_kept_per_user_and_view() {
     let cookie = format!("ragsites_session={}", ada.token);
     let page = app.get_with("/dashboard?range=24h", &[("cookie", &cookie)]).await;
     assert_eq!(drawn(&page.body), ["Open alerts", "Spend of the bot", "Traffic"]);
-    assert!(
-        page.body.contains(r#"<div class="widget widget--2" data-widget="1">"#),
-        "sized"
-    );
+    assert_eq!(sizes(&page.body), [4, 2, 2]);
 
     // Bob's dashboard and Ada's service page keep their own.
     assert_eq!(get_layout(&app, &bob.token, "/api/v1/dashboard/layout").await, default);
@@ -209,7 +223,7 @@ async fn the_customise_forms_work_without_javascript() {
     assert_eq!(now.len(), 14);
     assert_eq!(now[0], "All requests");
     assert!(!now.contains(&"Recent activity".to_owned()));
-    assert!(page.contains(r#"<div class="widget widget--2" data-widget="0">"#));
+    assert_eq!(sizes(&page)[..2], [2, 1]);
 
     // A stale form (another tab moved the widget) changes nothing.
     let stale = edit("0", "Total requests", "remove", "", "").await;
