@@ -20,12 +20,14 @@ test("widgets are reordered by drag and drop, and a service page keeps its own l
   const rows = panel.locator(".customise__item");
   const handle = rows.first().locator(".customise__handle");
   await expect(handle).toHaveAttribute("draggable", "true");
-  await handle.dragTo(rows.nth(2));
+  // Dropped on the lower half of the third row: the first row goes after it.
+  const third = (await rows.nth(2).boundingBox())!;
+  await handle.dragTo(rows.nth(2), { targetPosition: { x: 24, y: third.height - 4 } });
   await expect.poll(() => widgetTitles(page)).toEqual([before[1], before[2], before[0], ...before.slice(3)]);
   await page.screenshot({ path: "test-results/widgets-dashboard.png", fullPage: true });
 
   await page.goto(`/services/${service.id}?range=24h`);
-  const page_titles = await widgetTitles(page);
-  expect(page_titles.slice(0, 4)).toEqual(["Conversations", "Satisfaction", "Unique users", "Cost per conversation"]);
-  expect(page_titles).toContain("Top end users by requests");
+  const pageTitles = await widgetTitles(page);
+  expect(pageTitles.slice(0, 4)).toEqual(["Conversations", "Satisfaction", "Unique users", "Cost per conversation"]);
+  expect(pageTitles).toContain("Top end users by requests");
 });

@@ -43,17 +43,21 @@ mod dragging {
         event.target()?.dyn_into::<Element>().ok()?.closest(ITEM).ok()?
     }
 
+    /// Every element of the list that `selector` picks, in the order they stand.
+    fn all<T: JsCast>(list: &HtmlOListElement, selector: &str) -> Vec<T> {
+        let Ok(nodes) = list.query_selector_all(selector) else {
+            return Vec::new();
+        };
+        (0..nodes.length())
+            .filter_map(|i| nodes.item(i)?.dyn_into::<T>().ok())
+            .collect()
+    }
+
     /// The rows' old positions in the order they now stand.
     fn order(list: &HtmlOListElement) -> Vec<String> {
-        let rows = list.query_selector_all(ITEM).ok();
-        (0..rows.as_ref().map_or(0, |r| r.length()))
-            .filter_map(|i| {
-                rows.as_ref()?
-                    .item(i)?
-                    .dyn_into::<Element>()
-                    .ok()?
-                    .get_attribute("data-index")
-            })
+        all::<Element>(list, ITEM)
+            .iter()
+            .filter_map(|row| row.get_attribute("data-index"))
             .collect()
     }
 
@@ -67,17 +71,17 @@ mod dragging {
     pub fn enable(list: NodeRef<leptos::html::Ol>, service: Option<Uuid>, error: RwSignal<Option<String>>) {
         Effect::new(move || {
             let Some(list) = list.get() else { return };
-            let rows = list.query_selector_all(ITEM).ok();
-            for i in 0..rows.as_ref().map_or(0, |r| r.length()) {
-                if let Some(row) = rows
-                    .as_ref()
-                    .and_then(|r| r.item(i))
-                    .and_then(|n| n.dyn_into::<HtmlElement>().ok())
-                {
-                    row.set_draggable(true);
-                }
+            // Dragged by their handles: the title fields stay selectable with the mouse.
+            for handle in all::<HtmlElement>(&list, ".customise__handle") {
+                handle.set_draggable(true);
             }
             let _ = list.set_attribute("data-draggable", "");
+            // The titles as the page shows them: the server refuses the new order if the
+            // layout changed since.
+            let was: Vec<String> = all::<HtmlInputElement>(&list, "input[name=was]")
+                .iter()
+                .map(HtmlInputElement::value)
+                .collect();
             let dragged = StoredValue::new_local(None::<Element>);
             listen(&list, "dragstart", move |event| {
                 let Some(row) = row(&event) else { return };
