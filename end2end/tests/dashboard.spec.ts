@@ -141,8 +141,8 @@ test("a custom range by calendar days", async ({ page, request }) => {
   await page.goto("/dashboard");
   await hydrated(page);
   await page.getByLabel("Date range").selectOption("custom");
-  await page.getByLabel("From").fill(dayAgo(10));
-  await page.getByLabel("To").fill(dayAgo(3));
+  await page.getByLabel("From", { exact: true }).fill(dayAgo(10));
+  await page.getByLabel("To", { exact: true }).fill(dayAgo(3));
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(new RegExp(`range=custom&from=${dayAgo(10)}&to=${dayAgo(3)}`));
   await expect(metric(page, "Total requests")).toHaveText("2");

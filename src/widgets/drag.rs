@@ -92,7 +92,6 @@ mod dragging {
                 let _ = row.class_list().add_1("customise__item--dragged");
                 dragged.set_value(Some(row));
             });
-            let over_list = list.clone();
             listen(&list, "dragover", move |event| {
                 let (Some(target), Some(moving)) = (row(&event), dragged.get_value()) else {
                     return;
@@ -101,6 +100,8 @@ mod dragging {
                 if target == moving {
                     return;
                 }
+                // The rows stand in the island's children element, not in the list itself.
+                let Some(rows) = target.parent_node() else { return };
                 let rect = target.get_bounding_client_rect();
                 let after = f64::from(event.client_y()) > rect.top() + rect.height() / 2.0;
                 let before = if after {
@@ -108,7 +109,7 @@ mod dragging {
                 } else {
                     Some(target.into())
                 };
-                let _ = over_list.insert_before(&moving, before.as_ref());
+                let _ = rows.insert_before(&moving, before.as_ref());
             });
             listen(&list, "drop", |event| event.prevent_default());
             // The end of every drag, dropped or not: the order the rows now stand in is saved.
