@@ -60,10 +60,9 @@ impl Layout {
                 Some("breakdown") => &["by"],
                 _ => &[],
             };
-            let fields = widget.as_object().into_iter().flat_map(|o| o.keys());
-            if let Some(key) = fields
-                .clone()
-                .find(|k| !["type", "title", "size"].contains(&k.as_str()) && !own.contains(&k.as_str()))
+            let mut fields = widget.as_object().into_iter().flat_map(|o| o.keys());
+            if let Some(key) =
+                fields.find(|k| !["type", "title", "size"].contains(&k.as_str()) && !own.contains(&k.as_str()))
             {
                 return Err(refuse(format!("Widget {} has no field `{key}` of its type.", i + 1)));
             }
