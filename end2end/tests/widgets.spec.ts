@@ -22,8 +22,11 @@ test("widgets are reordered by drag and drop, and a service page keeps its own l
   await expect(handle).toHaveAttribute("draggable", "true");
   // Dropped on the lower half of the third row: the first row goes after it.
   const third = (await rows.nth(2).boundingBox())!;
+  // The new order is saved, then the page reloads with it.
+  const reloaded = page.waitForEvent("load");
   await handle.dragTo(rows.nth(2), { targetPosition: { x: 24, y: third.height - 4 } });
-  await expect.poll(() => widgetTitles(page)).toEqual([before[1], before[2], before[0], ...before.slice(3)]);
+  await reloaded;
+  expect(await widgetTitles(page)).toEqual([before[1], before[2], before[0], ...before.slice(3)]);
   await page.screenshot({ path: "test-results/widgets-dashboard.png", fullPage: true });
 
   await page.goto(`/services/${service.id}?range=24h`);
