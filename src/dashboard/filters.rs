@@ -2,6 +2,7 @@
 //! and the back button goes to the previous one.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
@@ -45,9 +46,9 @@ pub fn query_string(query: &AnalyticsQuery) -> String {
         .join("&")
 }
 
-/// Range and service pickers. A plain GET form, so it works without JavaScript; as an island,
-/// a changed select applies at once.
-#[island]
+/// Range and service pickers. A plain GET form, so it works without JavaScript; with it, a few
+/// lines of script under the page's nonce apply a changed select at once (no WASM needed).
+#[component]
 pub fn Filters(
     query: AnalyticsQuery,
     /// Where the form leads (the page itself).
@@ -74,7 +75,7 @@ pub fn Filters(
         })
         .collect_view();
     view! {
-        <form method="get" action=action class="filters" on:change=apply_on_change>
+        <form method="get" action=action class="filters">
             <label class="filters__field">
                 <span class="visually-hidden">"Date range"</span>
                 <select name="range" aria-label="Date range">
@@ -118,28 +119,7 @@ pub fn Filters(
                 "Apply"
             </button>
         </form>
+        <script nonce=use_nonce()>{include_str!("apply_filters.js")}</script>
     }
     .into_any()
-}
-
-/// A changed select submits its form, except on choosing "Custom range" (the dates come first).
-fn apply_on_change(event: leptos::ev::Event) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let Some(select) = event
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        else {
-            return;
-        };
-        if select.value() == Range::Custom.as_str() {
-            return;
-        }
-        if let Some(form) = select.form() {
-            let _ = form.request_submit();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = event;
 }

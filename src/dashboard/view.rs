@@ -15,8 +15,8 @@ use crate::ui::states::{Loading, loaded};
 use crate::widgets::panel::CustomisePanel;
 
 /// Filters, live indicator, export and figures, all rendered on the server. Two islands run in
-/// the browser: the filters (a changed select applies at once) and the live indicator, which
-/// swaps in the figures the server renders again as events arrive.
+/// the browser: the live indicator, which swaps in the figures the server renders again as
+/// events arrive, and the customise panel's drag and drop.
 #[component]
 pub fn AnalyticsView(
     query: AnalyticsQuery,

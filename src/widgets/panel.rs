@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use uuid::Uuid;
 
 use super::api::{AddMetric, AddWidget, EditWidget, ResetLayout};
-use super::drag::WidgetOrder;
+use super::drag::{LIST_ID, WidgetOrder};
 use super::{By, ChartKind, Display, FORM, Figure, Kind, Layout, MAX_TITLE_CHARS, Place, Widget, catalogue};
 use crate::ui::form::{use_field_value, use_form_answer, use_query_value};
 
@@ -148,7 +148,10 @@ pub fn CustomisePanel(
             <p class="form-alert" role="alert" hidden=move || error.read().is_none()>
                 {message}
             </p>
-            <WidgetOrder service>{rows}</WidgetOrder>
+            <ol class="customise__list" id=LIST_ID>
+                {rows}
+            </ol>
+            <WidgetOrder service />
             <div class="customise__add">
                 <form method="post" action=AddWidget::url() class="form form--inline">
                     {view_fields(service, &back)}
