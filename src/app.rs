@@ -54,14 +54,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The pages holding an island: the dashboard's, the service pages' and a share link's filters
-/// and live figures, a service's API keys. `integration::headers` checks every page against this.
+/// The pages holding an island: the dashboard's, the service pages' and a share link's live
+/// figures, and the first two's drag and drop. `integration::foundation` checks pages against this.
 #[cfg(feature = "ssr")]
 fn has_islands(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     matches!(
         segments[..],
-        ["dashboard"] | ["services"] | ["services", _] | ["share", _]
+        ["dashboard"] | ["services", _] | ["share", _]
     )
 }
 

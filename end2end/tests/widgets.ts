@@ -26,7 +26,7 @@ export async function customise(page: Page): Promise<Locator> {
   return panel;
 }
 
-/** Moves, renames, resizes and removes widgets, adds a custom metric of the client's service as
+/** Moves, renames, resizes, gives a period of its own to and removes widgets, adds a custom metric of the client's service as
  * a line, is refused a figure that has no line, and resets the view: each a plain form. */
 export async function customiseWithForms(page: Page, service: string) {
   await page.goto("/dashboard?range=24h");
@@ -44,6 +44,13 @@ export async function customiseWithForms(page: Page, service: string) {
   await second.getByLabel("Width").selectOption({ label: "2 columns" });
   await second.getByRole("button", { name: "Save" }).click();
   await expect(page.locator(".widget--2").first().locator(".metric__title")).toHaveText("Traffic");
+
+  // A period of its own: the last 7 days in a view of 24 hours, named in its title.
+  panel = await customise(page);
+  const traffic = panel.locator(".customise__item").nth(1);
+  await traffic.getByLabel("Period").selectOption({ label: "Last 7 days" });
+  await traffic.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".widget--2").first().locator(".metric__title")).toHaveText("Traffic · last 7 days");
 
   panel = await customise(page);
   await panel.getByRole("button", { name: "Remove Recent activity" }).click();

@@ -32,6 +32,33 @@ impl Window {
     pub fn previous(&self) -> (DateTime<Utc>, DateTime<Utc>) {
         (self.from - (self.to - self.from), self.from)
     }
+
+    /// The same services on the same clock over the preset `length` (a widget's own period).
+    pub fn over(&self, length: TimeDelta, now: DateTime<Utc>) -> Window {
+        let (from, to) = last(length, now);
+        Window {
+            service_ids: self.service_ids.clone(),
+            from,
+            to,
+            bucket: bucket(from, to),
+            tz: self.tz.clone(),
+        }
+    }
+}
+
+/// A preset period: `length` up to the end of the current hour (rollups are hourly).
+fn last(length: TimeDelta, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let hour = TimeDelta::hours(1);
+    let end_of_hour = now.duration_trunc(hour).unwrap_or(now) + hour;
+    (end_of_hour - length, end_of_hour)
+}
+
+/// Hours for up to two days, days beyond.
+fn bucket(from: DateTime<Utc>, to: DateTime<Utc>) -> Bucket {
+    match to - from <= TimeDelta::hours(48) {
+        true => Bucket::Hour,
+        false => Bucket::Day,
+    }
 }
 
 /// Checks the query and fixes the period: preset ranges end at the end of the current hour
@@ -52,10 +79,7 @@ pub async fn resolve(
         return Err(AppError::field("tz", format!("Unknown time zone {tz:?}.")));
     }
     let (from, to) = match (query.range.length(), query.from, query.to) {
-        (Some(length), ..) => {
-            let end_of_hour = now.duration_trunc(hour).unwrap_or(now) + hour;
-            (end_of_hour - length, end_of_hour)
-        }
+        (Some(length), ..) => last(length, now),
         (None, Some(from), Some(to)) => {
             let (from, to) = (
                 instant(conn, from, &tz, false).await?,
@@ -79,16 +103,11 @@ pub async fn resolve(
     if query.service.is_some() && service_ids.is_empty() {
         return Err(AppError::NotFound);
     }
-    let bucket = if to - from <= TimeDelta::hours(48) {
-        Bucket::Hour
-    } else {
-        Bucket::Day
-    };
     Ok(Window {
         service_ids,
         from,
         to,
-        bucket,
+        bucket: bucket(from, to),
         tz,
     })
 }

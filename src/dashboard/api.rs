@@ -23,7 +23,6 @@ pub async fn load_dashboard(
 pub async fn figures_html(#[server(default)] query: AnalyticsQuery, single: bool) -> Result<String, AppError> {
     use leptos::tachys::view::RenderHtml;
 
-    let range = query.range;
     let data = load_dashboard(query, single).await?;
-    Ok(super::figures::figures(data, range, single, false).to_html())
+    Ok(super::figures::figures(data, single, false).to_html())
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::DashboardData;
 use super::charts::{Mark, Series as ChartSeries, position_of};
-use crate::analytics::{Bucket, Range, Series};
+use crate::analytics::{Bucket, Series};
 use crate::annotations::Annotation;
 use crate::ui::format::count;
 use crate::ui::states::EmptyState;
@@ -17,23 +17,23 @@ pub const FIGURES_ID: &str = "figures";
 
 /// The figures for one query's data, or the first steps for a client with no service yet.
 /// `shared`: for a share link's visitor, with no links into the owner's portal and no activity.
-pub fn figures(data: DashboardData, range: Range, single: bool, shared: bool) -> AnyView {
+pub fn figures(data: DashboardData, single: bool, shared: bool) -> AnyView {
     if !single && data.services.is_empty() {
         match shared {
             true => view! { <p class="panel__empty">"Nothing is shared here yet."</p> }.into_any(),
             false => view! { <NoServicesYet /> }.into_any(),
         }
     } else {
-        view! { <Figures data range shared /> }.into_any()
+        view! { <ViewFigures data shared /> }.into_any()
     }
 }
 
 /// The view's widgets, and the clock they are read on.
 #[component]
-fn Figures(data: DashboardData, range: Range, shared: bool) -> impl IntoView {
-    let tz = data.series.tz.clone();
+fn ViewFigures(data: DashboardData, shared: bool) -> impl IntoView {
+    let tz = data.figures.series.tz.clone();
     view! {
-        {widgets(data, range, shared)}
+        {widgets(data, shared)}
         <p class="footnote">
             "Times in " {tz}
             {(!shared).then(|| view! { " · " <a href="/settings/notifications">"change time zone"</a> })}

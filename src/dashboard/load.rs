@@ -1,13 +1,17 @@
 //! Everything a view shows, read in one pass: the page, its live updates and its PDF report
 //! all take their figures from here.
 
-use super::DashboardData;
-use crate::analytics::AnalyticsQuery;
+use chrono::DateTime;
+use diesel_async::AsyncPgConnection;
+
+use super::{DashboardData, Figures};
+use crate::analytics::window::Window;
+use crate::analytics::{AnalyticsQuery, Range};
 use crate::auth::{Authenticated, Role};
 use crate::error::AppError;
 use crate::server::state::AppState;
 use crate::services::ServiceStatus;
-use crate::widgets::{Place, default_layout};
+use crate::widgets::{Layout, Place, default_layout};
 
 /// Who looks at a view: its owner, or a share link's visitor, to whom the owner's account
 /// activity and annotation controls are never read.
@@ -27,12 +31,11 @@ pub async fn load(
     reader: Reader,
     single: bool,
 ) -> Result<DashboardData, AppError> {
-    use crate::analytics::{activity, breakdown, end_users, summary, window};
+    use crate::analytics::{activity, window};
     let mut conn = state.conn().await?;
     let now = state.clock.now();
     let window = window::resolve(&mut conn, auth, query, now).await?;
     let alerts = crate::alerts::backend::list(&mut conn, auth.user.id, query.service, &window.tz).await?;
-    let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;
     let services = crate::services::backend::list(&mut conn, auth).await?;
     let page = query.service.filter(|_| single);
     let place = match page.and_then(|id| services.iter().find(|s| s.id == id)) {
@@ -42,27 +45,25 @@ pub async fn load(
     let layout = crate::widgets::backend::saved(&mut conn, auth.user.id, page)
         .await?
         .unwrap_or_else(|| default_layout(place));
-    let figures = state.changes.figures();
-    let (summary, series, breakdown, end_users) = match figures.get(&window, now) {
-        Ok(cached) => cached,
-        Err(ticket) => {
-            let (summary, series) = summary::overview(&mut conn, &window).await?;
-            let breakdown = breakdown::breakdown(&mut conn, &window).await?;
-            // Decided by the window (the cache's key) alone: a view of one service.
-            let end_users = match window.service_ids.len() {
-                1 => Some(end_users::top_end_users(&mut conn, &window).await?),
-                _ => None,
-            };
-            let computed = (summary, series, breakdown, end_users);
-            figures.put(ticket, window.clone(), computed.clone(), now);
-            computed
+    let view = period(state, &mut conn, &window, query.range, &layout, query.range).await?;
+    let mut own = Vec::new();
+    for range in layout.own_ranges(query.range) {
+        if let Some(length) = range.length() {
+            own.push(period(state, &mut conn, &window.over(length, now), range, &layout, query.range).await?);
         }
+    }
+    // One statement for the annotations of every period shown; the view's list keeps its own.
+    let span = Window {
+        from: own.iter().map(|f| f.summary.from).fold(window.from, DateTime::min),
+        to: own.iter().map(|f| f.summary.to).fold(window.to, DateTime::max),
+        ..window.clone()
     };
-    // Only for a layout with a metric drawn over time: one query for all of them.
-    let by_service = match layout.needs_service_series() {
-        true => crate::analytics::series::per_service(&mut conn, &window, &series).await?,
-        false => Vec::new(),
-    };
+    let marked = crate::annotations::backend::in_window(&mut conn, auth.user.id, &span).await?;
+    let annotations = marked
+        .iter()
+        .filter(|a| a.at >= window.from && a.at < window.to)
+        .cloned()
+        .collect();
     let (activity, annotatable) = match (reader, auth.user.role) {
         (Reader::Visitor, _) => (Vec::new(), Vec::new()),
         // A client's list is their own services: those they may annotate need no query of their own.
@@ -84,17 +85,58 @@ pub async fn load(
         ),
     };
     Ok(DashboardData {
+        figures: view,
+        own,
+        activity,
+        alerts,
+        annotations,
+        marked,
+        annotatable,
+        layout,
+        place,
+        services: services.into_iter().map(|s| (s.id, s.name)).collect(),
+    })
+}
+
+/// The figures of `window`, the period `range`, from the cache while no change touches them,
+/// and each service's series when a widget of that period needs it.
+async fn period(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    window: &Window,
+    range: Range,
+    layout: &Layout,
+    view: Range,
+) -> Result<Figures, AppError> {
+    use crate::analytics::{breakdown, end_users, series, summary};
+    let now = state.clock.now();
+    let cache = state.changes.figures();
+    let (summary, series, breakdown, end_users) = match cache.get(window, now) {
+        Ok(cached) => cached,
+        Err(ticket) => {
+            let (summary, series) = summary::overview(conn, window).await?;
+            let breakdown = breakdown::breakdown(conn, window).await?;
+            // Decided by the window (the cache's key) alone: a view of one service.
+            let end_users = match window.service_ids.len() {
+                1 => Some(end_users::top_end_users(conn, window).await?),
+                _ => None,
+            };
+            let computed = (summary, series, breakdown, end_users);
+            cache.put(ticket, window.clone(), computed.clone(), now);
+            computed
+        }
+    };
+    // Only for a metric drawn over time: one statement for all of them.
+    let by_service = match layout.needs_service_series(range, view) {
+        true => series::per_service(conn, window, &series).await?,
+        false => Vec::new(),
+    };
+    Ok(Figures {
+        range,
         summary,
         series,
         breakdown,
         end_users,
-        activity,
-        alerts,
-        annotations,
-        annotatable,
-        layout,
-        place,
         by_service,
-        services: services.into_iter().map(|s| (s.id, s.name)).collect(),
     })
 }

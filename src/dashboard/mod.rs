@@ -17,31 +17,56 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::alerts::Alert;
-use crate::analytics::{Activity, Breakdown, Series, ServiceSeries, Summary, TopEndUsers};
+use crate::analytics::{Activity, Breakdown, Range, Series, ServiceSeries, Summary, TopEndUsers};
 use crate::annotations::Annotation;
-use crate::widgets::{Layout, Place};
+use crate::widgets::{Layout, Place, Widget};
 
 /// Everything the dashboard (or a service page) draws for one query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardData {
-    pub summary: Summary,
-    pub series: Series,
-    pub breakdown: Breakdown,
-    /// The top end users, for a view of one service.
-    pub end_users: Option<TopEndUsers>,
+    /// The figures of the view's period (their fields at the top of the JSON).
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// The figures of each period a widget chose for itself, other than the view's.
+    pub own: Vec<Figures>,
     pub activity: Vec<Activity>,
     /// The alerts of the services in view: open ones first.
     pub alerts: Vec<Alert>,
-    /// The annotations of the period: of the services in view, and the viewer's own without one.
+    /// The annotations of the view's period: of the services in view, and the viewer's own
+    /// without one.
     pub annotations: Vec<Annotation>,
+    /// Those of the widgets' own periods too (their charts mark them): the same or more.
+    pub marked: Vec<Annotation>,
     /// The services the viewer may annotate: their own live ones.
     pub annotatable: Vec<(Uuid, String)>,
     /// The view's widgets: its user's layout, or the default.
     pub layout: Layout,
     /// Which view: the dashboard, or a service's page.
     pub place: Place,
-    /// Each service's totals point by point, when a widget draws some services alone.
-    pub by_service: Vec<ServiceSeries>,
     /// Every service the user may pick in the filter: id and name.
     pub services: Vec<(Uuid, String)>,
+}
+
+impl DashboardData {
+    /// The figures a widget shows: of its own period, or of the view's.
+    pub fn figures_of(&self, widget: &Widget) -> &Figures {
+        widget
+            .range
+            .and_then(|range| self.own.iter().find(|f| f.range == range))
+            .unwrap_or(&self.figures)
+    }
+}
+
+/// The figures of one period, read in one pass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub range: Range,
+    pub summary: Summary,
+    pub series: Series,
+    pub breakdown: Breakdown,
+    /// The top end users, for a view of one service.
+    pub end_users: Option<TopEndUsers>,
+    /// Each service's totals point by point, when a widget of the period draws some services
+    /// alone.
+    pub by_service: Vec<ServiceSeries>,
 }

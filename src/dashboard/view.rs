@@ -101,7 +101,7 @@ pub fn AnalyticsView(
         <div class="figures" id=FIGURES_ID aria-busy="false">
             <Suspense fallback=|| view! { <Loading label="Loading your figures…" /> }>
                 {move || {
-                    Suspend::new(async move { loaded(async move { Ok::<_, AppError>(figures(data.await?, range, single, false)) }.await) })
+                    Suspend::new(async move { loaded(async move { Ok::<_, AppError>(figures(data.await?, single, false)) }.await) })
                 }}
             </Suspense>
         </div>

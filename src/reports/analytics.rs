@@ -8,13 +8,12 @@ use super::pdf::{
     ACCENT, CONTENT, Column, DANGER, INK, Layout, MARGIN, MUTED, PANEL, PRIMARY, RULE, Rgb, SUCCESS, WARNING, Weight,
     fit, text_width,
 };
-use crate::analytics::Range;
-use crate::dashboard::DashboardData;
 use crate::dashboard::charts::{Series as ChartSeries, nice_ceiling, position_of};
 use crate::dashboard::figures::{charts, labels};
+use crate::dashboard::{DashboardData, Figures};
 use crate::error::AppError;
 use crate::ui::format::{compact, count, millis, percent, usd};
-use crate::widgets::render::{metric_card, metric_values, value_format};
+use crate::widgets::render::{metric_card, metric_values, titled, value_format};
 use crate::widgets::{By, ChartKind, Display, Kind};
 
 /// Who the report is for and what it covers, as its first lines say.
@@ -29,18 +28,19 @@ pub struct Heading {
     pub generated_at: DateTime<Utc>,
 }
 
-/// The report of `data`, the view of `range`: its widgets in their layout's order (the metric
-/// cards first, together), then the annotations its charts mark.
-pub fn report(data: &DashboardData, range: Range, heading: &Heading) -> Result<Vec<u8>, AppError> {
+/// The report of `data`: its widgets in their layout's order (the metric cards first,
+/// together), each over its period, then the annotations its charts mark.
+pub fn report(data: &DashboardData, heading: &Heading) -> Result<Vec<u8>, AppError> {
     let mut doc = Layout::default();
-    let period = period_text(data);
+    let period = period_text(&data.figures);
     title(&mut doc, heading, &period);
-    key_figures(&mut doc, data, range);
-    let labels = labels(&data.series);
-    let marks = marks(data);
-    let (requests, latency) = charts(&data.series);
+    key_figures(&mut doc, data);
     for widget in &data.layout.widgets {
-        let name = widget.title.as_str();
+        let figures = data.figures_of(widget);
+        let name = &titled(widget, figures);
+        let labels = labels(&figures.series);
+        let marks = marks(data, figures);
+        let (requests, latency) = charts(&figures.series);
         match &widget.kind {
             Kind::Metric {
                 display: Display::Number,
@@ -54,7 +54,7 @@ pub fn report(data: &DashboardData, range: Range, heading: &Heading) -> Result<V
                 let series = [ChartSeries {
                     name: figure.label(),
                     tone: "primary",
-                    values: metric_values(data, *figure, services),
+                    values: metric_values(figures, *figure, services),
                 }];
                 let stacked = *display == Display::Bar;
                 chart(&mut doc, name, &labels, &series, stacked, &marks, value_format(*figure));
@@ -67,7 +67,7 @@ pub fn report(data: &DashboardData, range: Range, heading: &Heading) -> Result<V
             Kind::Chart {
                 chart: ChartKind::Latency,
             } => chart(&mut doc, name, &labels, &latency, false, &marks, |v| millis(Some(v))),
-            Kind::Breakdown { by } => breakdown(&mut doc, data, *by, name),
+            Kind::Breakdown { by } => breakdown(&mut doc, figures, *by, name),
             Kind::Activity => activity(&mut doc, data, name),
             Kind::Alerts => alerts(&mut doc, data, name),
         }
@@ -83,7 +83,7 @@ fn local(at: NaiveDateTime) -> String {
 }
 
 /// The period on the view's clock: from the first bucket's start to the period's end.
-fn period_text(data: &DashboardData) -> String {
+fn period_text(data: &Figures) -> String {
     let series = &data.series;
     match (series.points.first(), series.points.last()) {
         (Some(first), Some(last)) => {
@@ -109,7 +109,7 @@ fn title(doc: &mut Layout, heading: &Heading, period: &str) {
 }
 
 /// The metric widgets shown as numbers, as cards three to a row.
-fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range) {
+fn key_figures(doc: &mut Layout, data: &DashboardData) {
     let cards: Vec<_> = data
         .layout
         .widgets
@@ -119,7 +119,13 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range) {
                 figure,
                 services,
                 display: Display::Number,
-            } => Some(metric_card(data, *figure, services, w.title.clone())),
+            } => {
+                let figures = data.figures_of(w);
+                Some((
+                    metric_card(figures, *figure, services, titled(w, figures)),
+                    figures.range,
+                ))
+            }
             _ => None,
         })
         .collect();
@@ -131,7 +137,7 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range) {
     doc.section("Key figures", height);
     for row in cards.chunks(columns) {
         doc.room_for(height + gap);
-        for (i, card) in row.iter().enumerate() {
+        for (i, (card, range)) in row.iter().enumerate() {
             let x = MARGIN + i as f32 * (width + gap);
             let (top, inner) = (doc.y, width - 20.0);
             doc.rect((x, top), (width, height), PANEL);
@@ -179,13 +185,13 @@ fn key_figures(doc: &mut Layout, data: &DashboardData, range: Range) {
     doc.y += 8.0;
 }
 
-/// The annotations drawn on the charts, numbered as the list after them.
-fn marks(data: &DashboardData) -> Vec<(usize, f64)> {
-    let starts: Vec<_> = data.series.points.iter().map(|p| p.at).collect();
-    data.annotations
+/// The annotations drawn on a chart of `figures`' period, numbered as the list after them.
+fn marks(data: &DashboardData, figures: &Figures) -> Vec<(usize, f64)> {
+    let starts: Vec<_> = figures.series.points.iter().map(|p| p.at).collect();
+    data.marked
         .iter()
         .enumerate()
-        .filter_map(|(i, a)| Some((i + 1, position_of(&starts, data.summary.to, a.at)?)))
+        .filter_map(|(i, a)| Some((i + 1, position_of(&starts, figures.summary.to, a.at)?)))
         .collect()
 }
 
@@ -297,11 +303,11 @@ fn chart(
 }
 
 fn annotations(doc: &mut Layout, data: &DashboardData) {
-    if data.annotations.is_empty() {
+    if data.marked.is_empty() {
         return;
     }
     doc.section("Annotations", 14.0);
-    for (i, a) in data.annotations.iter().enumerate() {
+    for (i, a) in data.marked.iter().enumerate() {
         doc.room_for(14.0);
         let scope = a.service_name.as_deref().unwrap_or("All services");
         doc.text((MARGIN, doc.y + 9.0), 9.0, Weight::Bold, WARNING, (i + 1).to_string());
@@ -355,7 +361,7 @@ fn alerts(doc: &mut Layout, data: &DashboardData, name: &str) {
     doc.table(name, &columns, rows);
 }
 
-fn breakdown(doc: &mut Layout, data: &DashboardData, by: By, name: &str) {
+fn breakdown(doc: &mut Layout, data: &Figures, by: By, name: &str) {
     match by {
         By::Services => {
             let rows = data

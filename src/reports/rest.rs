@@ -92,14 +92,14 @@ pub async fn report_file(
 ) -> Result<Response, AppError> {
     let service = query
         .service
-        .and_then(|id| data.breakdown.services.iter().find(|s| s.service_id == id));
+        .and_then(|id| data.figures.breakdown.services.iter().find(|s| s.service_id == id));
     let heading = Heading {
         who,
         client,
         scope: service.map_or_else(|| "All services".to_owned(), |s| s.name.clone()),
         generated_at: state.clock.now(),
     };
-    let file = render(move || report(&data, query.range, &heading)).await?;
+    let file = render(move || report(&data, &heading)).await?;
     let name = format!(
         "ragsites-report-{}-{}.pdf",
         query.range.as_str(),

@@ -98,7 +98,7 @@ pub async fn shared_figures_html(
     let parts = crate::auth::guard::request_parts().await?;
     let (state, _) = crate::auth::guard::request_context().await?;
     match super::backend::view(&state, &parts.headers, &token, &query, false).await? {
-        SharedView::Open(open) => Ok(crate::dashboard::figures::figures(open.data, open.range, single, true).to_html()),
+        SharedView::Open(open) => Ok(crate::dashboard::figures::figures(open.data, single, true).to_html()),
         SharedView::Locked { .. } => Err(AppError::Unauthorized),
     }
 }

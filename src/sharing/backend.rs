@@ -427,7 +427,6 @@ pub async fn view(
         owner: viewer.user.name,
         service: link.service,
         allow_export: link.allow_export,
-        range: query.range,
         data,
     })))
 }

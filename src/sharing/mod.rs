@@ -17,7 +17,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::analytics::Range;
 use crate::dashboard::DashboardData;
 
 /// The kind prefix of a link's token: `rsl_<prefix>_<secret>`.
@@ -90,6 +89,5 @@ pub struct OpenView {
     /// The shared service, for a service's page.
     pub service: Option<Uuid>,
     pub allow_export: bool,
-    pub range: Range,
     pub data: DashboardData,
 }

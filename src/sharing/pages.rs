@@ -52,7 +52,6 @@ fn Shared(open: OpenView, token: String, query: AnalyticsQuery) -> impl IntoView
         owner,
         service,
         allow_export,
-        range,
         data,
     } = open;
     let single = service.is_some();
@@ -86,7 +85,7 @@ fn Shared(open: OpenView, token: String, query: AnalyticsQuery) -> impl IntoView
             </div>
         </div>
         <div class="figures" id=FIGURES_ID aria-busy="false">
-            {figures(data, range, single, true)}
+            {figures(data, single, true)}
         </div>
     }
 }

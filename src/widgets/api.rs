@@ -1,6 +1,9 @@
 //! Server functions of the customise panel: each is a plain form that comes back to the view it
 //! was posted from, and `reorder_widgets`, which the drag-and-drop island calls.
 
+// A server function takes one argument per form field, and its browser side is generated.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -41,8 +44,34 @@ fn target(index: &str) -> Result<usize, AppError> {
     index.parse().map_err(|_| AppError::field("layout", "No such widget."))
 }
 
-/// Saves a widget's title and size, or moves it up or down, or removes it (`action`: save, up,
-/// down, remove).
+/// A widget's period as a form names it: empty for the view's, or a preset.
+#[cfg(feature = "ssr")]
+fn own_range(range: &str) -> Result<Option<crate::analytics::Range>, AppError> {
+    use crate::analytics::Range;
+    match range {
+        "" => Ok(None),
+        name => Range::parse(name)
+            .filter(|r| r.length().is_some())
+            .map(Some)
+            .ok_or_else(|| AppError::field("range", "A widget's period is the view's, 24h, 7d, 30d or 90d.")),
+    }
+}
+
+/// Adds `widget` at the end of the caller's layout of the view.
+#[cfg(feature = "ssr")]
+async fn add(
+    caller: &crate::auth::guard::Caller,
+    conn: &mut diesel_async::AsyncPgConnection,
+    service: Option<uuid::Uuid>,
+    widget: super::Widget,
+) -> Result<(), AppError> {
+    let now = caller.state.clock.now();
+    let edit = super::edit::Edit::Add(widget);
+    super::backend::edit(conn, &caller.auth, service, super::backend::Shown::Nothing, edit, now).await
+}
+
+/// Saves a widget's title, size and period, or moves it up or down, or removes it (`action`:
+/// save, up, down, remove).
 #[server(prefix = "/api/fn", endpoint = "edit_widget")]
 pub async fn edit_widget(
     service: String,
@@ -51,6 +80,9 @@ pub async fn edit_widget(
     action: String,
     title: String,
     size: String,
+    /// Only widgets with a period send one.
+    #[server(default)]
+    range: String,
     back: String,
 ) -> Result<(), AppError> {
     use super::edit::Edit;
@@ -64,7 +96,7 @@ pub async fn edit_widget(
                 let size = size
                     .parse()
                     .map_err(|_| AppError::field("size", "A widget is 1, 2, 3 or 4 columns wide."))?;
-                Edit::Change(i, title.clone(), size)
+                Edit::Change(i, title.clone(), size, own_range(&range)?)
             }
             _ => return Err(AppError::field("layout", "Unknown change.")),
         };
@@ -87,17 +119,7 @@ pub async fn add_widget(service: String, pick: String, back: String) -> Result<(
             .ok()
             .and_then(|i| super::catalogue(place).into_iter().nth(i))
             .ok_or_else(|| AppError::field("pick", "Choose a widget to add."))?;
-        let now = caller.state.clock.now();
-        let edit = super::edit::Edit::Add(widget);
-        super::backend::edit(
-            &mut conn,
-            &caller.auth,
-            service,
-            super::backend::Shown::Nothing,
-            edit,
-            now,
-        )
-        .await
+        add(caller, &mut conn, service, widget).await
     })
     .await
 }
@@ -111,6 +133,7 @@ pub async fn add_metric(
     figure: String,
     display: String,
     size: String,
+    #[server(default)] range: String,
     #[server(default)] services: Vec<String>,
     back: String,
 ) -> Result<(), AppError> {
@@ -120,6 +143,7 @@ pub async fn add_metric(
         ("figure", figure.as_str()),
         ("display", display.as_str()),
         ("size", size.as_str()),
+        ("range", range.as_str()),
     ];
     answer(&service, &back, &keep, async |caller, service| {
         let title = clean_title(&title)?;
@@ -141,6 +165,7 @@ pub async fn add_metric(
         let widget = Widget {
             title,
             size,
+            range: own_range(&range)?,
             kind: Kind::Metric {
                 figure,
                 services,
@@ -148,17 +173,7 @@ pub async fn add_metric(
             },
         };
         let mut conn = caller.state.conn().await?;
-        let now = caller.state.clock.now();
-        let edit = super::edit::Edit::Add(widget);
-        super::backend::edit(
-            &mut conn,
-            &caller.auth,
-            service,
-            super::backend::Shown::Nothing,
-            edit,
-            now,
-        )
-        .await
+        add(caller, &mut conn, service, widget).await
     })
     .await
 }

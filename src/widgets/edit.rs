@@ -2,6 +2,7 @@
 //! (and the drag-and-drop island's new order) is one [`Edit`].
 
 use super::{Layout, MAX_WIDGETS, Widget, clean_title};
+use crate::analytics::Range;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -9,8 +10,8 @@ pub enum Edit {
     Up(usize),
     Down(usize),
     Remove(usize),
-    /// A new title and size.
-    Change(usize, String, u8),
+    /// A new title, size and period (none: the view's).
+    Change(usize, String, u8, Option<Range>),
     Add(Widget),
     /// Every widget at once, in a new order: the old positions, listed as they now stand.
     Order(Vec<usize>),
@@ -55,13 +56,14 @@ pub fn apply(mut layout: Layout, edit: Edit) -> Result<Layout, AppError> {
         Edit::Remove(i) => {
             widgets.remove(check(i)?);
         }
-        Edit::Change(i, title, size) => {
+        Edit::Change(i, title, size, range) => {
             let i = check(i)?;
             if !(1..=4).contains(&size) {
                 return Err(AppError::field("size", "A widget is 1, 2, 3 or 4 columns wide."));
             }
             widgets[i].title = clean_title(&title)?;
             widgets[i].size = size;
+            widgets[i].range = range;
         }
         Edit::Add(widget) => {
             if n >= MAX_WIDGETS {
@@ -99,6 +101,7 @@ mod tests {
         let widget = |title: &str| Widget {
             title: title.into(),
             size: 4,
+            range: None,
             kind: Kind::Alerts,
         };
         Layout {
@@ -114,9 +117,14 @@ mod tests {
         assert_eq!(titles(&apply(three(), Edit::Down(1)).unwrap()), ["a", "c", "b"]);
         assert_eq!(titles(&apply(three(), Edit::Down(2)).unwrap()), ["a", "b", "c"]);
         assert_eq!(titles(&apply(three(), Edit::Remove(0)).unwrap()), ["b", "c"]);
-        let changed = apply(three(), Edit::Change(0, "  Spend  ".into(), 1)).unwrap();
+        let changed = apply(
+            three(),
+            Edit::Change(0, "  Spend  ".into(), 1, Some(Range::Last24Hours)),
+        )
+        .unwrap();
         assert_eq!(titles(&changed), ["Spend", "b", "c"]);
         assert_eq!(changed.widgets[0].size, 1);
+        assert_eq!(changed.widgets[0].range, Some(Range::Last24Hours));
         assert_eq!(
             titles(&apply(three(), Edit::Order(vec![2, 0, 1])).unwrap()),
             ["c", "a", "b"]
@@ -134,12 +142,12 @@ mod tests {
             let error = apply(three(), edit).unwrap_err();
             assert!(error.field_message("layout").unwrap().contains("no longer there"));
         }
-        let error = apply(three(), Edit::Change(0, "a".into(), 5)).unwrap_err();
+        let error = apply(three(), Edit::Change(0, "a".into(), 5, None)).unwrap_err();
         assert_eq!(
             error.field_message("size").unwrap(),
             "A widget is 1, 2, 3 or 4 columns wide."
         );
-        assert!(apply(three(), Edit::Change(0, String::new(), 1)).is_err());
+        assert!(apply(three(), Edit::Change(0, String::new(), 1, None)).is_err());
         let mut full = default_layout(Place::Dashboard);
         while full.widgets.len() < MAX_WIDGETS {
             full.widgets.push(full.widgets[0].clone());

@@ -16,6 +16,7 @@ pub mod rest;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::analytics::Range;
 use crate::error::AppError;
 use crate::services::ServiceKind;
 
@@ -62,7 +63,7 @@ impl Layout {
             };
             let mut fields = widget.as_object().into_iter().flat_map(|o| o.keys());
             if let Some(key) =
-                fields.find(|k| !["type", "title", "size"].contains(&k.as_str()) && !own.contains(&k.as_str()))
+                fields.find(|k| !["type", "title", "size", "range"].contains(&k.as_str()) && !own.contains(&k.as_str()))
             {
                 return Err(refuse(format!("Widget {} has no field `{key}` of its type.", i + 1)));
             }
@@ -74,12 +75,33 @@ impl Layout {
         Ok(layout)
     }
 
-    /// Whether a widget draws a figure over time from each service's totals (some services
-    /// alone, or a figure the view's series has no points of).
-    pub fn needs_service_series(&self) -> bool {
+    /// Whether a widget of `period`, in a view of `view`'s, draws a figure over time from each
+    /// service's totals (some services alone, or a figure the view's series has no points of).
+    pub fn needs_service_series(&self, period: Range, view: Range) -> bool {
         self.widgets.iter().any(|w| {
-            matches!(&w.kind, Kind::Metric { figure, display, .. } if *display != Display::Number && figure.per_service())
+            let drawn = match &w.kind {
+                Kind::Metric {
+                    figure,
+                    services,
+                    display,
+                } => *display != Display::Number && figure.per_service() && !figure.in_series(services),
+                _ => false,
+            };
+            drawn && w.range.unwrap_or(view) == period
         })
+    }
+
+    /// The periods its widgets choose other than `view`'s, each once: one pass of figures each.
+    pub fn own_ranges(&self, view: Range) -> Vec<Range> {
+        let mut ranges: Vec<Range> = self
+            .widgets
+            .iter()
+            .filter_map(|w| w.range)
+            .filter(|r| *r != view)
+            .collect();
+        ranges.sort_by_key(|r| r.length());
+        ranges.dedup();
+        ranges
     }
 }
 
@@ -89,8 +111,19 @@ pub struct Widget {
     pub title: String,
     /// Columns of four: 1 to 4.
     pub size: u8,
+    /// A period of its own (`24h`, `7d`, `30d` or `90d`) for a metric, chart or table; absent,
+    /// the view's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<Range>,
     #[serde(flatten)]
     pub kind: Kind,
+}
+
+impl Kind {
+    /// Whether it shows figures of a period, and may so have a period of its own.
+    pub fn has_period(&self) -> bool {
+        matches!(self, Self::Metric { .. } | Self::Chart { .. } | Self::Breakdown { .. })
+    }
 }
 
 /// A widget's type and its typed configuration.
@@ -218,6 +251,15 @@ impl Figure {
         )
     }
 
+    /// Whether the view's series holds it point by point for `services` (empty: all of them).
+    pub fn in_series(self, services: &[Uuid]) -> bool {
+        services.is_empty()
+            && matches!(
+                self,
+                Self::Requests | Self::Errors | Self::P50Latency | Self::P95Latency
+            )
+    }
+
     /// Whether the view's series holds it point by point, for a line or bars.
     pub fn over_time(self) -> bool {
         self.per_service() || matches!(self, Self::P50Latency | Self::P95Latency)
@@ -326,6 +368,7 @@ fn widget(title: &str, size: u8, kind: Kind) -> Widget {
     Widget {
         title: title.to_owned(),
         size,
+        range: None,
         kind,
     }
 }
@@ -442,7 +485,8 @@ pub fn clean_title(title: &str) -> Result<String, AppError> {
 
 /// Refuses a layout this portal cannot show for `place`: another version, too many widgets, a
 /// size outside 1–4, a title empty or too long, a service not among `visible` (the user's own),
-/// a figure that cannot be split by service or drawn over time, a table of the other view.
+/// a figure that cannot be split by service or drawn over time, a table of the other view, a
+/// period of its own for a widget that has none or that is not a preset.
 /// Each message names the widget (by its position) and what is wrong.
 pub fn validate(layout: &Layout, place: Place, visible: &[Uuid]) -> Result<(), AppError> {
     let refuse = |message: String| Err(AppError::field("layout", message));
@@ -466,6 +510,17 @@ pub fn validate(layout: &Layout, place: Place, visible: &[Uuid]) -> Result<(), A
         }
         if let Err(AppError::Validation { message, .. }) = clean_title(&w.title) {
             return refuse(format!("Widget {}: {message}", i + 1));
+        }
+        match w.range {
+            Some(_) if !w.kind.has_period() => {
+                return refuse(format!(
+                    "{at}: only metrics, charts and tables have a period of their own."
+                ));
+            }
+            Some(Range::Custom) => {
+                return refuse(format!("{at}: a widget's own period is 24h, 7d, 30d or 90d."));
+            }
+            _ => {}
         }
         match (&w.kind, place) {
             (
@@ -575,6 +630,38 @@ mod tests {
         );
         let padded = serde_json::json!({"version": 1, "widgets": [{"type": "alerts", "title": "  A  ", "size": 4}]});
         assert_eq!(Layout::from_json(padded).unwrap().widgets[0].title, "A");
+        let own = serde_json::json!({"version": 1, "widgets": [{"type": "chart", "title": "Today", "size": 2, "chart": "requests", "range": "24h"}]});
+        let own = Layout::from_json(own).unwrap();
+        assert_eq!(own.widgets[0].range, Some(Range::Last24Hours));
+        assert_eq!(own.own_ranges(Range::Last7Days), vec![Range::Last24Hours]);
+        assert_eq!(own.own_ranges(Range::Last24Hours), vec![]);
+        assert_eq!(serde_json::to_value(&own).unwrap()["widgets"][0]["range"], "24h");
+    }
+
+    #[test]
+    fn only_lines_the_view_series_lacks_read_each_services_series() {
+        let line = |figure, services: Vec<Uuid>, range| Layout {
+            version: VERSION,
+            widgets: vec![Widget {
+                range,
+                ..widget(
+                    "L",
+                    2,
+                    Kind::Metric {
+                        figure,
+                        services,
+                        display: Display::Line,
+                    },
+                )
+            }],
+        };
+        let (day, week) = (Range::Last24Hours, Range::Last7Days);
+        assert!(!line(Figure::Requests, vec![], None).needs_service_series(week, week));
+        assert!(!line(Figure::P95Latency, vec![], None).needs_service_series(week, week));
+        assert!(line(Figure::Requests, vec![Uuid::new_v4()], None).needs_service_series(week, week));
+        assert!(line(Figure::Cost, vec![], None).needs_service_series(week, week));
+        let own = line(Figure::Cost, vec![], Some(day));
+        assert!(own.needs_service_series(day, week) && !own.needs_service_series(week, week));
     }
 
     #[test]
@@ -627,6 +714,18 @@ mod tests {
             refused(&untitled, Place::Dashboard),
             "Widget 1: A widget needs a title."
         );
+        let mut custom = metric(Figure::Cost, vec![], Display::Number);
+        custom.widgets[0].range = Some(Range::Custom);
+        assert_eq!(
+            refused(&custom, Place::Dashboard),
+            "Widget 1 (\"M\"): a widget's own period is 24h, 7d, 30d or 90d."
+        );
+        let mut timeless = Layout {
+            version: VERSION,
+            widgets: vec![widget("A", 4, Kind::Alerts)],
+        };
+        timeless.widgets[0].range = Some(Range::Last24Hours);
+        assert!(refused(&timeless, Place::Dashboard).contains("only metrics, charts and tables have a period"));
         let users = Layout {
             version: VERSION,
             widgets: vec![widget("U", 2, Kind::Breakdown { by: By::EndUsersByCost })],

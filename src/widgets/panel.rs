@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use uuid::Uuid;
 
+use crate::analytics::Range;
+
 use super::api::{AddMetric, AddWidget, EditWidget, ResetLayout};
 use super::drag::{LIST_ID, WidgetOrder};
 use super::{By, ChartKind, Display, FORM, Figure, Kind, Layout, MAX_TITLE_CHARS, Place, Widget, catalogue};
@@ -68,6 +70,17 @@ fn size_options(selected: u8) -> impl IntoView {
         .collect_view()
 }
 
+/// A widget's period: the view's (empty), or a preset of its own.
+fn period_options(selected: Option<Range>) -> impl IntoView {
+    let own = Range::ALL.into_iter().filter(|r| r.length().is_some()).map(|r| {
+        view! { <option value=r.as_str() selected=selected == Some(r)>{r.label()}</option> }
+    });
+    view! {
+        <option value="" selected=selected.is_none()>"The view's period"</option>
+        {own.collect_view()}
+    }
+}
+
 /// The hidden fields every form of the panel sends: the view, and where to come back to.
 fn view_fields(service: Option<Uuid>, back: &str) -> impl IntoView + use<> {
     view! {
@@ -117,6 +130,7 @@ pub fn CustomisePanel(
     ]
     .map(|(d, text)| view! { <option value=d.name() selected=display == d.name()>{text}</option> });
     let size = kept("size", "1").parse().unwrap_or(1);
+    let range = Range::parse(&kept("range", ""));
     let title = use_field_value("title", String::new());
     // On a service's page a metric shows that service: there is nothing to choose.
     let choices = (service.is_none() && !services.is_empty()).then(|| {
@@ -186,6 +200,10 @@ pub fn CustomisePanel(
                         <label for="customise-size">"Width"</label>
                         <select id="customise-size" name="size">{size_options(size)}</select>
                     </div>
+                    <div class="field">
+                        <label for="customise-range">"Period"</label>
+                        <select id="customise-range" name="range">{period_options(range)}</select>
+                    </div>
                     {choices}
                     <button class="button" type="submit">"Add metric"</button>
                 </form>
@@ -202,8 +220,21 @@ pub fn CustomisePanel(
 #[component]
 fn WidgetRow(i: usize, last: bool, widget: Widget, service: Option<Uuid>, back: String) -> impl IntoView {
     let field = |name: &str| format!("widget-{i}-{name}");
-    let Widget { title, size, kind } = widget;
+    let Widget {
+        title,
+        size,
+        range,
+        kind,
+    } = widget;
     let name = title.clone();
+    let period = kind.has_period().then(|| {
+        view! {
+            <div class="field">
+                <label for=field("range")>"Period"</label>
+                <select id=field("range") name="range">{period_options(range)}</select>
+            </div>
+        }
+    });
     view! {
         <li class="customise__item" data-index=i>
             <form method="post" action=EditWidget::url() class="customise__form">
@@ -219,6 +250,7 @@ fn WidgetRow(i: usize, last: bool, widget: Widget, service: Option<Uuid>, back: 
                     <label for=field("size")>"Width"</label>
                     <select id=field("size") name="size">{size_options(size)}</select>
                 </div>
+                {period}
                 <span class="customise__type">{describe(&kind)}</span>
                 <div class="customise__actions">
                     <button class="button button--small" type="submit" name="action" value="save">"Save"</button>

@@ -6,17 +6,17 @@ use uuid::Uuid;
 
 use super::{By, ChartKind, Display, Figure, Kind, Place, Widget};
 use crate::alerts::pages::AlertsPanel;
-use crate::analytics::{Range, ServiceUsage, Totals};
-use crate::dashboard::DashboardData;
+use crate::analytics::{ServiceUsage, Totals};
 use crate::dashboard::cards::{Card, MetricCard, card, card_of_services};
 use crate::dashboard::charts::{Chart, Mark, Series as ChartSeries, Shape};
 use crate::dashboard::figures::{busiest, charts, labels, marks};
 use crate::dashboard::panels::{ActivityFeed, EndUsersTable, ErrorTable, ModelTable, ServiceUsageTable};
+use crate::dashboard::{DashboardData, Figures};
 use crate::ui::format::{compact, count, millis, percent, usd};
 
 /// The card of a metric widget shown as a number: over every service in view with its change,
 /// or over the services it names (those in view).
-pub fn metric_card(data: &DashboardData, figure: Figure, services: &[Uuid], title: String) -> Card {
+pub fn metric_card(data: &Figures, figure: Figure, services: &[Uuid], title: String) -> Card {
     if services.is_empty() {
         return card(&data.summary, figure, title);
     }
@@ -30,12 +30,18 @@ pub fn metric_card(data: &DashboardData, figure: Figure, services: &[Uuid], titl
 }
 
 /// A metric widget's values point by point of the view's series.
-pub fn metric_values(data: &DashboardData, figure: Figure, services: &[Uuid]) -> Vec<Option<f64>> {
+pub fn metric_values(data: &Figures, figure: Figure, services: &[Uuid]) -> Vec<Option<f64>> {
     let points = &data.series.points;
-    match figure {
-        Figure::P50Latency => return points.iter().map(|p| p.p50_latency_ms).collect(),
-        Figure::P95Latency => return points.iter().map(|p| p.p95_latency_ms).collect(),
-        _ => {}
+    if figure.in_series(services) {
+        return points
+            .iter()
+            .map(|p| match figure {
+                Figure::P50Latency => p.p50_latency_ms,
+                Figure::P95Latency => p.p95_latency_ms,
+                Figure::Errors => Some(p.errors as f64),
+                _ => Some(p.requests as f64),
+            })
+            .collect();
     }
     let chosen: Vec<_> = data
         .by_service
@@ -67,6 +73,14 @@ pub fn metric_values(data: &DashboardData, figure: Figure, services: &[Uuid]) ->
         .collect()
 }
 
+/// A widget's title as shown, with its period when it has one of its own.
+pub fn titled(widget: &Widget, figures: &Figures) -> String {
+    match widget.range {
+        Some(_) => format!("{} · {}", widget.title, figures.range.label().to_lowercase()),
+        None => widget.title.clone(),
+    }
+}
+
 /// How a figure's values are written on an axis and in a chart's table.
 pub fn value_format(figure: Figure) -> fn(f64) -> String {
     match figure {
@@ -77,7 +91,7 @@ pub fn value_format(figure: Figure) -> fn(f64) -> String {
     }
 }
 
-/// What stays the same across a view's widgets.
+/// What the widgets of one period share.
 struct Context {
     period: &'static str,
     previous: &'static str,
@@ -90,18 +104,20 @@ struct Context {
 
 /// The widgets of `data`'s layout on the four-column grid. `shared`: a share link's visitor
 /// sees no account activity and no links into the portal.
-pub fn widgets(data: DashboardData, range: Range, shared: bool) -> impl IntoView {
-    let cx = Context {
-        period: range.phrase(),
-        previous: range.span(),
-        labels: labels(&data.series),
-        marks: marks(&data.series, data.summary.to, &data.annotations),
+pub fn widgets(data: DashboardData, shared: bool) -> impl IntoView {
+    let context = |figures: &Figures| Context {
+        period: figures.range.phrase(),
+        previous: figures.range.span(),
+        labels: labels(&figures.series),
+        marks: marks(&figures.series, figures.summary.to, &data.marked),
         service: match data.place {
             Place::Service(id, _) => Some(id),
             Place::Dashboard => None,
         },
         shared,
     };
+    let view = context(&data.figures);
+    let own: Vec<Context> = data.own.iter().map(context).collect();
     let mut seen: Vec<String> = Vec::new();
     let items = data
         .layout
@@ -116,7 +132,9 @@ pub fn widgets(data: DashboardData, range: Range, shared: bool) -> impl IntoView
                 false => base.clone(),
             };
             seen.push(base);
-            let content = widget_view(&data, &cx, widget, id)?;
+            let figures = data.figures_of(widget);
+            let cx = data.own.iter().position(|f| f == figures).map_or(&view, |k| &own[k]);
+            let content = widget_view(&data, figures, cx, widget, id)?;
             Some(view! {
                 <div class=format!("widget widget--{}", widget.size) data-widget=i>
                     {content}
@@ -150,8 +168,8 @@ fn base_id(widget: &Widget) -> String {
 
 /// One widget's content, or none where this view has nothing of its kind (the activity on a
 /// share link's page, end users on a view of several services).
-fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) -> Option<AnyView> {
-    let title = widget.title.clone();
+fn widget_view(data: &DashboardData, figures: &Figures, cx: &Context, widget: &Widget, id: String) -> Option<AnyView> {
+    let title = titled(widget, figures);
     let linked = !cx.shared;
     let view = match &widget.kind {
         Kind::Metric {
@@ -159,7 +177,7 @@ fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) 
             services,
             display: Display::Number,
         } => {
-            let card = metric_card(data, *figure, services, title);
+            let card = metric_card(figures, *figure, services, title);
             view! { <MetricCard card period=cx.previous /> }.into_any()
         }
         Kind::Metric {
@@ -167,12 +185,17 @@ fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) 
             services,
             display,
         } => {
-            let values = metric_values(data, *figure, services);
+            let values = metric_values(figures, *figure, services);
             let shape = match display {
                 Display::Bar => Shape::StackedBars,
                 _ => Shape::Lines,
             };
-            let description = format!("{} per {} {}.", figure.label(), data.series.bucket.as_str(), cx.period);
+            let description = format!(
+                "{} per {} {}.",
+                figure.label(),
+                figures.series.bucket.as_str(),
+                cx.period
+            );
             let series = vec![ChartSeries {
                 name: figure.label(),
                 tone: "primary",
@@ -193,8 +216,8 @@ fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) 
             .into_any()
         }
         Kind::Chart { chart } => {
-            let (requests, latency) = charts(&data.series);
-            let current = &data.summary.current;
+            let (requests, latency) = charts(&figures.series);
+            let current = &figures.summary.current;
             let (description, shape, series, format): (_, _, _, fn(f64) -> String) = match chart {
                 ChartKind::Requests => (
                     format!(
@@ -202,8 +225,8 @@ fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) 
                         count(current.total_requests),
                         cx.period,
                         count(current.errors),
-                        data.series.bucket.as_str(),
-                        busiest(&data.series, &cx.labels),
+                        figures.series.bucket.as_str(),
+                        busiest(&figures.series, &cx.labels),
                     ),
                     Shape::StackedBars,
                     requests,
@@ -237,20 +260,20 @@ fn widget_view(data: &DashboardData, cx: &Context, widget: &Widget, id: String) 
             .into_any()
         }
         Kind::Breakdown { by: By::Services } => {
-            let services = data.breakdown.services.clone();
+            let services = figures.breakdown.services.clone();
             view! { <ServiceUsageTable id title services linked /> }.into_any()
         }
         Kind::Breakdown { by: By::Errors } => {
-            let errors = data.breakdown.errors.clone();
+            let errors = figures.breakdown.errors.clone();
             let service = cx.service.filter(|_| linked);
             view! { <ErrorTable id title errors service /> }.into_any()
         }
         Kind::Breakdown { by: By::Models } => {
-            let models = data.breakdown.models.clone();
+            let models = figures.breakdown.models.clone();
             view! { <ModelTable id title models /> }.into_any()
         }
         Kind::Breakdown { by } => {
-            let top = data.end_users.as_ref()?;
+            let top = figures.end_users.as_ref()?;
             let users = match by {
                 By::EndUsersByCost => top.by_cost.clone(),
                 _ => top.by_requests.clone(),

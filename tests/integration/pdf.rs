@@ -12,7 +12,7 @@ use crate::support::services::{client, create_service, event, post_events, summa
 use crate::support::{TestApp, TestResponse};
 
 /// The text of a PDF, laid out as on the page.
-fn text_of(pdf: &TestResponse) -> String {
+pub fn text_of(pdf: &TestResponse) -> String {
     assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
     assert_eq!(pdf.header("content-type"), "application/pdf");
     assert!(pdf.bytes.starts_with(b"%PDF-"));
@@ -29,7 +29,7 @@ fn text_of(pdf: &TestResponse) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-async fn report(app: &TestApp, token: &str, query: &str) -> TestResponse {
+pub async fn report(app: &TestApp, token: &str, query: &str) -> TestResponse {
     app.get_with(
         &format!("/api/v1/analytics/report.pdf?{query}"),
         &[("authorization", &format!("Bearer {token}"))],

@@ -340,3 +340,123 @@ async fn custom_metrics_show_the_figures_of_their_services() {
         .collect();
     assert_eq!(cells.iter().filter(|c| **c != "0").collect::<Vec<_>>(), [&"4"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_widget_keeps_a_period_of_its_own() {
+    let app = TestApp::new().await;
+    let ada = client(&app, "ada@example.com", "Support bot").await;
+    let now = app.now();
+    let days_ago = now - chrono::TimeDelta::days(3);
+    let mut events: Vec<Value> = (0..2).map(|i| event(&format!("n{i}"), now, 100, true)).collect();
+    events.extend((0..3).map(|i| event(&format!("e{i}"), days_ago, 100, i != 0)));
+    post_events(&app, &ada.key, &json!(events)).await;
+    assert_eq!(summary(&app, &ada.token, "range=24h").await.json()["total_requests"], 2);
+    assert_eq!(summary(&app, &ada.token, "range=7d").await.json()["total_requests"], 5);
+
+    let layout = json!({"version": 1, "widgets": [
+        {"type": "metric", "title": "Today", "size": 1, "figure": "requests", "range": "24h"},
+        {"type": "metric", "title": "Requests", "size": 1, "figure": "requests"},
+        {"type": "chart", "title": "Hourly", "size": 4, "chart": "requests", "range": "24h"},
+        {"type": "breakdown", "title": "Errors", "size": 2, "by": "errors", "range": "24h"},
+    ]});
+    let saved = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", &layout).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let cookie = format!("ragsites_session={}", ada.token);
+    let signed_in = [("cookie", cookie.as_str())];
+    let page = async |range: &str| {
+        app.get_with(&format!("/dashboard?range={range}"), &signed_in)
+            .await
+            .body
+    };
+    let value = |page: &str, title: &str| {
+        let card = &page[page.find(&format!(r#"data-metric="{title}""#)).expect(title)..];
+        let value = &card[card.find("metric__value\">").unwrap() + "metric__value\">".len()..];
+        value[..value.find('<').unwrap()].to_owned()
+    };
+    let widget = |page: &str, title: &str| {
+        let at = drawn(page).iter().position(|t| t == title);
+        widgets_of(page)[at.unwrap_or_else(|| panic!("{title}"))].to_owned()
+    };
+
+    let week = page("7d").await;
+    assert_eq!(
+        drawn(&week),
+        [
+            "Today · last 24 hours",
+            "Requests",
+            "Hourly · last 24 hours",
+            "Errors · last 24 hours"
+        ]
+    );
+    assert_eq!(value(&week, "Today · last 24 hours"), "2");
+    assert_eq!(value(&week, "Requests"), "5");
+    let hourly = widget(&week, "Hourly · last 24 hours");
+    assert!(
+        hourly.contains("2 requests in the last 24 hours, 0 of them errors"),
+        "{hourly}"
+    );
+    assert!(!widget(&week, "Errors · last 24 hours").contains("timeout"));
+    let day = page("24h").await;
+    assert_eq!(value(&day, "Today · last 24 hours"), "2");
+    assert_eq!(value(&day, "Requests"), "2");
+
+    // The PDF of the week shows each widget over its period.
+    let pdf = crate::pdf::text_of(&crate::pdf::report(&app, &ada.token, "range=7d").await);
+    assert!(pdf.contains("Today · last 24 hours"), "{pdf}");
+    assert!(pdf.contains("Hourly · last 24 hours"), "{pdf}");
+
+    // The forms: the errors table back on the view's period shows the week's timeout.
+    let back = "/dashboard?range=7d";
+    let edit = async |index: &str, was: &str, title: &str, range: &str| {
+        let fields = [
+            ("service", ""),
+            ("index", index),
+            ("was", was),
+            ("action", "save"),
+            ("title", title),
+            ("size", "2"),
+            ("range", range),
+            ("back", back),
+        ];
+        app.form_post("/api/fn/edit_widget", &fields, &signed_in).await
+    };
+    let refused = edit("1", "Requests", "Requests", "custom").await;
+    assert!(!refused.flash_cookie().is_empty(), "a custom period is refused");
+    edit("3", "Errors", "Errors", "").await;
+    edit("1", "Requests", "Requests", "30d").await;
+    let kept = get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await;
+    assert_eq!(kept["widgets"][1]["range"], "30d");
+    assert_eq!(kept["widgets"][3].get("range"), None, "the view's period");
+    assert!(widget(&page("7d").await, "Errors").contains("timeout"));
+    let metric = [
+        ("service", ""),
+        ("title", "Cost today"),
+        ("figure", "cost"),
+        ("display", "line"),
+        ("size", "2"),
+        ("range", "24h"),
+        ("back", back),
+    ];
+    let added = app.form_post("/api/fn/add_metric", &metric, &signed_in).await;
+    assert_eq!(added.status, StatusCode::FOUND, "{}", added.body);
+    let kept = get_layout(&app, &ada.token, "/api/v1/dashboard/layout").await;
+    assert_eq!(kept["widgets"][4]["range"], "24h");
+    assert!(drawn(&page("7d").await).contains(&"Cost today · last 24 hours".to_owned()));
+
+    // The API refuses what no form offers, naming the widget.
+    let custom = json!({"version": 1, "widgets": [
+        {"type": "metric", "title": "Spend", "size": 1, "figure": "cost", "range": "custom"},
+    ]});
+    let answer = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", &custom).await;
+    assert_eq!(
+        refusal(&answer),
+        "Widget 1 (\"Spend\"): a widget's own period is 24h, 7d, 30d or 90d."
+    );
+    let alerts = json!({"version": 1, "widgets": [{"type": "alerts", "title": "Alerts", "size": 4, "range": "24h"}]});
+    let answer = put_layout(&app, &ada.token, "/api/v1/dashboard/layout", &alerts).await;
+    let message = refusal(&answer);
+    assert!(
+        message.contains("only metrics, charts and tables have a period of their own"),
+        "{message}"
+    );
+}

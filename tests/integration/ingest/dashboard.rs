@@ -440,4 +440,41 @@ async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
         with_widgets.push(statements_of(&app, async || view("24h").await).await);
     }
     assert_eq!(with_widgets, [repeated + 1, repeated + 1], "2 widgets, then 24");
+
+    // Widgets with periods of their own cost one pass of figures per period, not per widget:
+    // 24 widgets over the view's period, 7 and 30 days read two periods more (computed once,
+    // then cached), and each period's series of each service once.
+    let periods = [None, Some("7d"), Some("30d")];
+    let widgets: Vec<Value> = (0..24)
+        .map(|i| {
+            let mut w = widget(i);
+            if let Some(range) = periods[i % 3] {
+                w["range"] = json!(range);
+            }
+            w
+        })
+        .collect();
+    let layout = json!({"version": 1, "widgets": widgets});
+    let bearer = format!("Bearer {}", ada.token);
+    let saved = app
+        .json(
+            "PUT",
+            "/api/v1/dashboard/layout",
+            &layout,
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let computed = statements_of(&app, async || view("24h").await).await;
+    let cached = statements_of(&app, async || view("24h").await).await;
+    assert_eq!(
+        cached,
+        repeated + 3,
+        "three periods, each with its series of each service"
+    );
+    assert_eq!(
+        computed,
+        cached + 2 * (first - repeated),
+        "two periods more computed once"
+    );
 }
