@@ -59,10 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn has_islands(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    matches!(
-        segments[..],
-        ["dashboard"] | ["services", _] | ["share", _]
-    )
+    matches!(segments[..], ["dashboard"] | ["services", _] | ["share", _])
 }
 
 #[component]
