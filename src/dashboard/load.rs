@@ -1,10 +1,10 @@
-//! Everything a view shows, read in one pass: the page, its live updates and its PDF report
-//! all take their figures from here.
+//! Everything a view shows, read in one pass (one more per period a widget chooses of its
+//! own): the page, its live updates and its PDF report all take their figures from here.
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
-use super::{DashboardData, Figures};
+use super::{DashboardData, PeriodFigures};
 use crate::analytics::window::Window;
 use crate::analytics::{AnalyticsQuery, Range};
 use crate::auth::{Authenticated, Role};
@@ -45,25 +45,24 @@ pub async fn load(
     let layout = crate::widgets::backend::saved(&mut conn, auth.user.id, page)
         .await?
         .unwrap_or_else(|| default_layout(place));
-    let view = period(state, &mut conn, &window, query.range, &layout, query.range).await?;
+    let view = period(state, &mut conn, &window, query.range, &layout, query.range, now).await?;
+    let annotations = crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await?;
     let mut own = Vec::new();
+    let mut marked = annotations.clone();
     for range in layout.own_ranges(query.range) {
-        if let Some(length) = range.length() {
-            own.push(period(state, &mut conn, &window.over(length, now), range, &layout, query.range).await?);
+        let Some(length) = range.length() else { continue };
+        let window = window.over(length, now);
+        own.push(period(state, &mut conn, &window, range, &layout, query.range, now).await?);
+        // Only a period with a chart needs its own annotations: the marks on that chart.
+        if layout.draws_over_time(range, query.range) {
+            for a in crate::annotations::backend::in_window(&mut conn, auth.user.id, &window).await? {
+                if !marked.iter().any(|m| m.id == a.id) {
+                    marked.push(a);
+                }
+            }
         }
     }
-    // One statement for the annotations of every period shown; the view's list keeps its own.
-    let span = Window {
-        from: own.iter().map(|f| f.summary.from).fold(window.from, DateTime::min),
-        to: own.iter().map(|f| f.summary.to).fold(window.to, DateTime::max),
-        ..window.clone()
-    };
-    let marked = crate::annotations::backend::in_window(&mut conn, auth.user.id, &span).await?;
-    let annotations = marked
-        .iter()
-        .filter(|a| a.at >= window.from && a.at < window.to)
-        .cloned()
-        .collect();
+    marked.sort_by_key(|a| (a.at, a.id));
     let (activity, annotatable) = match (reader, auth.user.role) {
         (Reader::Visitor, _) => (Vec::new(), Vec::new()),
         // A client's list is their own services: those they may annotate need no query of their own.
@@ -107,9 +106,9 @@ async fn period(
     range: Range,
     layout: &Layout,
     view: Range,
-) -> Result<Figures, AppError> {
+    now: DateTime<Utc>,
+) -> Result<PeriodFigures, AppError> {
     use crate::analytics::{breakdown, end_users, series, summary};
-    let now = state.clock.now();
     let cache = state.changes.figures();
     let (summary, series, breakdown, end_users) = match cache.get(window, now) {
         Ok(cached) => cached,
@@ -131,7 +130,7 @@ async fn period(
         true => series::per_service(conn, window, &series).await?,
         false => Vec::new(),
     };
-    Ok(Figures {
+    Ok(PeriodFigures {
         range,
         summary,
         series,

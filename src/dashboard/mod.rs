@@ -26,16 +26,17 @@ use crate::widgets::{Layout, Place, Widget};
 pub struct DashboardData {
     /// The figures of the view's period (their fields at the top of the JSON).
     #[serde(flatten)]
-    pub figures: Figures,
+    pub figures: PeriodFigures,
     /// The figures of each period a widget chose for itself, other than the view's.
-    pub own: Vec<Figures>,
+    pub own: Vec<PeriodFigures>,
     pub activity: Vec<Activity>,
     /// The alerts of the services in view: open ones first.
     pub alerts: Vec<Alert>,
     /// The annotations of the view's period: of the services in view, and the viewer's own
     /// without one.
     pub annotations: Vec<Annotation>,
-    /// Those of the widgets' own periods too (their charts mark them): the same or more.
+    /// Those and the annotations of the periods widgets chose whose charts mark them, in time
+    /// order: what the charts and the PDF's list number.
     pub marked: Vec<Annotation>,
     /// The services the viewer may annotate: their own live ones.
     pub annotatable: Vec<(Uuid, String)>,
@@ -49,7 +50,7 @@ pub struct DashboardData {
 
 impl DashboardData {
     /// The figures a widget shows: of its own period, or of the view's.
-    pub fn figures_of(&self, widget: &Widget) -> &Figures {
+    pub fn figures_of(&self, widget: &Widget) -> &PeriodFigures {
         widget
             .range
             .and_then(|range| self.own.iter().find(|f| f.range == range))
@@ -59,7 +60,7 @@ impl DashboardData {
 
 /// The figures of one period, read in one pass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Figures {
+pub struct PeriodFigures {
     pub range: Range,
     pub summary: Summary,
     pub series: Series,

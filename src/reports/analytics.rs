@@ -10,7 +10,7 @@ use super::pdf::{
 };
 use crate::dashboard::charts::{Series as ChartSeries, nice_ceiling, position_of};
 use crate::dashboard::figures::{charts, labels};
-use crate::dashboard::{DashboardData, Figures};
+use crate::dashboard::{DashboardData, PeriodFigures};
 use crate::error::AppError;
 use crate::ui::format::{compact, count, millis, percent, usd};
 use crate::widgets::render::{metric_card, metric_values, titled, value_format};
@@ -83,7 +83,7 @@ fn local(at: NaiveDateTime) -> String {
 }
 
 /// The period on the view's clock: from the first bucket's start to the period's end.
-fn period_text(data: &Figures) -> String {
+fn period_text(data: &PeriodFigures) -> String {
     let series = &data.series;
     match (series.points.first(), series.points.last()) {
         (Some(first), Some(last)) => {
@@ -186,7 +186,7 @@ fn key_figures(doc: &mut Layout, data: &DashboardData) {
 }
 
 /// The annotations drawn on a chart of `figures`' period, numbered as the list after them.
-fn marks(data: &DashboardData, figures: &Figures) -> Vec<(usize, f64)> {
+fn marks(data: &DashboardData, figures: &PeriodFigures) -> Vec<(usize, f64)> {
     let starts: Vec<_> = figures.series.points.iter().map(|p| p.at).collect();
     data.marked
         .iter()
@@ -361,7 +361,7 @@ fn alerts(doc: &mut Layout, data: &DashboardData, name: &str) {
     doc.table(name, &columns, rows);
 }
 
-fn breakdown(doc: &mut Layout, data: &Figures, by: By, name: &str) {
+fn breakdown(doc: &mut Layout, data: &PeriodFigures, by: By, name: &str) {
     match by {
         By::Services => {
             let rows = data

@@ -91,6 +91,19 @@ impl Layout {
         })
     }
 
+    /// Whether a widget of `period`, in a view of `view`'s, draws a chart (its annotations
+    /// marked on it).
+    pub fn draws_over_time(&self, period: Range, view: Range) -> bool {
+        self.widgets.iter().any(|w| {
+            let drawn = match &w.kind {
+                Kind::Metric { display, .. } => *display != Display::Number,
+                Kind::Chart { .. } => true,
+                _ => false,
+            };
+            drawn && w.range.unwrap_or(view) == period
+        })
+    }
+
     /// The periods its widgets choose other than `view`'s, each once: one pass of figures each.
     pub fn own_ranges(&self, view: Range) -> Vec<Range> {
         let mut ranges: Vec<Range> = self

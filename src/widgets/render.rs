@@ -11,12 +11,12 @@ use crate::dashboard::cards::{Card, MetricCard, card, card_of_services};
 use crate::dashboard::charts::{Chart, Mark, Series as ChartSeries, Shape};
 use crate::dashboard::figures::{busiest, charts, labels, marks};
 use crate::dashboard::panels::{ActivityFeed, EndUsersTable, ErrorTable, ModelTable, ServiceUsageTable};
-use crate::dashboard::{DashboardData, Figures};
+use crate::dashboard::{DashboardData, PeriodFigures};
 use crate::ui::format::{compact, count, millis, percent, usd};
 
 /// The card of a metric widget shown as a number: over every service in view with its change,
 /// or over the services it names (those in view).
-pub fn metric_card(data: &Figures, figure: Figure, services: &[Uuid], title: String) -> Card {
+pub fn metric_card(data: &PeriodFigures, figure: Figure, services: &[Uuid], title: String) -> Card {
     if services.is_empty() {
         return card(&data.summary, figure, title);
     }
@@ -29,8 +29,9 @@ pub fn metric_card(data: &Figures, figure: Figure, services: &[Uuid], title: Str
     card_of_services(&usage, figure, title)
 }
 
-/// A metric widget's values point by point of the view's series.
-pub fn metric_values(data: &Figures, figure: Figure, services: &[Uuid]) -> Vec<Option<f64>> {
+/// A metric widget's values point by point of its period's series (each service's, when the
+/// period's own series lacks them).
+pub fn metric_values(data: &PeriodFigures, figure: Figure, services: &[Uuid]) -> Vec<Option<f64>> {
     let points = &data.series.points;
     if figure.in_series(services) {
         return points
@@ -74,7 +75,7 @@ pub fn metric_values(data: &Figures, figure: Figure, services: &[Uuid]) -> Vec<O
 }
 
 /// A widget's title as shown, with its period when it has one of its own.
-pub fn titled(widget: &Widget, figures: &Figures) -> String {
+pub fn titled(widget: &Widget, figures: &PeriodFigures) -> String {
     match widget.range {
         Some(_) => format!("{} · {}", widget.title, figures.range.label().to_lowercase()),
         None => widget.title.clone(),
@@ -105,7 +106,7 @@ struct Context {
 /// The widgets of `data`'s layout on the four-column grid. `shared`: a share link's visitor
 /// sees no account activity and no links into the portal.
 pub fn widgets(data: DashboardData, shared: bool) -> impl IntoView {
-    let context = |figures: &Figures| Context {
+    let context = |figures: &PeriodFigures| Context {
         period: figures.range.phrase(),
         previous: figures.range.span(),
         labels: labels(&figures.series),
@@ -133,7 +134,11 @@ pub fn widgets(data: DashboardData, shared: bool) -> impl IntoView {
             };
             seen.push(base);
             let figures = data.figures_of(widget);
-            let cx = data.own.iter().position(|f| f == figures).map_or(&view, |k| &own[k]);
+            let cx = data
+                .own
+                .iter()
+                .position(|f| std::ptr::eq(f, figures))
+                .map_or(&view, |k| &own[k]);
             let content = widget_view(&data, figures, cx, widget, id)?;
             Some(view! {
                 <div class=format!("widget widget--{}", widget.size) data-widget=i>
@@ -168,7 +173,13 @@ fn base_id(widget: &Widget) -> String {
 
 /// One widget's content, or none where this view has nothing of its kind (the activity on a
 /// share link's page, end users on a view of several services).
-fn widget_view(data: &DashboardData, figures: &Figures, cx: &Context, widget: &Widget, id: String) -> Option<AnyView> {
+fn widget_view(
+    data: &DashboardData,
+    figures: &PeriodFigures,
+    cx: &Context,
+    widget: &Widget,
+    id: String,
+) -> Option<AnyView> {
     let title = titled(widget, figures);
     let linked = !cx.shared;
     let view = match &widget.kind {

@@ -459,4 +459,39 @@ async fn a_widget_keeps_a_period_of_its_own() {
         message.contains("only metrics, charts and tables have a period of their own"),
         "{message}"
     );
+
+    // A past view lists its period's annotations; the 24-hour chart marks today's, and the PDF
+    // lists what its charts mark.
+    for (at, text) in [
+        (now - chrono::TimeDelta::days(6), "Prompt v2"),
+        (now - chrono::TimeDelta::hours(1), "Index rebuilt"),
+    ] {
+        let note = json!({"at": at.to_rfc3339(), "text": text});
+        let made = app
+            .json(
+                "POST",
+                "/api/v1/annotations",
+                &note,
+                &[("authorization", &bearer(&ada.token))],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    }
+    let from = (now - chrono::TimeDelta::days(8)).date_naive();
+    let to = (now - chrono::TimeDelta::days(5)).date_naive();
+    let custom = format!("custom&from={from}&to={to}");
+    let past = page(&custom).await;
+    let listed = &past[past.find(r#"id="annotations""#).expect("the annotations")..];
+    assert!(
+        listed.contains("Prompt v2") && !listed.contains("Index rebuilt"),
+        "{listed}"
+    );
+    let hourly = widget(&past, "Hourly · last 24 hours");
+    assert!(
+        hourly.contains("Index rebuilt") && !hourly.contains("Prompt v2"),
+        "{hourly}"
+    );
+    let query = format!("range={custom}");
+    let pdf = crate::pdf::text_of(&crate::pdf::report(&app, &ada.token, &query).await);
+    assert!(pdf.contains("Prompt v2") && pdf.contains("Index rebuilt"), "{pdf}");
 }

@@ -443,7 +443,8 @@ async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
 
     // Widgets with periods of their own cost one pass of figures per period, not per widget:
     // 24 widgets over the view's period, 7 and 30 days read two periods more (computed once,
-    // then cached), and each period's series of each service once.
+    // then cached), each period's series of each service once, and the annotations of the two
+    // periods their charts mark.
     let periods = [None, Some("7d"), Some("30d")];
     let widgets: Vec<Value> = (0..24)
         .map(|i| {
@@ -469,8 +470,8 @@ async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
     let cached = statements_of(&app, async || view("24h").await).await;
     assert_eq!(
         cached,
-        repeated + 3,
-        "three periods, each with its series of each service"
+        repeated + 3 + 2,
+        "three periods' series of each service, and two periods' annotations"
     );
     assert_eq!(
         computed,
