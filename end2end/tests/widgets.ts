@@ -51,6 +51,7 @@ export async function customiseWithForms(page: Page, service: string) {
   await traffic.getByLabel("Period").selectOption({ label: "Last 7 days" });
   await traffic.getByRole("button", { name: "Save" }).click();
   await expect(page.locator(".widget--2").first().locator(".metric__title")).toHaveText("Traffic · last 7 days");
+  await page.screenshot({ path: "test-results/widgets-customise.png", fullPage: true });
 
   panel = await customise(page);
   await panel.getByRole("button", { name: "Remove Recent activity" }).click();
