@@ -424,10 +424,9 @@ async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
         2 => json!({"type": "chart", "title": format!("C{i}"), "size": 2, "chart": "latency"}),
         _ => json!({"type": "breakdown", "title": format!("B{i}"), "size": 4, "by": "models"}),
     };
-    let mut with_widgets = Vec::new();
-    for n in [2, 24] {
-        let layout = json!({"version": 1, "widgets": (0..n).map(widget).collect::<Vec<_>>()});
-        let bearer = format!("Bearer {}", ada.token);
+    let bearer = format!("Bearer {}", ada.token);
+    let save = async |widgets: Vec<Value>| {
+        let layout = json!({"version": 1, "widgets": widgets});
         let saved = app
             .json(
                 "PUT",
@@ -437,6 +436,10 @@ async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
             )
             .await;
         assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    };
+    let mut with_widgets = Vec::new();
+    for n in [2, 24] {
+        save((0..n).map(widget).collect()).await;
         with_widgets.push(statements_of(&app, async || view("24h").await).await);
     }
     assert_eq!(with_widgets, [repeated + 1, repeated + 1], "2 widgets, then 24");
@@ -455,17 +458,7 @@ async fn a_dashboard_view_costs_a_fixed_number_of_queries() {
             w
         })
         .collect();
-    let layout = json!({"version": 1, "widgets": widgets});
-    let bearer = format!("Bearer {}", ada.token);
-    let saved = app
-        .json(
-            "PUT",
-            "/api/v1/dashboard/layout",
-            &layout,
-            &[("authorization", &bearer)],
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    save(widgets).await;
     let computed = statements_of(&app, async || view("24h").await).await;
     let cached = statements_of(&app, async || view("24h").await).await;
     assert_eq!(
