@@ -38,9 +38,8 @@ pub fn report(data: &DashboardData, heading: &Heading) -> Result<Vec<u8>, AppErr
     for widget in &data.layout.widgets {
         let figures = data.figures_of(widget);
         let name = &titled(widget, figures);
-        let labels = labels(&figures.series);
-        let marks = marks(data, figures);
-        let (requests, latency) = charts(&figures.series);
+        // A chart's axis and marks, for the widgets that draw one.
+        let axis = || (labels(&figures.series), marks(data, figures));
         match &widget.kind {
             Kind::Metric {
                 display: Display::Number,
@@ -57,16 +56,19 @@ pub fn report(data: &DashboardData, heading: &Heading) -> Result<Vec<u8>, AppErr
                     values: metric_values(figures, *figure, services),
                 }];
                 let stacked = *display == Display::Bar;
+                let (labels, marks) = axis();
                 chart(&mut doc, name, &labels, &series, stacked, &marks, value_format(*figure));
             }
-            Kind::Chart {
-                chart: ChartKind::Requests,
-            } => chart(&mut doc, name, &labels, &requests, true, &marks, |v| {
-                compact(v.round() as i64)
-            }),
-            Kind::Chart {
-                chart: ChartKind::Latency,
-            } => chart(&mut doc, name, &labels, &latency, false, &marks, |v| millis(Some(v))),
+            Kind::Chart { chart: kind } => {
+                let (labels, marks) = axis();
+                let (requests, latency) = charts(&figures.series);
+                match kind {
+                    ChartKind::Requests => chart(&mut doc, name, &labels, &requests, true, &marks, |v| {
+                        compact(v.round() as i64)
+                    }),
+                    ChartKind::Latency => chart(&mut doc, name, &labels, &latency, false, &marks, |v| millis(Some(v))),
+                }
+            }
             Kind::Breakdown { by } => breakdown(&mut doc, figures, *by, name),
             Kind::Activity => activity(&mut doc, data, name),
             Kind::Alerts => alerts(&mut doc, data, name),

@@ -75,32 +75,32 @@ impl Layout {
         Ok(layout)
     }
 
+    /// The widgets that show `period` in a view of `view`'s: those without a period of their
+    /// own count as the view's.
+    fn of_period(&self, period: Range, view: Range) -> impl Iterator<Item = &Widget> {
+        self.widgets.iter().filter(move |w| w.range.unwrap_or(view) == period)
+    }
+
     /// Whether a widget of `period`, in a view of `view`'s, draws a figure over time from each
     /// service's totals (some services alone, or a figure the view's series has no points of).
     pub fn needs_service_series(&self, period: Range, view: Range) -> bool {
-        self.widgets.iter().any(|w| {
-            let drawn = match &w.kind {
-                Kind::Metric {
-                    figure,
-                    services,
-                    display,
-                } => *display != Display::Number && figure.per_service() && !figure.in_series(services),
-                _ => false,
-            };
-            drawn && w.range.unwrap_or(view) == period
+        self.of_period(period, view).any(|w| match &w.kind {
+            Kind::Metric {
+                figure,
+                services,
+                display,
+            } => *display != Display::Number && figure.per_service() && !figure.in_series(services),
+            _ => false,
         })
     }
 
     /// Whether a widget of `period`, in a view of `view`'s, draws a chart (its annotations
     /// marked on it).
     pub fn draws_over_time(&self, period: Range, view: Range) -> bool {
-        self.widgets.iter().any(|w| {
-            let drawn = match &w.kind {
-                Kind::Metric { display, .. } => *display != Display::Number,
-                Kind::Chart { .. } => true,
-                _ => false,
-            };
-            drawn && w.range.unwrap_or(view) == period
+        self.of_period(period, view).any(|w| match &w.kind {
+            Kind::Metric { display, .. } => *display != Display::Number,
+            Kind::Chart { .. } => true,
+            _ => false,
         })
     }
 
